@@ -1,0 +1,258 @@
+"""Parse expression text into the syntax tree of :mod:`qframe.language.ast`.
+
+The Lark LALR parser is built once per process from ``grammar.lark``. Syntax errors become
+:class:`ExpressionSyntaxError` with the offset of the offending character and a hint written for
+people, never Lark's raw "Unexpected token" text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from qframe.language import ast
+
+KEYWORDS = frozenset({"if", "then", "else", "and", "or", "not", "in", "true", "false"})
+
+# Human names for the grammar's terminals, for "expected ..." messages.
+_TERMINAL_NAMES = {
+    "NUMBER": "a number",
+    "PERCENT": "a percentage",
+    "MONEY": "an amount of money",
+    "DURATION": "a duration",
+    "STRING": "a string",
+    "NAME": "a name",
+    "QUOTED_NAME": "a name",
+    "TRUE": "true",
+    "FALSE": "false",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "COMMA": "`,`",
+    "COMPARE": "a comparison",
+    "PLUS": "`+`",
+    "MINUS": "`-`",
+    "STAR": "`*`",
+    "SLASH": "`/`",
+    "CIRCUMFLEX": "`^`",
+    "DOT": "`.`",
+    "EQUAL": "`=`",
+    "IF": "`if`",
+    "THEN": "`then`",
+    "ELSE": "`else`",
+    "AND": "`and`",
+    "OR": "`or`",
+    "NOT": "`not`",
+    "IN": "`in`",
+    "__ANON_0": "`..`",
+    "$END": "the end of the expression",
+}
+
+
+class ExpressionSyntaxError(Exception):
+    """A syntax error at ``offset`` (0-based) in the expression text."""
+
+    def __init__(self, message: str, offset: int, hint: str = "", length: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.hint = hint
+        self.length = max(1, length)
+
+
+def _number(text: str) -> float:
+    return float(text.replace("_", ""))
+
+
+@v_args(meta=True)
+class _ToAst(Transformer[Token, ast.Node]):
+    """Lark tree → frozen dataclasses, keeping character offsets."""
+
+    @staticmethod
+    def _pos(meta: Any) -> dict[str, int]:
+        if getattr(meta, "empty", True):
+            return {"start": 0, "end": 0}
+        return {"start": meta.start_pos, "end": meta.end_pos}
+
+    def number(self, meta: Any, c: list[Token]) -> ast.Node:
+        return ast.Number(_number(c[0]), **self._pos(meta))
+
+    def percent(self, meta: Any, c: list[Token]) -> ast.Node:
+        return ast.Percent(_number(c[0][:-1]), **self._pos(meta))
+
+    def money(self, meta: Any, c: list[Token]) -> ast.Node:
+        return ast.Money(_number(c[0][1:]), **self._pos(meta))
+
+    def duration(self, meta: Any, c: list[Token]) -> ast.Node:
+        m = re.fullmatch(r"([0-9][0-9_]*(?:\.[0-9]+)?)\s*([a-z]+?)s?", str(c[0]))
+        assert m is not None
+        return ast.Duration(_number(m.group(1)), m.group(2), **self._pos(meta))
+
+    def string(self, meta: Any, c: list[Token]) -> ast.Node:
+        raw = str(c[0])[1:-1]
+        value = re.sub(r"\\(.)", r"\1", raw)
+        return ast.String(value, **self._pos(meta))
+
+    def true(self, meta: Any, c: list[Token]) -> ast.Node:
+        return ast.Bool(True, **self._pos(meta))
+
+    def false(self, meta: Any, c: list[Token]) -> ast.Node:
+        return ast.Bool(False, **self._pos(meta))
+
+    def name(self, meta: Any, c: list[Token]) -> str:  # type: ignore[override]
+        text = str(c[0])
+        return text[1:-1] if text.startswith("`") else text
+
+    def ref(self, meta: Any, c: list[Any]) -> ast.Node:
+        return ast.Name(c[0], **self._pos(meta))
+
+    def attr(self, meta: Any, c: list[Any]) -> ast.Node:
+        return ast.Attr(c[0], c[1], **self._pos(meta))
+
+    def arguments(self, meta: Any, c: list[Any]) -> list[Any]:  # type: ignore[override]
+        return list(c)
+
+    def keyword(self, meta: Any, c: list[Any]) -> ast.Node:
+        return ast.Keyword(c[0], c[1], **self._pos(meta))
+
+    def call(self, meta: Any, c: list[Any]) -> ast.Node:
+        func, argl = c[0], (c[1] or [])
+        args = tuple(a for a in argl if not isinstance(a, ast.Keyword))
+        kwargs = tuple(a for a in argl if isinstance(a, ast.Keyword))
+        # a positional argument after a keyword argument is reported by the validator
+        return ast.Call(func, args, kwargs, **self._pos(meta))
+
+    def _bin(self, op: str, meta: Any, c: list[Any]) -> ast.Node:
+        return ast.Binary(op, c[0], c[-1], **self._pos(meta))
+
+    def add(self, meta: Any, c: list[Any]) -> ast.Node:
+        return self._bin("+", meta, c)
+
+    def sub(self, meta: Any, c: list[Any]) -> ast.Node:
+        return self._bin("-", meta, c)
+
+    def mul(self, meta: Any, c: list[Any]) -> ast.Node:
+        return self._bin("*", meta, c)
+
+    def div(self, meta: Any, c: list[Any]) -> ast.Node:
+        return self._bin("/", meta, c)
+
+    def pow(self, meta: Any, c: list[Any]) -> ast.Node:
+        return self._bin("^", meta, c)
+
+    def and_op(self, meta: Any, c: list[Any]) -> ast.Node:
+        return self._bin("and", meta, c)
+
+    def or_op(self, meta: Any, c: list[Any]) -> ast.Node:
+        return self._bin("or", meta, c)
+
+    def in_op(self, meta: Any, c: list[Any]) -> ast.Node:
+        return self._bin("in", meta, c)
+
+    def not_in_op(self, meta: Any, c: list[Any]) -> ast.Node:
+        return self._bin("not in", meta, c)
+
+    def range_op(self, meta: Any, c: list[Any]) -> ast.Node:
+        return self._bin("..", meta, c)
+
+    def compare(self, meta: Any, c: list[Any]) -> ast.Node:
+        return ast.Binary(str(c[1]), c[0], c[2], **self._pos(meta))
+
+    def neg(self, meta: Any, c: list[Any]) -> ast.Node:
+        return ast.Unary("-", c[0], **self._pos(meta))
+
+    def pos(self, meta: Any, c: list[Any]) -> ast.Node:
+        return ast.Unary("+", c[0], **self._pos(meta))
+
+    def not_op(self, meta: Any, c: list[Any]) -> ast.Node:
+        return ast.Unary("not", c[0], **self._pos(meta))
+
+    def if_expr(self, meta: Any, c: list[Any]) -> ast.Node:
+        return ast.If(c[0], c[1], c[2], **self._pos(meta))
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = files("qframe.language").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
+def grammar_text() -> str:
+    """The grammar's source (for the generated language reference)."""
+    return files("qframe.language").joinpath("grammar.lark").read_text(encoding="utf-8")
+
+
+def parse(text: str) -> ast.Node:
+    """Parse one expression. Raises :class:`ExpressionSyntaxError` with a located message."""
+    if not text.strip():
+        raise ExpressionSyntaxError("empty expression", 0, "write an expression, e.g. `numerator / denominator`")
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as exc:
+        raise _friendly(text, exc) from None
+    result = _ToAst().transform(tree)
+    assert isinstance(result, ast.Node)
+    return result
+
+
+def _expected(exc: UnexpectedInput) -> str:
+    names = sorted({_TERMINAL_NAMES.get(t, f"`{t.lower()}`") for t in (getattr(exc, "expected", None) or ())})
+    if not names:
+        return ""
+    if len(names) > 6:
+        return "a value, a name or an operator"
+    return ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
+
+
+def _friendly(text: str, exc: UnexpectedInput) -> ExpressionSyntaxError:
+    if isinstance(exc, UnexpectedCharacters):
+        offset = exc.pos_in_stream or 0
+        ch = text[offset]
+        two = text[offset : offset + 2]
+        if two in ("&&", "||"):
+            word = "and" if two == "&&" else "or"
+            return ExpressionSyntaxError(f"`{two}` is not an operator", offset, f"write `{word}`", 2)
+        if ch == "!":
+            return ExpressionSyntaxError("`!` is not an operator", offset, "write `not x`, or `!=` for 'not equal'")
+        if ch == "'":
+            return ExpressionSyntaxError("strings use double quotes", offset, 'write "DM", not \'DM\'')
+        if ch == "=":
+            return ExpressionSyntaxError("`=` is not a comparison", offset, "write `==` to compare two values")
+        if ch == "$" or ch == "€":
+            return ExpressionSyntaxError(f"`{ch}` is not a currency qframe knows", offset, "amounts of money are written in pounds, e.g. £156.92")
+        if ch == ",":
+            return ExpressionSyntaxError("unexpected `,`", offset, "numbers are written without thousands separators: 7052 or 7_052")
+        if ch == '"':
+            return ExpressionSyntaxError("unterminated string", offset, 'close the string with a double quote: "DM"')
+        return ExpressionSyntaxError(f"unexpected character `{ch}`", offset, "check the spelling of this part of the expression")
+    if isinstance(exc, UnexpectedEOF):
+        return ExpressionSyntaxError(
+            "the expression ends too early", len(text.rstrip()), f"expected {_expected(exc)}"
+        )
+    if isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        if tok.type == "$END":
+            expected = getattr(exc, "expected", set()) or set()
+            hint = "a `(` is not closed: add `)`" if "RPAR" in expected else f"expected {_expected(exc)}"
+            return ExpressionSyntaxError("the expression ends too early", len(text.rstrip()), hint)
+        offset = tok.start_pos if tok.start_pos is not None else 0
+        value = str(tok.value)
+        length = len(value)
+        if tok.type == "COMPARE":
+            return ExpressionSyntaxError(
+                "comparisons cannot be chained", offset, "write `a < b and b < c`", length
+            )
+        if tok.type == "EQUAL":
+            return ExpressionSyntaxError("`=` is not a comparison", offset, "write `==` to compare two values; `name=value` is only for a function's keyword arguments", length)
+        if tok.type == "RPAR":
+            return ExpressionSyntaxError("unexpected `)`", offset, "there is a `)` without a matching `(`, or a value is missing before it", length)
+        if value in KEYWORDS:
+            return ExpressionSyntaxError(f"unexpected keyword `{value}`", offset, f"expected {_expected(exc)}; a name that is a keyword must be quoted: `{value}`", length)
+        if tok.type in ("NAME", "NUMBER", "PERCENT", "MONEY", "STRING", "DURATION", "QUOTED_NAME"):
+            return ExpressionSyntaxError(f"unexpected `{value}`", offset, "an operator is missing between two values (e.g. `*`), or a `,` between arguments", length)
+        return ExpressionSyntaxError(f"unexpected `{value}`", offset, f"expected {_expected(exc)}", length)
+    return ExpressionSyntaxError(str(exc), 0)

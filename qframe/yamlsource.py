@@ -1,0 +1,153 @@
+"""Load YAML safely while keeping the file position of every key and value.
+
+The document is composed into PyYAML nodes (safe loader: no Python objects can be built from the
+file), then turned into plain Python data for the JSON Schema, beside an index from each
+path (tuple of keys and list indices) to its key and value nodes. Expression strings are mapped
+back character by character to the file, so an error inside an expression points at the exact
+character, whatever the YAML quoting or folding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from qframe.diagnostics import Diagnostic, Location, SourceFile, error
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class YamlDocument:
+    source: SourceFile
+    data: Any
+    values: dict[Path_, yaml.Node] = field(default_factory=dict)
+    keys: dict[Path_, yaml.Node] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def location(self, path: Path_, *, key: bool = False) -> Location:
+        """Where the value (or, with ``key``, the key) at ``path`` is; falls back to the parent."""
+        table = self.keys if key else self.values
+        probe = path
+        while probe:
+            node = table.get(probe) or self.values.get(probe)
+            if node is not None:
+                return self._node_location(node)
+            probe = probe[:-1]
+        return Location(self.source, 0)
+
+    def _node_location(self, node: yaml.Node) -> Location:
+        start, end = node.start_mark.index, node.end_mark.index
+        length = end - start if isinstance(node, yaml.ScalarNode) else 1
+        if "\n" in self.source.text[start : start + max(length, 1)]:
+            length = self.source.text.find("\n", start) - start
+        return Location(self.source, start, max(1, length))
+
+    def raw(self, path: Path_) -> str | None:
+        """The scalar at ``path`` exactly as written (before YAML type resolution)."""
+        node = self.values.get(path)
+        return node.value if isinstance(node, yaml.ScalarNode) else None
+
+    def expression_offsets(self, path: Path_) -> tuple[str, tuple[int, ...]]:
+        """The expression text at ``path`` and, for each character, its offset in the file."""
+        node = self.values[path]
+        assert isinstance(node, yaml.ScalarNode)
+        text: str = node.value
+        raw = self.source.text
+        start, end = node.start_mark.index, node.end_mark.index
+        offsets: list[int] = []
+        j = start
+        if node.style in ("'", '"'):
+            j += 1
+        elif node.style in ("|", ">"):
+            j = raw.find("\n", start) + 1  # the block begins on the next line
+        for ch in text:
+            if ch.isspace():
+                # folding and indentation change white space only: keep the last place
+                offsets.append(min(j, end))
+                if j < end and raw[j] == ch:
+                    j += 1
+                continue
+            k = raw.find(ch, j, max(end, j + 1))
+            if k < 0:
+                k = j
+            offsets.append(k)
+            j = k + 1
+        offsets.append(min(j, max(end, j)))
+        return text, tuple(offsets)
+
+
+def load_yaml(path: str, text: str) -> YamlDocument:
+    """Parse ``text``; problems (syntax, duplicate keys) are collected, not raised."""
+    source = SourceFile(path, text)
+    doc = YamlDocument(source, None)
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                doc.data = None
+                return doc
+            doc.data = _convert(loader, node, (), doc)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        offset = mark.index if mark is not None else 0
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        doc.diagnostics.append(
+            error("Q001", f"YAML syntax: {problem}", Location(source, offset), _yaml_hint(problem, text, offset))
+        )
+        doc.data = None
+    except yaml.YAMLError as exc:  # pragma: no cover - other scanner faults
+        doc.diagnostics.append(error("Q001", f"YAML syntax: {exc}", Location(source, 0)))
+        doc.data = None
+    return doc
+
+
+def _yaml_hint(problem: str, text: str, offset: int) -> str:
+    if "mapping values are not allowed" in problem:
+        return "a value that contains ': ' must be quoted, e.g. title: 'Diabetes: HbA1c'"
+    if "tab" in problem:
+        return "indent with spaces, not tabs"
+    if "found character '`'" in problem or "cannot start any token" in problem:
+        return "a value that starts with a special character (` @ * & ! | > %) must be quoted"
+    if "expected <block end>" in problem:
+        return "check the indentation of this line against the lines above it"
+    return "check the YAML around this place (indentation, quotes, a missing ':')"
+
+
+def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: YamlDocument) -> Any:
+    doc.values[path] = node
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, (list, dict)):
+                doc.diagnostics.append(
+                    error("Q002", "a key must be a plain value", doc._node_location(key_node))
+                )
+                continue
+            if not isinstance(key, str):
+                key = key_node.value  # keep keys as written: "1" not 1, "yes" not True
+            if key in seen:
+                first = doc._node_location(seen[key])
+                doc.diagnostics.append(
+                    error(
+                        "Q003",
+                        f"duplicate key `{key}` (first defined at line {first.line})",
+                        doc._node_location(key_node),
+                        "each key may appear once in a mapping: remove or rename one of them",
+                    )
+                )
+                continue
+            seen[key] = key_node
+            doc.keys[(*path, key)] = key_node
+            out[key] = _convert(loader, value_node, (*path, key), doc)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(loader, item, (*path, i), doc) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
