@@ -1,3 +1,28 @@
-"""qframe: declarative quality frameworks for primary care."""
+"""qframe: declarative quality frameworks for primary care.
+
+>>> import qframe
+>>> fw = qframe.load("frameworks/qof_2014")      # doctest: +SKIP
+>>> fw.evaluate("data/sample").to_frame()       # doctest: +SKIP
+"""
 
 __version__ = "0.1.0"
+
+from qframe.api import Framework, check, load, validate  # noqa: E402
+from qframe.data import Dataset, load_dataset  # noqa: E402
+from qframe.diagnostics import DataError, DefinitionError, Diagnostic, QframeError  # noqa: E402
+from qframe.results import Result  # noqa: E402
+
+__all__ = [
+    "DataError",
+    "Dataset",
+    "DefinitionError",
+    "Diagnostic",
+    "Framework",
+    "QframeError",
+    "Result",
+    "__version__",
+    "check",
+    "load",
+    "load_dataset",
+    "validate",
+]

@@ -201,6 +201,8 @@ class Compiler:
 
         for section, names in sections:
             for name, where in names.items():
+                if name in owners and {owners[name][0], section} == {"rule", "total"}:
+                    continue  # a total may share its rule's name: `payment` per unit and per indicator
                 if name in owners:
                     other, first = owners[name]
                     self.error("Q202", f"`{name}` is both a {other} (line {first.line}) and a {section}", where, "give each a different name")
@@ -502,6 +504,9 @@ class Compiler:
             if name in m.INDICATOR_STRINGS:
                 return C(t.Type(kind, True), lambda ctx: ctx.indicator_string(name), NOCONST, node)
             return C(t.Type(kind, True), lambda ctx: ctx.indicator_number(name), NOCONST, node)
+        if name in fw.totals and (scope.where != "indicator" or name not in fw.rules):
+            c = self.named(("total", name), node, scope)
+            return C(c.type, lambda ctx: ctx.total(name), NOCONST, node)
         if name in fw.rules:
             if not self._indicator_ok(node, scope, f"`{name}` is a rule, with a value for each indicator"):
                 return _any(node)
@@ -529,9 +534,6 @@ class Compiler:
             body = c.fn
             per_ind = c.type.per_indicator
             return C(c.type, lambda ctx: ctx.cached(name, body, per_ind), c.const, node)
-        if name in fw.totals:
-            c = self.named(("total", name), node, scope)
-            return C(c.type, lambda ctx: ctx.total(name), NOCONST, node)
         if name in self.unit_attrs:
             self.error("Q208", f"`{name}` is a unit attribute; it can only group an aggregate", scope.loc(node), f"write e.g. mean(x, by={name})")
             return _any(node)

@@ -1,0 +1,165 @@
+"""The Python API, for notebooks and scripts; the CLI uses exactly these objects.
+
+>>> import qframe
+>>> fw = qframe.load("frameworks/qof_2014")              # doctest: +SKIP
+>>> result = fw.evaluate("data/sample")                 # doctest: +SKIP
+>>> result.to_frame().head()                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import qframe
+from qframe import model as m
+from qframe import typesys as t
+from qframe.compiler import Plan, compile_framework
+from qframe.data import Dataset, frames_from_mapping, load_dataset
+from qframe.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error
+from qframe.engine import evaluate_plan, prepare
+from qframe.loader import read_definition
+from qframe.results import Result, tidy
+
+DataLike = Dataset | str | Path | Mapping[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A validated, compiled framework, ready to evaluate on any dataset."""
+
+    definition: m.FrameworkDef
+    plan: Plan
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+    @property
+    def version(self) -> str:
+        return self.definition.version
+
+    @property
+    def title(self) -> str:
+        return self.definition.title
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.plan.diagnostics if not d.is_error]
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        return self.plan.indicator_ids
+
+    def parameters(self) -> dict[str, Any]:
+        """Each parameter's value (a number, £ as a number of pounds, or text)."""
+        return {name: c.const for name, c in self.plan.params.items()}
+
+    def evaluate(self, data: DataLike, *, params: Mapping[str, Any] | None = None) -> Result:
+        """Evaluate on a dataset (a :class:`Dataset`, a dataset folder, or
+        ``{"units": DataFrame, "measures": DataFrame}``)."""
+        ds = as_dataset(data)
+        values = self._param_values(params or {})
+        arrays = prepare(ds, self.definition.frequency)
+        ev = evaluate_plan(self.plan, arrays, values)
+        return tidy(self.plan, ev, self._manifest(ds, values))
+
+    def _param_values(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        unknown = [k for k in overrides if k not in self.plan.params]
+        if unknown:
+            from qframe.diagnostics import did_you_mean
+
+            raise DefinitionError([error("Q400", f"unknown parameter `{k}`", None, did_you_mean(k, self.plan.params)) for k in unknown])
+        for name, c in self.plan.params.items():
+            value = overrides.get(name, c.const)
+            if isinstance(value, bool):
+                value = 1.0 if value else 0.0
+            if isinstance(value, (int, np.integer)):
+                value = float(value)
+            overrides_ = self.plan.param_overrides.get(name)
+            if overrides_:
+                arr = np.full(len(self.plan.indicator_ids), value, dtype=object if isinstance(value, str) else np.float64)
+                for i, oc in overrides_.items():
+                    arr[i] = oc.const
+                value = arr
+            values[name] = value
+        return values
+
+    def _manifest(self, ds: Dataset, values: dict[str, Any]) -> dict[str, Any]:
+        fw = self.definition
+        params = {}
+        for name, value in values.items():
+            kind = self.plan.param_types[name].kind
+            params[name] = _param_text(value, kind)
+        return {
+            "qframe_version": qframe.__version__,
+            "framework": {
+                "id": fw.id,
+                "version": fw.version,
+                "title": fw.title,
+                "definition": fw.path,
+                "sha256": hashlib.sha256(fw.source.text.encode("utf-8")).hexdigest(),
+            },
+            "data": {"source": ds.source, "sha256": ds.content_hash, "units": len(ds.units), "measure_rows": len(ds.measures)},
+            "parameters": params,
+            "frequency": fw.frequency,
+            "money_rounding": fw.rounding,
+            "warnings": [d.to_dict() for d in (*self.warnings, *ds.warnings)],
+        }
+
+
+def _param_text(value: Any, kind: t.Kind) -> Any:
+    if isinstance(value, np.ndarray):
+        return [_param_text(v, kind) for v in value.tolist()]
+    if kind is t.Kind.MONEY:
+        return f"£{value:g}"
+    if kind is t.Kind.BOOL:
+        return bool(value)
+    return value
+
+
+def as_dataset(data: DataLike) -> Dataset:
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, (str, Path)):
+        return load_dataset(data)
+    if isinstance(data, Mapping):
+        return frames_from_mapping(data)
+    raise DataError([error("D000", f"cannot use {type(data).__name__} as data", None, "pass a dataset folder path, a Dataset, or {'units': ..., 'measures': ...}")])
+
+
+def check(path: str | Path) -> tuple[m.FrameworkDef | None, Plan | None, list[Diagnostic]]:
+    """Load and compile a definition, returning every diagnostic (nothing is raised for problems
+    in the definition itself)."""
+    definition, diags = read_definition(path)
+    if definition is None or any(d.is_error for d in diags):
+        # Syntax errors in expressions still let the compiler find the other problems.
+        if definition is None:
+            return None, None, diags
+    plan = compile_framework(definition)
+    return definition, plan, [*diags, *plan.diagnostics]
+
+
+def load(path: str | Path) -> Framework:
+    """Load, validate and compile a framework definition (a folder or its framework.yaml).
+
+    Raises :class:`~qframe.diagnostics.DefinitionError` listing every error found."""
+    definition, plan, diags = check(path)
+    if definition is None or plan is None or any(d.is_error for d in diags):
+        raise DefinitionError(diags)
+    return Framework(definition, plan)
+
+
+def validate(path: str | Path) -> list[Diagnostic]:
+    """Every error and warning in a definition."""
+    try:
+        return check(path)[2]
+    except QframeError as exc:
+        return exc.diagnostics

@@ -1,0 +1,354 @@
+"""Evaluate a compiled plan on a dataset: all units, periods and indicators at once.
+
+Values live on a dense grid of shape ``(scenario, unit, period, indicator)`` (numpy broadcasting
+does the joins: a practice's list size has shape ``(1, U, P, 1)``, an indicator's maximum points
+``(1, 1, 1, I)``). Rules are computed lazily, once each, one vectorised pass per distinct
+expression (the framework's rule, a kind's override, an indicator's own); named definitions are
+cached. Nothing here loops over practices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qframe import scoring
+from qframe import vectors as vec
+from qframe.compiler import Plan
+from qframe.data import Dataset, period_label, period_ordinal
+from qframe.diagnostics import DataError, Diagnostic, error
+
+STATUS_OK, STATUS_MISSING, STATUS_ZERO, STATUS_UNDEFINED = "ok", "missing_input", "zero_denominator", "undefined"
+
+
+@dataclass
+class DataArrays:
+    """A dataset laid out for one frequency: a dense (unit, period, measure) array."""
+
+    unit_ids: np.ndarray
+    periods: list[str]  # contiguous range of the evaluation's periods
+    present: np.ndarray  # bool per period: does the data have it?
+    values: np.ndarray  # (U, P, M)
+    columns: dict[tuple[str, str], int]  # (measure, key) -> M index
+    units: pd.DataFrame
+
+
+def prepare(ds: Dataset, frequency: str) -> DataArrays:
+    """Lay the dataset out as arrays (cached on the dataset: done once per frequency)."""
+    cached = ds._cache.get(("arrays", frequency))
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    labels = ds.periods(frequency)
+    if not labels:
+        want = "years such as 2014-15" if frequency == "year" else "quarters such as 2014-15Q1"
+        raise DataError([error("D050", f"the data has no {frequency}ly periods", None, f"this framework evaluates {want}")])
+    ords = [period_ordinal(p) for p in labels]
+    lo, hi = min(ords), max(ords)
+    periods = [period_label(o, frequency) for o in range(lo, hi + 1)]
+    present = np.isin(np.arange(lo, hi + 1), ords)
+    unit_ids = ds.units["unit_id"].to_numpy(dtype=object)
+    meas = ds.measures
+    in_freq = meas["period"].isin(labels).to_numpy()
+    meas = meas[in_freq]
+    unit_code = pd.Categorical(meas["unit_id"], categories=unit_ids).codes
+    period_code = pd.Categorical(meas["period"], categories=periods).codes
+    pair = pd.MultiIndex.from_arrays([meas["measure"].to_numpy(dtype=object), meas["key"].to_numpy(dtype=object)])
+    pair_code, uniques = pd.factorize(pair)
+    values = np.full((len(unit_ids), len(periods), len(uniques)), np.nan)
+    values[unit_code, period_code, pair_code] = meas["value"].to_numpy(dtype=np.float64)
+    columns = {(str(mname), str(key)): i for i, (mname, key) in enumerate(uniques)}
+    arrays = DataArrays(unit_ids, periods, present, values, columns, ds.units)
+    ds._cache[("arrays", frequency)] = arrays  # type: ignore[index]
+    return arrays
+
+
+class Ctx:
+    """The evaluation context the compiled closures read from."""
+
+    def __init__(self, plan: Plan, data: DataArrays, params: dict[str, Any]) -> None:
+        self.plan = plan
+        self.data = data
+        self.U, self.P = data.values.shape[0], data.values.shape[1]
+        self.I = len(plan.indicator_ids)
+        self.params = params
+        self.sel: np.ndarray | None = None
+        self._values: dict[str, np.ndarray] = {}
+        self._flags: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._done: dict[str, np.ndarray] = {}
+        self._computing: list[str] = []
+        self._frames: list[list[np.ndarray]] = []  # [missing, zero] accumulators
+        self._unit_cache: dict[str, Any] = {}
+        self._sel_cache: dict[str, Any] = {}
+        self._totals: dict[str, Any] = {}
+        self._escalation: dict[str, np.ndarray] = {}
+        self._groups: dict[str, tuple[np.ndarray, int, np.ndarray]] = {}
+        self.missing_measures: dict[tuple[str, str], None] = {}
+
+    # -- shape ---------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return 1 if self.sel is None else len(self.sel)
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        return (1, self.U, self.P, self.n)
+
+    def grid(self, x: Any) -> np.ndarray:
+        return np.broadcast_to(np.asarray(x, dtype=np.float64) if not _is_obj(x) else np.asarray(x), self.shape)
+
+    @contextmanager
+    def selecting(self, sel: np.ndarray | None) -> Iterator[None]:
+        saved = self.sel, self._sel_cache
+        self.sel, self._sel_cache = sel, {}
+        try:
+            yield
+        finally:
+            self.sel, self._sel_cache = saved
+
+    def _ind(self, arr: np.ndarray) -> np.ndarray:
+        if self.sel is None:  # pragma: no cover - prevented by the compiler
+            raise RuntimeError("indicator value outside an indicator context")
+        return arr[self.sel].reshape(1, 1, 1, -1)
+
+    # -- flags (why a value is missing) ----------------------------------------
+    def _note(self, which: int, mask: np.ndarray) -> None:
+        if self._frames and np.any(mask):
+            frame = self._frames[-1]
+            frame[which] = frame[which] | np.broadcast_to(mask, self.shape)
+
+    def note_zero_division(self, mask: np.ndarray) -> None:
+        self._note(1, mask)
+
+    # -- names ---------------------------------------------------------------
+    def param(self, name: str) -> Any:
+        value = self.params[name]
+        if isinstance(value, np.ndarray) and value.ndim == 1:  # set per indicator
+            return self._ind(value)
+        return value
+
+    def indicator_string(self, name: str) -> np.ndarray:
+        return self._ind(self.plan.indicator_strings[name])
+
+    def indicator_number(self, name: str) -> np.ndarray:
+        return self._ind(self.plan.indicator_numbers[name])
+
+    def indicator_field_of(self, name: str, index: int) -> Any:
+        table = self.plan.indicator_strings if name in self.plan.indicator_strings else self.plan.indicator_numbers
+        return table[name][index]
+
+    def input(self, name: str, default: float | None) -> np.ndarray:
+        return self._fetch(name, [""], default)
+
+    def keyed_input(self, name: str, keys: Any, default: float | None) -> np.ndarray:
+        if isinstance(keys, str):
+            return self._fetch(name, [keys], default)
+        flat = np.asarray(keys, dtype=object).reshape(-1)
+        return self._fetch(name, [str(k) for k in flat], default)
+
+    def _fetch(self, name: str, keys: list[str], default: float | None) -> np.ndarray:
+        cols = [self.data.columns.get((name, k), -1) for k in keys]
+        idx = np.array(cols, dtype=np.intp)
+        out = self.data.values[:, :, np.where(idx >= 0, idx, 0)]
+        absent = idx < 0
+        if absent.any():
+            out = out.copy()
+            out[:, :, absent] = np.nan if default is None else default
+            if default is None:
+                for k, a in zip(keys, absent, strict=True):
+                    if a:
+                        self.missing_measures[(name, k)] = None
+        if default is not None:
+            out = np.where(np.isnan(out), default, out)
+        result = out.reshape(1, self.U, self.P, len(keys))
+        self._note(0, np.isnan(result))
+        return result
+
+    def value(self, name: str) -> np.ndarray:
+        sel = self.sel if self.sel is not None else np.arange(self.I, dtype=np.intp)
+        full = self._ensure(name, sel)
+        if self._frames and self.sel is not None:
+            missing, zero = self._flags[name]
+            frame = self._frames[-1]
+            frame[0] = frame[0] | missing[..., self.sel]
+            frame[1] = frame[1] | zero[..., self.sel]
+        return full[..., self.sel] if self.sel is not None else full
+
+    def value_of(self, name: str, index: int) -> np.ndarray:
+        full = self._ensure(name, np.array([index], dtype=np.intp))
+        return full[..., index : index + 1]
+
+    def _ensure(self, name: str, sel: np.ndarray) -> np.ndarray:
+        """Compute value ``name`` for the indicators in ``sel`` not computed yet (one vectorised
+        pass per distinct expression among them)."""
+        iv = self.plan.values[name]
+        if name not in self._values:
+            is_text = iv.type.kind.value == "string"
+            shape = (1, self.U, self.P, self.I)
+            self._values[name] = np.full(shape, None if is_text else np.nan, dtype=object if is_text else np.float64)
+            self._flags[name] = (np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool))
+            self._done[name] = np.zeros(self.I, dtype=bool)
+        done = self._done[name]
+        todo = sel[~done[sel]]
+        if todo.size == 0:
+            return self._values[name]
+        if name in self._computing:  # pragma: no cover - the compiler rejects cycles
+            raise RuntimeError(f"cycle through {name}")
+        self._computing.append(name)
+        try:
+            out = self._values[name]
+            missing, zero = self._flags[name]
+            wanted = np.zeros(self.I, dtype=bool)
+            wanted[todo] = True
+            for variant in iv.variants:
+                members = np.asarray(variant.indicators, dtype=np.intp)
+                part = members[wanted[members]]
+                if part.size == 0:
+                    continue
+                with self.selecting(part):
+                    self._frames.append([np.zeros(self.shape, dtype=bool), np.zeros(self.shape, dtype=bool)])
+                    try:
+                        result = self.grid(variant.compiled.fn(self))
+                    finally:
+                        frame = self._frames.pop()
+                if name in self.plan.money_values and self.plan.framework.rounding == "indicator":
+                    result = scoring.round_money(result)
+                out[..., part] = result
+                missing[..., part] = frame[0]
+                zero[..., part] = frame[1]
+            done[todo] = True
+            return out
+        finally:
+            self._computing.pop()
+
+    def cached(self, name: str, fn: Callable[[Ctx], Any], per_indicator: bool) -> Any:
+        cache = self._sel_cache if per_indicator else self._unit_cache
+        if name not in cache:
+            cache[name] = fn(self)
+        return cache[name]
+
+    def total(self, name: str) -> Any:
+        if name not in self._totals:
+            with self.selecting(None):
+                value = np.broadcast_to(np.asarray(self.plan.totals[name].fn(self)), self.shape)
+                if name in self.plan.money_values and self.plan.framework.rounding == "total":
+                    value = scoring.round_money(value)
+                self._totals[name] = value
+        return self._totals[name]
+
+    def over_indicators(self, fn: Callable[[Ctx], Any]) -> Any:
+        with self.selecting(np.arange(self.I, dtype=np.intp)):
+            return fn(self)
+
+    def group_codes(self, attr: str) -> tuple[np.ndarray, int]:
+        if attr not in self._groups:
+            units = self.data.units
+            if attr not in units.columns:
+                raise DataError([error("D060", f"the units table has no column `{attr}`, which the framework groups by", None, f"add a `{attr}` column to the units table")])
+            codes, uniques = pd.factorize(units[attr].replace("", pd.NA), sort=True)
+            self._groups[attr] = (codes.astype(np.intp), len(uniques), np.asarray(uniques, dtype=object))
+        codes, n, _ = self._groups[attr]
+        return codes, n
+
+    def group_labels(self, attr: str) -> tuple[np.ndarray, np.ndarray]:
+        self.group_codes(attr)
+        codes, _, labels = self._groups[attr]
+        return codes, labels
+
+    def escalation_value(self, rule_id: str) -> np.ndarray:
+        if rule_id not in self._escalation:
+            with self.selecting(None):
+                cond = self.grid(vec.truth(self.plan.escalation[rule_id].fn(self)))
+                steps = self.plan.escalation_steps[rule_id]
+                held = cond
+                for k in range(1, steps):
+                    held = vec.kleene_and(held, vec.shift(cond, k, self.shape))
+                self._escalation[rule_id] = np.asarray(held == 1, dtype=np.float64)
+        return self._escalation[rule_id]
+
+
+def _is_obj(x: Any) -> bool:
+    return isinstance(x, str) or (isinstance(x, np.ndarray) and x.dtype == object)
+
+
+@dataclass
+class Evaluation:
+    """Raw evaluation output on the grid, before it is made into tidy tables."""
+
+    ctx: Ctx
+    values: dict[str, np.ndarray]
+    status: np.ndarray  # (U, P, I) object
+    totals: dict[str, np.ndarray]  # (U, P)
+    escalation: dict[str, np.ndarray]  # (U, P) 0/1 per rule
+    checks: dict[str, np.ndarray]  # (U, P) 1/0/NaN
+    data_warnings: list[Diagnostic]
+
+
+def evaluate_plan(plan: Plan, data: DataArrays, params: dict[str, Any]) -> Evaluation:
+    ctx = Ctx(plan, data, params)
+    with np.errstate(all="ignore"):
+        every = np.arange(ctx.I, dtype=np.intp)
+        for name in plan.value_order:  # every rule for every indicator; inputs only where used
+            if plan.values[name].kind == "rule":
+                ctx._ensure(name, every)
+        for name in plan.value_order:  # show inputs the data has even where no rule read them
+            if plan.values[name].kind == "input":
+                have = [i for i, iid in enumerate(plan.indicator_ids) if (name, iid) in data.columns]
+                ctx._ensure(name, np.asarray(have, dtype=np.intp))
+        values = {name: ctx._ensure(name, every[:0]) for name in plan.value_order}
+        totals = {name: np.asarray(ctx.total(name), dtype=np.float64)[0, :, :, 0] for name in plan.totals}
+        escalation = {rid: ctx.escalation_value(rid)[0, :, :, 0] for rid in plan.escalation}
+        checks: dict[str, np.ndarray] = {}
+        for name, c in plan.checks.items():
+            with ctx.selecting(None):
+                checks[name] = np.array(ctx.grid(vec.truth(c.fn(ctx)))[0, :, :, 0])
+    if ctx.missing_measures:
+        raise DataError(_missing_measure_errors(plan, ctx))
+    status = _status(plan, ctx, values)
+    return Evaluation(ctx, values, status, totals, escalation, checks, [])
+
+
+def _missing_measure_errors(plan: Plan, ctx: Ctx) -> list[Diagnostic]:
+    by_measure: dict[str, list[str]] = {}
+    for name, key in ctx.missing_measures:
+        by_measure.setdefault(name, []).append(key)
+    out = []
+    for name, keys in sorted(by_measure.items()):
+        inp = plan.framework.inputs[name]
+        keys = sorted(keys)
+        shown = ", ".join(f"{name}[{k}]" if k else name for k in keys[:8])
+        more = f" and {len(keys) - 8} more" if len(keys) > 8 else ""
+        out.append(
+            error(
+                "D070",
+                f"the data has no measure {shown}{more}, which the framework needs (input `{name}` declared at {inp.location})",
+                None,
+                f"add rows with measure={name}" + (f" and key={keys[0]}" if keys[0] else "") + " to measures, or give the input a `default:`",
+            )
+        )
+    return out
+
+
+def _status(plan: Plan, ctx: Ctx, values: dict[str, np.ndarray]) -> np.ndarray:
+    shape = (ctx.U, ctx.P, ctx.I)
+    any_nan = np.zeros(shape, dtype=bool)
+    missing = np.zeros(shape, dtype=bool)
+    zero = np.zeros(shape, dtype=bool)
+    for name in plan.value_order:
+        if plan.values[name].kind != "rule":
+            continue
+        v = values[name][0]
+        if v.dtype != object:
+            any_nan |= np.isnan(v)
+        fm, fz = ctx._flags[name]
+        missing |= fm[0]
+        zero |= fz[0]
+    status = np.full(shape, STATUS_OK, dtype=object)
+    status[any_nan] = STATUS_UNDEFINED
+    status[any_nan & zero] = STATUS_ZERO
+    status[any_nan & missing] = STATUS_MISSING
+    return status
