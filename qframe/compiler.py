@@ -660,7 +660,7 @@ class Compiler:
             if kind is None or kind not in (t.Kind.NUMBER, t.Kind.MONEY, t.Kind.DURATION, t.Kind.ANY):
                 self.error("Q303", f"a range needs two bounds of the same kind, not {a.type.describe()} and {b.type.describe()}", scope.loc(node), "write e.g. 35% .. 75% or £100 .. £200")
                 return _any(node)
-            if a.is_const and b.is_const and not a.const <= b.const:
+            if a.is_const and b.is_const and not a.const <= b.const and not scope.what.startswith("thresholds"):
                 self.error("Q304", f"the range {to_text(node)} is empty: its lower bound is above its upper bound", scope.loc(node), "write the lower bound first")
             return self._fold(C(t.Type(t.Kind.RANGE, per, kind), lambda ctx: (fa(ctx), fb(ctx)), NOCONST, node), [a, b])
         # arithmetic

@@ -146,6 +146,8 @@ def _translate(doc: YamlDocument, err: ValidationError) -> list[Diagnostic]:
         return [error("Q012", f"`{key}` is not a valid name here", doc.location((*path, key), key=True), "names start with a letter or _ and contain only letters, digits and _")]
     if v == "type":
         expected = err.validator_value
+        if isinstance(expected, list) and "string" in expected:
+            return [error("Q013", f"{_what(path)} should be an expression (text such as `numerator / denominator`), not {_describe(err.instance)}", where, "write the expression on one line, or as a block after `|`")]
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return [error("Q013", f"{_what(path)} should be {_article(str(expected))}, not {_describe(err.instance)}", where, _type_hint(str(expected)))]
     if v == "enum":

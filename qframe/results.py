@@ -61,7 +61,7 @@ class Result:
                 raise ValueError(f"unknown format {fmt!r}")
             written.append(path)
         manifest = folder / "manifest.json"
-        manifest.write_text(json.dumps(self.manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+        manifest.write_text(json.dumps(self.manifest, indent=2, sort_keys=True, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(manifest)
         return written
 

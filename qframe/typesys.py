@@ -64,7 +64,8 @@ _QUANTITIES = (Kind.NUMBER, Kind.MONEY, Kind.DURATION)
 
 def add_kind(a: Kind, b: Kind) -> Kind | None:
     if Kind.ANY in (a, b):
-        return b if a is Kind.ANY else a
+        other = b if a is Kind.ANY else a
+        return other if other in (*_QUANTITIES, Kind.ANY) else None
     if a is b and a in _QUANTITIES:
         return a
     return None
@@ -72,7 +73,8 @@ def add_kind(a: Kind, b: Kind) -> Kind | None:
 
 def mul_kind(a: Kind, b: Kind) -> Kind | None:
     if Kind.ANY in (a, b):
-        return Kind.ANY
+        other = b if a is Kind.ANY else a
+        return Kind.ANY if other in (*_QUANTITIES, Kind.ANY) else None
     if a is Kind.NUMBER and b in _QUANTITIES:
         return b
     if b is Kind.NUMBER and a in _QUANTITIES:
@@ -82,7 +84,8 @@ def mul_kind(a: Kind, b: Kind) -> Kind | None:
 
 def div_kind(a: Kind, b: Kind) -> Kind | None:
     if Kind.ANY in (a, b):
-        return Kind.ANY
+        other = b if a is Kind.ANY else a
+        return Kind.ANY if other in (*_QUANTITIES, Kind.ANY) else None
     if a in _QUANTITIES and a is b:
         return Kind.NUMBER  # £ / £ is a ratio
     if a in _QUANTITIES and b is Kind.NUMBER:
