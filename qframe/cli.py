@@ -106,6 +106,29 @@ def evaluate(framework: Path, data_path: Path, out: Path, fmt: str, strict: bool
     click.echo(f"wrote {', '.join(p.name for p in paths)} to {out}/")
 
 
+@cli.command()
+@click.option("--practices", default=300, show_default=True, type=click.IntRange(1, 200_000), help="How many synthetic practices.")
+@click.option("--seed", default=2015, show_default=True, type=int, help="Random seed: the same seed gives the same data.")
+@click.option("--periods", default="2014-15", show_default=True, help="Comma-separated periods, e.g. 2013-14,2014-15.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Dataset folder to write.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+def synth(practices: int, seed: int, periods: str, out: Path, fmt: str) -> None:
+    """Generate a deterministic synthetic England-like dataset (synthetic ids and names only).
+
+    Calibrated to NHS Digital's 2014-15 QOF national totals: register prevalence, exception
+    rates and achievement per indicator.
+
+    \b
+    Example:
+      qframe synth --practices 8000 --seed 1 --out data/national
+    """
+    from qframe import synth as synth_mod
+
+    ds = synth_mod.generate(practices, seed=seed, periods=tuple(p.strip() for p in periods.split(",") if p.strip()))
+    synth_mod.write(ds, str(out), fmt)
+    click.echo(f"wrote {len(ds.units)} practices, {len(ds.measures)} measure rows to {out}/")
+
+
 @cli.command("schema")
 def schema_cmd() -> None:
     """Print the JSON Schema of definition files (for editors' completion and validation).

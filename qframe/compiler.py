@@ -38,6 +38,7 @@ class C:
     fn: Fn
     const: Any = NOCONST
     node: ast.Node | None = None
+    static: bool = False  # depends on no data: only constants, parameters and indicator fields
 
     @property
     def is_const(self) -> bool:
@@ -460,29 +461,29 @@ class Compiler:
 
     def _n_Number(self, node: ast.Number, scope: Scope) -> C:
         v = node.value
-        return C(t.NUMBER, lambda ctx: v, v, node)
+        return C(t.NUMBER, lambda ctx: v, v, node, True)
 
     def _n_Percent(self, node: ast.Percent, scope: Scope) -> C:
         v = node.value / 100.0
-        return C(t.NUMBER, lambda ctx: v, v, node)
+        return C(t.NUMBER, lambda ctx: v, v, node, True)
 
     def _n_Money(self, node: ast.Money, scope: Scope) -> C:
         v = node.value
-        return C(t.MONEY, lambda ctx: v, v, node)
+        return C(t.MONEY, lambda ctx: v, v, node, True)
 
     def _n_Duration(self, node: ast.Duration, scope: Scope) -> C:
         if node.unit not in ast.DURATION_UNITS:  # pragma: no cover - the grammar only admits these
             self.error("Q332", f"unknown time unit `{node.unit}`", scope.loc(node))
         v = node.amount * (self.fw.period_months if node.unit == "period" else ast.DURATION_MONTHS.get(node.unit, 1))
-        return C(t.DURATION, lambda ctx: v, v, node)
+        return C(t.DURATION, lambda ctx: v, v, node, True)
 
     def _n_String(self, node: ast.String, scope: Scope) -> C:
         v = node.value
-        return C(t.STRING, lambda ctx: v, v, node)
+        return C(t.STRING, lambda ctx: v, v, node, True)
 
     def _n_Bool(self, node: ast.Bool, scope: Scope) -> C:
         v = 1.0 if node.value else 0.0
-        return C(t.BOOL, lambda ctx: v, v, node)
+        return C(t.BOOL, lambda ctx: v, v, node, True)
 
     # names ---------------------------------------------------------------
     def _n_Name(self, node: ast.Name, scope: Scope) -> C:
@@ -494,7 +495,7 @@ class Compiler:
             if name in fw.parameters:
                 self.used.add(("param", name))
                 c = self.named(("param", name), node, scope)
-                return C(c.type, c.fn, c.const, node)
+                return C(c.type, c.fn, c.const, node, True)
             self.error("Q206", f"{scope.what} can only use constants and other parameters, not `{name}`", scope.loc(node), did_you_mean(name, fw.parameters) if name not in self._all_names() else "compute it in a rule or a definition instead")
             return _any(node)
         if name in m.INDICATOR_STRINGS or name in m.INDICATOR_NUMBERS:
@@ -502,8 +503,8 @@ class Compiler:
                 return _any(node)
             kind = t.Kind.STRING if name in m.INDICATOR_STRINGS else t.Kind.NUMBER
             if name in m.INDICATOR_STRINGS:
-                return C(t.Type(kind, True), lambda ctx: ctx.indicator_string(name), NOCONST, node)
-            return C(t.Type(kind, True), lambda ctx: ctx.indicator_number(name), NOCONST, node)
+                return C(t.Type(kind, True), lambda ctx: ctx.indicator_string(name), NOCONST, node, True)
+            return C(t.Type(kind, True), lambda ctx: ctx.indicator_number(name), NOCONST, node, True)
         if name in fw.totals and (scope.where != "indicator" or name not in fw.rules):
             c = self.named(("total", name), node, scope)
             return C(c.type, lambda ctx: ctx.total(name), NOCONST, node)
@@ -521,7 +522,7 @@ class Compiler:
             ptype = self.param_types.get(name, c.type) if hasattr(self, "param_types") else c.type
             if ptype.per_indicator and not self._indicator_ok(node, scope, f"parameter `{name}` is set per indicator"):
                 return _any(node)
-            return C(ptype, lambda ctx: ctx.param(name), NOCONST if ptype.per_indicator else c.const, node)
+            return C(ptype, lambda ctx: ctx.param(name), NOCONST if ptype.per_indicator else c.const, node, True)
         if name in fw.defines:
             d = fw.defines[name]
             self.used.add(("define", name))
@@ -708,6 +709,11 @@ class Compiler:
             return _any(node)
         per = c.type.per_indicator or a.type.per_indicator or b.type.per_indicator
         fc, fa, fb = c.fn, a.fn, b.fn
+        if c.static and c.type.per_indicator:
+            # The condition differs only between indicators: evaluate each branch only for the
+            # indicators that take it (so a branch may read data the others do not have).
+            text = kind is t.Kind.STRING
+            return self._fold(C(t.Type(kind, per, a.type.elem or b.type.elem), lambda ctx: ctx.split_by_indicator(fc(ctx), fa, fb, text), NOCONST, node), [c, a, b])
         return self._fold(C(t.Type(kind, per, a.type.elem or b.type.elem), lambda ctx: vec.choose(fc(ctx), fa(ctx), fb(ctx)), NOCONST, node), [c, a, b])
 
     def _n_Keyword(self, node: ast.Keyword, scope: Scope) -> C:  # pragma: no cover - handled by calls
@@ -783,7 +789,10 @@ class Compiler:
             self.error("Q307", f"{what} needs a condition (true/false), not {c.type.describe()}", expr.location(node if node is not None else c.node), "compare it with something, e.g. x > 0")
 
     def _fold(self, c: C, parts: list[C]) -> C:
-        """Evaluate an expression of constants now (so thresholds and parameters are checked)."""
+        """Evaluate an expression of constants now (so thresholds and parameters are checked);
+        an expression of static parts is static."""
+        if parts and all(p.static for p in parts) and not c.static:
+            c = C(c.type, c.fn, c.const, c.node, True)
         if all(p.is_const for p in parts) and not c.type.per_indicator:
             try:
                 value = c.fn(_ConstCtx())  # type: ignore[arg-type]
@@ -793,7 +802,7 @@ class Compiler:
                 value = value.item()
             if isinstance(value, tuple) and all(isinstance(v, np.ndarray) and v.ndim == 0 for v in value):
                 value = tuple(v.item() for v in value)
-            return C(c.type, lambda ctx: value, value, c.node)
+            return C(c.type, lambda ctx: value, value, c.node, True)
         return c
 
 

@@ -102,12 +102,17 @@ class Ctx:
         return np.broadcast_to(np.asarray(x, dtype=np.float64) if not _is_obj(x) else np.asarray(x), self.shape)
 
     @contextmanager
-    def selecting(self, sel: np.ndarray | None) -> Iterator[None]:
+    def selecting(self, sel: np.ndarray | None) -> Iterator[list[np.ndarray]]:
+        """Evaluate for the indicators ``sel`` (None: per unit). Yields the frame in which the
+        reasons for missing values (missing inputs, division by zero) are collected."""
         saved = self.sel, self._sel_cache
         self.sel, self._sel_cache = sel, {}
+        frame = [np.zeros(self.shape, dtype=bool), np.zeros(self.shape, dtype=bool)]
+        self._frames.append(frame)
         try:
-            yield
+            yield frame
         finally:
+            self._frames.pop()
             self.sel, self._sel_cache = saved
 
     def _ind(self, arr: np.ndarray) -> np.ndarray:
@@ -209,12 +214,8 @@ class Ctx:
                 part = members[wanted[members]]
                 if part.size == 0:
                     continue
-                with self.selecting(part):
-                    self._frames.append([np.zeros(self.shape, dtype=bool), np.zeros(self.shape, dtype=bool)])
-                    try:
-                        result = self.grid(variant.compiled.fn(self))
-                    finally:
-                        frame = self._frames.pop()
+                with self.selecting(part) as frame:
+                    result = self.grid(variant.compiled.fn(self))
                 if name in self.plan.money_values and self.plan.framework.rounding == "indicator":
                     result = scoring.round_money(result)
                 out[..., part] = result
@@ -224,6 +225,24 @@ class Ctx:
             return out
         finally:
             self._computing.pop()
+
+    def split_by_indicator(self, cond: Any, then: Callable[[Ctx], Any], orelse: Callable[[Ctx], Any], text: bool) -> np.ndarray:
+        """`if` whose condition depends only on the indicator: each branch is evaluated only for
+        the indicators that take it."""
+        assert self.sel is not None
+        sel = self.sel
+        flags = np.broadcast_to(np.asarray(cond, dtype=np.float64), (1, 1, 1, len(sel))).reshape(-1)
+        out = np.full(self.shape, None if text else np.nan, dtype=object if text else np.float64)
+        parent = self._frames[-1] if self._frames else None
+        for mask, branch in ((flags == 1, then), (flags == 0, orelse)):
+            if not mask.any():
+                continue
+            with self.selecting(sel[mask]) as frame:
+                out[..., mask] = self.grid(branch(self))
+            if parent is not None:
+                parent[0][..., mask] |= frame[0]
+                parent[1][..., mask] |= frame[1]
+        return out
 
     def cached(self, name: str, fn: Callable[[Ctx], Any], per_indicator: bool) -> Any:
         cache = self._sel_cache if per_indicator else self._unit_cache
