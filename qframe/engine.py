@@ -23,7 +23,9 @@ from qframe.compiler import Plan
 from qframe.data import Dataset, period_label, period_ordinal
 from qframe.diagnostics import DataError, Diagnostic, error
 
-STATUS_OK, STATUS_MISSING, STATUS_ZERO, STATUS_UNDEFINED = "ok", "missing_input", "zero_denominator", "undefined"
+# Why an indicator row has no value: codes into STATUS_LABELS.
+STATUS_LABELS = ("ok", "undefined", "zero_denominator", "missing_input")
+STATUS_OK, STATUS_UNDEFINED, STATUS_ZERO, STATUS_MISSING = range(4)
 
 
 @dataclass
@@ -55,16 +57,24 @@ def prepare(ds: Dataset, frequency: str) -> DataArrays:
     meas = ds.measures
     in_freq = meas["period"].isin(labels).to_numpy()
     meas = meas[in_freq]
-    unit_code = pd.Categorical(meas["unit_id"], categories=unit_ids).codes
-    period_code = pd.Categorical(meas["period"], categories=periods).codes
-    pair = pd.MultiIndex.from_arrays([meas["measure"].to_numpy(dtype=object), meas["key"].to_numpy(dtype=object)])
-    pair_code, uniques = pd.factorize(pair)
-    values = np.full((len(unit_ids), len(periods), len(uniques)), np.nan)
+    unit_code = _codes(meas["unit_id"], unit_ids)
+    period_code = _codes(meas["period"], np.asarray(periods, dtype=object))
+    m_code, m_uniques = pd.factorize(meas["measure"], sort=True)
+    k_code, k_uniques = pd.factorize(meas["key"], sort=True)
+    pair_uniques, pair_code = np.unique(m_code.astype(np.int64) * len(k_uniques) + k_code, return_inverse=True)
+    values = np.full((len(unit_ids), len(periods), len(pair_uniques)), np.nan)
     values[unit_code, period_code, pair_code] = meas["value"].to_numpy(dtype=np.float64)
-    columns = {(str(mname), str(key)): i for i, (mname, key) in enumerate(uniques)}
+    columns = {(str(m_uniques[c // len(k_uniques)]), str(k_uniques[c % len(k_uniques)])): i for i, c in enumerate(pair_uniques)}
     arrays = DataArrays(unit_ids, periods, present, values, columns, ds.units)
     ds._cache[("arrays", frequency)] = arrays  # type: ignore[index]
     return arrays
+
+
+def _codes(column: pd.Series, labels: np.ndarray) -> np.ndarray:
+    """Position of each value of ``column`` in ``labels`` (factorise first: few distinct values)."""
+    codes, uniques = pd.factorize(column)
+    lookup = pd.Index(labels).get_indexer(np.asarray(uniques, dtype=object))
+    return lookup[codes]
 
 
 class Ctx:
@@ -300,7 +310,7 @@ class Evaluation:
 
     ctx: Ctx
     values: dict[str, np.ndarray]
-    status: np.ndarray  # (U, P, I) object
+    status: np.ndarray  # (U, P, I) codes into STATUS_LABELS
     totals: dict[str, np.ndarray]  # (U, P)
     escalation: dict[str, np.ndarray]  # (U, P) 0/1 per rule
     checks: dict[str, np.ndarray]  # (U, P) 1/0/NaN
@@ -366,7 +376,7 @@ def _status(plan: Plan, ctx: Ctx, values: dict[str, np.ndarray]) -> np.ndarray:
         fm, fz = ctx._flags[name]
         missing |= fm[0]
         zero |= fz[0]
-    status = np.full(shape, STATUS_OK, dtype=object)
+    status = np.full(shape, STATUS_OK, dtype=np.int8)
     status[any_nan] = STATUS_UNDEFINED
     status[any_nan & zero] = STATUS_ZERO
     status[any_nan & missing] = STATUS_MISSING

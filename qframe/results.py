@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qframe.compiler import Plan
-from qframe.engine import Evaluation
+from qframe.engine import STATUS_LABELS, STATUS_OK, Evaluation
 
 FORMATS = ("csv", "parquet", "json")
 
@@ -76,6 +76,7 @@ def tidy(plan: Plan, ev: Evaluation, manifest: dict[str, Any]) -> Result:
     unit_ids = data.unit_ids
 
     def cat(labels: np.ndarray, codes: np.ndarray) -> pd.Categorical:
+        # categorical columns: compact and fast; written as plain text in CSV
         return pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object))
 
     # ---- indicators: one row per unit × period × indicator
@@ -83,20 +84,22 @@ def tidy(plan: Plan, ev: Evaluation, manifest: dict[str, Any]) -> Result:
     u_codes = np.repeat(np.arange(U), P * I)
     p_codes = np.tile(np.repeat(np.arange(P), I), U)
     i_codes = np.tile(np.arange(I), U * P)
+    ids = np.asarray(plan.indicator_ids, dtype=object)
     ind_cols: dict[str, Any] = {
-        "framework": np.full(n, fw.id, dtype=object),
-        "framework_version": np.full(n, fw.version, dtype=object),
-        "unit_id": unit_ids[u_codes],
-        "period": periods[p_codes],
-        "indicator": np.asarray(plan.indicator_ids, dtype=object)[i_codes],
+        "framework": cat(np.array([fw.id], dtype=object), np.zeros(n, dtype=np.int8)),
+        "framework_version": cat(np.array([fw.version], dtype=object), np.zeros(n, dtype=np.int8)),
+        "unit_id": cat(unit_ids, u_codes),
+        "period": cat(periods, p_codes),
+        "indicator": cat(ids, i_codes),
     }
     for fld in ("group", "domain", "kind"):
-        ind_cols[fld] = plan.indicator_strings[fld][i_codes]
+        labels, codes = np.unique(plan.indicator_strings[fld].astype(str), return_inverse=True)
+        ind_cols[fld] = cat(labels.astype(object), codes[i_codes])
     for fld in ("max_points", "lower", "upper"):
         ind_cols[fld] = plan.indicator_numbers[fld][i_codes]
     for name in plan.value_order:
         ind_cols[name] = ev.values[name][0][:, keep, :].reshape(n)
-    ind_cols["status"] = ev.status[:, keep, :].reshape(n)
+    ind_cols["status"] = cat(np.asarray(STATUS_LABELS, dtype=object), ev.status[:, keep, :].reshape(n))
     indicators = pd.DataFrame(ind_cols)
     if I == 0:
         indicators = indicators.iloc[0:0]
@@ -114,7 +117,7 @@ def tidy(plan: Plan, ev: Evaluation, manifest: dict[str, Any]) -> Result:
     for name, values in ev.totals.items():
         unit_cols[name] = values[:, keep].reshape(m)
     if I:
-        unit_cols["indicators_not_ok"] = (ev.status[:, keep, :] != "ok").sum(axis=2).reshape(m)
+        unit_cols["indicators_not_ok"] = (ev.status[:, keep, :] != STATUS_OK).sum(axis=2).reshape(m)
     if plan.escalation:
         level, rules, since = _escalation(plan, ev, keep)
         unit_cols["escalation_level"] = level.reshape(m)
