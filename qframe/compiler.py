@@ -122,6 +122,8 @@ class Compiler:
         self._cycle_reported: set[frozenset[tuple[str, str]]] = set()
         self.used: set[tuple[str, str]] = set()
         self.rule_types: dict[str, t.Type] = {}
+        # who refers to whom (with where), to find cycles that run through overrides
+        self._edges: dict[tuple[str, str], dict[tuple[str, str], Location]] = {}
 
     # ------------------------------------------------------------------ diagnostics
     def error(self, code: str, message: str, where: Location | None, hint: str = "") -> None:
@@ -155,6 +157,7 @@ class Compiler:
                 self.error("Q230", f"total `{name}` varies by indicator", fw.totals[name].location, "aggregate over indicators, e.g. sum(payment, over=indicators)")
         checks = {name: self._check(chk) for name, chk in fw.checks.items()}
         escalation, steps, levels = self._escalation()
+        self._graph_cycles()
         for define in fw.defines.values():  # report errors in definitions nobody uses
             if define.args:
                 self._define_body(define, {a: _any() for a in define.args})
@@ -219,6 +222,8 @@ class Compiler:
 
     # ------------------------------------------------------------------ named things (memoised, cycle-checked)
     def named(self, key: tuple[str, str], ref: ast.Node | None = None, scope: Scope | None = None) -> C:
+        if self._stack and ref is not None and scope is not None:
+            self._edges.setdefault(self._stack[-1], {}).setdefault(key, scope.loc(ref))
         if key in self._memo:
             return self._memo[key]
         if key in self._stack:
@@ -432,6 +437,31 @@ class Compiler:
             self.error("Q331", f"{to_text(node)} is not a whole number of {self.fw.frequency}s", scope.loc(node), f"this framework evaluates {self.fw.frequency}ly periods")
             return 1
         return int(steps)
+
+    def _graph_cycles(self) -> None:
+        """Cycles the memoised compile cannot see: through kind and indicator overrides."""
+        state: dict[tuple[str, str], int] = {}
+        path: list[tuple[str, str]] = []
+
+        def visit(node: tuple[str, str]) -> None:
+            state[node] = 1
+            path.append(node)
+            for nxt, where in self._edges.get(node, {}).items():
+                if state.get(nxt) == 1:
+                    cycle = [*path[path.index(nxt) :], nxt]
+                    ident = frozenset(cycle)
+                    if ident not in self._cycle_reported:
+                        self._cycle_reported.add(ident)
+                        names = " → ".join(n for _, n in cycle)
+                        self.error("Q210", f"circular definition: {names}", where, "a rule cannot depend on itself, directly, through others or through an override")
+                elif nxt not in state:
+                    visit(nxt)
+            path.pop()
+            state[node] = 2
+
+        for node in list(self._edges):
+            if node not in state:
+                visit(node)
 
     # ------------------------------------------------------------------ unused things
     def _unused(self) -> None:

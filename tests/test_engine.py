@@ -1,0 +1,213 @@
+"""Evaluation on hand-made data, every number computed by hand (arithmetic in the comments)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import qframe
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI = FIXTURES / "mini"
+CLUSTERS = FIXTURES / "clusters"
+
+
+@pytest.fixture(scope="module")
+def mini() -> qframe.Result:
+    return qframe.load(MINI).evaluate(MINI / "data")
+
+
+def row(result: qframe.Result, unit: str, indicator: str) -> pd.Series:
+    ind = result.indicators
+    match = ind[(ind["unit_id"] == unit) & (ind["indicator"] == indicator)]
+    assert len(match) == 1
+    return match.iloc[0]
+
+
+def test_worked_example_dm007_to_the_penny(mini: qframe.Result) -> None:
+    # payment.md §6: achievement 300 / 480 = 62.5%; points (62.5 - 35) / (75 - 35) × 17 = 11.6875
+    # £ = 11.6875 × 156.92 × (8000 / 7052) × ((520 / 8000) / 6.4%) = 2113.0560... → £2,113.06
+    r = row(mini, "P001", "DM007")
+    assert r["achievement"] == pytest.approx(0.625)
+    assert r["points"] == pytest.approx(11.6875)
+    assert r["payment"] == 2113.06
+    assert r["exceptions"] == 40
+    assert r["status"] == "ok"
+
+
+def test_worked_example_register_and_unadjusted(mini: qframe.Result) -> None:
+    # DM017: 6 × 156.92 × 1.134430 × 1.015625 = 1084.78
+    assert row(mini, "P001", "DM017")["payment"] == 1084.78
+    # BP002: 85% → (85 - 50) / 40 × 15 = 13.125 points; × 156.92 × 1.134430 = 2336.44
+    bp = row(mini, "P001", "BP002")
+    assert bp["points"] == pytest.approx(13.125)
+    assert bp["payment"] == 2336.44
+
+
+def test_totals_add_rounded_indicator_payments(mini: qframe.Result) -> None:
+    units = mini.units.set_index("unit_id")
+    # 1084.78 + 2113.06 + 2336.44 = 5534.28; points 6 + 11.6875 + 13.125 = 30.8125
+    assert units.loc["P001", "payment"] == pytest.approx(5534.28, abs=1e-9)
+    assert units.loc["P001", "points"] == pytest.approx(30.8125)
+
+
+def test_zero_denominator_is_explicit(mini: qframe.Result) -> None:
+    r = row(mini, "P002", "DM007")
+    assert math.isnan(r["achievement"]) and math.isnan(r["payment"])
+    assert r["status"] == "zero_denominator"
+    # a zero register earns no register points, and is not missing
+    assert row(mini, "P002", "DM017")["points"] == 0
+    # BP002 at 50% is exactly the lower threshold: (50 - 50) / 40 × 15 = 0 points
+    assert row(mini, "P002", "BP002")["points"] == 0
+    units = mini.units.set_index("unit_id")
+    assert units.loc["P002", "indicators_not_ok"] == 1
+
+
+def test_missing_value_for_one_practice_is_reported(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "units.csv").write_text((MINI / "data" / "units.csv").read_text())
+    lines = (MINI / "data" / "measures.csv").read_text().splitlines()
+    # P002's BP002 numerator left empty: a missing value, not zero
+    lines = [ln if ln != "P002,2014-15,numerator,BP002,50" else "P002,2014-15,numerator,BP002," for ln in lines]
+    (data / "measures.csv").write_text("\n".join(lines) + "\n")
+    result = qframe.load(MINI).evaluate(data)
+    r = row(result, "P002", "BP002")
+    assert r["status"] == "missing_input"
+    assert math.isnan(r["payment"])
+
+
+def test_missing_measure_is_a_data_error(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "units.csv").write_text((MINI / "data" / "units.csv").read_text())
+    lines = [ln for ln in (MINI / "data" / "measures.csv").read_text().splitlines() if "BP002" not in ln]
+    (data / "measures.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(qframe.DataError) as info:
+        qframe.load(MINI).evaluate(data)
+    text = info.value.render()
+    assert "denominator[BP002]" in text and "numerator[BP002]" in text
+    assert "framework.yaml:" in text  # says where the input is declared
+
+
+def test_per_indicator_parameter_selects_branch(tmp_path: Path) -> None:
+    # An `if` on a per-indicator parameter only evaluates each branch for the indicators that
+    # take it: BP002 has no register, and must not need one.
+    text = (MINI / "framework.yaml").read_text()
+    text = text.replace("  national_dm_prevalence:", "  adjusted: {value: true}\n  national_dm_prevalence:")
+    text = text.replace("  payment: points * point_value * cpi * apdf(group)", "  payment: points * point_value * cpi * (if adjusted then apdf(group) else 1)")
+    text = text.replace("    payment: points * point_value * cpi      # public health: no prevalence adjustment", "    params: {adjusted: false}")
+    (tmp_path / "framework.yaml").write_text(text)
+    result = qframe.load(tmp_path).evaluate(MINI / "data")
+    assert row(result, "P001", "BP002")["payment"] == 2336.44
+    assert row(result, "P001", "DM007")["payment"] == 2113.06
+
+
+# ---------------------------------------------------------------- clusters, checks, escalation
+
+
+@pytest.fixture(scope="module")
+def clusters() -> qframe.Result:
+    return qframe.load(CLUSTERS).evaluate(CLUSTERS / "data")
+
+
+def unit(result: qframe.Result, unit_id: str, period: str) -> pd.Series:
+    u = result.units
+    return u[(u["unit_id"] == unit_id) & (u["period"] == period)].iloc[0]
+
+
+def test_cluster_aggregates(clusters: qframe.Result) -> None:
+    p1 = unit(clusters, "P1", "2014-15Q1")
+    # C1 in Q1: (50 + 80 + 80) / 300 = 0.7
+    assert p1["cluster_rate"] == pytest.approx(0.7)
+    assert p1["practices_in_cluster"] == 3
+    # descending rank in C1: P2 and P3 tie at 0.8 (rank 1), P1 at 0.5 is 3rd
+    assert p1["rank_in_cluster"] == 3
+    assert unit(clusters, "P2", "2014-15Q1")["rank_in_cluster"] == 1
+    # national 90th percentile of .5 .7 .7 .7 .8 .8: position 4.5 → 0.8
+    assert p1["national_p90"] == pytest.approx(0.8)
+    # Q3: (60 + 80 + 80) / 300
+    assert unit(clusters, "P1", "2014-15Q3")["cluster_rate"] == pytest.approx(220 / 300)
+
+
+def test_escalation_levels_persistence_and_since(clusters: qframe.Result) -> None:
+    # P1's z in C1 is -0.2 / sqrt(0.03) = -1.1547 (Q1, Q2) and -0.1333 / sqrt(0.01333) = -1.1547
+    # (Q3): below -1 in every quarter. `for: 2 quarters` → fires from Q2 (Q1 has no history).
+    q1, q2, q3 = (unit(clusters, "P1", f"2014-15Q{q}") for q in (1, 2, 3))
+    assert q1["escalation_level"] == "" or pd.isna(q1["escalation_level"])
+    # Q2: no improvement (change 0) → locality
+    assert q2["escalation_level"] == "locality"
+    assert q2["escalation_rules"] == "low_outlier;no_improvement"
+    assert q2["escalated_since"] == "2014-15Q2"
+    # Q3: improved (0.5 → 0.6) → back to cluster level, escalated since Q2
+    assert q3["escalation_level"] == "cluster"
+    assert q3["escalation_rules"] == "low_outlier"
+    assert q3["escalated_since"] == "2014-15Q2"
+    # C2's rates are all equal: sd 0, z undefined → never escalated
+    c2 = clusters.units[clusters.units["unit_id"].isin(["P4", "P5", "P6"])]
+    assert (c2["escalation_level"].fillna("") == "").all()
+
+
+def test_checks_warn_per_cluster_and_per_practice(clusters: qframe.Result) -> None:
+    checks = clusters.checks
+    size = checks[checks["check"] == "cluster_size"]
+    assert sorted(size["subject"].unique()) == ["C1", "C2"]
+    assert len(size) == 6  # two clusters × three quarters
+    pql = checks[checks["check"] == "pql"]
+    assert list(pql["subject"].unique()) == ["P5"] and len(pql) == 3
+    assert set(checks["severity"]) == {"warning"}
+
+
+def test_outputs_are_byte_identical(tmp_path: Path) -> None:
+    fw = qframe.load(MINI)
+    for fmt in ("csv", "json", "parquet"):
+        a = fw.evaluate(MINI / "data").write(tmp_path / f"a_{fmt}", fmt)
+        b = fw.evaluate(MINI / "data").write(tmp_path / f"b_{fmt}", fmt)
+        for pa, pb in zip(a, b, strict=True):
+            assert pa.read_bytes() == pb.read_bytes(), pa.name
+
+
+def test_manifest_records_hashes_and_parameters(mini: qframe.Result) -> None:
+    m = mini.manifest
+    assert m["framework"]["id"] == "mini_qof"
+    assert len(m["framework"]["sha256"]) == 64 and len(m["data"]["sha256"]) == 64
+    assert m["parameters"]["point_value"] == "£156.92"
+    assert m["parameters"]["average_list_size"] == 7052
+
+
+def test_parameter_override_through_the_api() -> None:
+    fw = qframe.load(MINI)
+    result = fw.evaluate(MINI / "data", params={"point_value": 180.0})
+    # 11.6875 × 180 × 1.134430 × 1.015625 = 2423.85
+    assert row(result, "P001", "DM007")["payment"] == 2423.85
+    with pytest.raises(qframe.DefinitionError, match="point_valeu"):
+        fw.evaluate(MINI / "data", params={"point_valeu": 1})
+
+
+def test_dataframes_in_python() -> None:
+    units = pd.read_csv(MINI / "data" / "units.csv", dtype=str)
+    measures = pd.read_csv(MINI / "data" / "measures.csv", dtype={"key": str}, keep_default_na=False)
+    measures["value"] = measures["value"].astype(float)
+    result = qframe.load(MINI).evaluate({"units": units, "measures": measures})
+    assert result.total("payment") == pytest.approx(5534.28)
+    frame = result.to_frame()
+    assert list(frame.columns[:5]) == ["framework", "framework_version", "unit_id", "period", "indicator"]
+    assert len(frame) == 6
+
+
+def test_vectorised_over_many_practices_matches_one_by_one() -> None:
+    # the same practice repeated 500 times gives the same payment for each
+    base = pd.read_csv(MINI / "data" / "measures.csv", dtype={"key": str}, keep_default_na=False)
+    base = base[base["unit_id"] == "P001"]
+    ids = [f"X{i:04d}" for i in range(500)]
+    measures = pd.concat([base.assign(unit_id=i) for i in ids], ignore_index=True)
+    measures["value"] = measures["value"].astype(float)
+    units = pd.DataFrame({"unit_id": ids})
+    result = qframe.load(MINI).evaluate({"units": units, "measures": measures})
+    pay = result.indicators.pivot(index="unit_id", columns="indicator", values="payment")
+    # national DM prevalence is a parameter here, so every copy is paid as in the worked example
+    assert np.all(pay["DM007"] == 2113.06) and np.all(pay["DM017"] == 1084.78)

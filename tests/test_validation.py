@@ -1,0 +1,168 @@
+"""Semantic validation: every problem found before any data is read, each with its exact place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qframe
+from qframe.diagnostics import Diagnostic
+from qframe.loader import build_definition
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+HEAD = """qframe: 1
+id: t
+title: test
+parameters:
+  point_value: £156.92
+inputs:
+  list_size: {}
+  numerator: {key: indicator}
+  denominator: {key: indicator}
+"""
+RULES = """rules:
+  achievement: numerator / denominator
+  points: max_points * slide(achievement, lower, upper)
+  payment: points * point_value
+indicators:
+  A001: {max_points: 10, thresholds: 40% .. 80%}
+totals:
+  payment: sum(payment, over=indicators)
+  size: list_size
+"""
+
+
+def problems(text: str) -> list[Diagnostic]:
+    fw, diags = build_definition("t/framework.yaml", text)
+    if fw is not None:
+        from qframe.compiler import compile_framework
+
+        diags += compile_framework(fw).diagnostics
+    return diags
+
+
+def only(text: str, code: str) -> Diagnostic:
+    found = [d for d in problems(text) if d.code == code]
+    assert len(found) == 1, [d.render() for d in problems(text)]
+    return found[0]
+
+
+def where(d: Diagnostic) -> tuple[int, int]:
+    assert d.location is not None
+    return d.location.line, d.location.col
+
+
+def test_clean_definition_has_no_problems() -> None:
+    assert problems(HEAD + RULES) == []
+
+
+def test_unknown_name_with_suggestion_and_caret() -> None:
+    d = only(HEAD + RULES.replace("numerator / denominator", "numerator / denominatr"), "Q201")
+    assert where(d) == (11, 28)  # line 11, the `d` of denominatr
+    assert d.location is not None and d.location.length == len("denominatr")
+    assert "did you mean `denominator`" in d.hint
+    rendered = d.render()
+    assert "t/framework.yaml:11:28: error Q201 unknown name `denominatr`" in rendered
+    assert rendered.splitlines()[2].endswith("^" + "~" * 9)
+
+
+def test_wrong_arity() -> None:
+    d = only(HEAD + RULES.replace("slide(achievement, lower, upper)", "slide(achievement, lower)"), "Q222")
+    assert "`slide` takes 3 arguments, not 2" in d.message and "slide(achievement, lower, upper)" in d.hint
+
+
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        ("£5 + 35%", "cannot add money and a number"),
+        ("point_value * point_value", "cannot multiply money by money"),
+        ("(numerator > 1) > £2", "cannot compare a boolean (true/false) with money"),
+        ("if numerator > 1 then £1 else 0", "different kinds of value"),
+        ("numerator and true", "`and` needs a condition"),
+    ],
+)
+def test_unit_errors(expr: str, message: str) -> None:
+    text = HEAD + RULES.replace("  payment: points * point_value\n", f"  payment: {expr}\n")
+    found = [d for d in problems(text) if message in d.message]
+    assert found, [d.render() for d in problems(text)]
+    assert found[0].location is not None and found[0].location.line == 13
+
+
+def test_money_compared_with_a_plain_number_has_a_hint() -> None:
+    text = HEAD + RULES + "checks:\n  paid: {assert: payment > 100}\n"
+    d = only(text, "Q301")
+    assert "£" in d.hint
+
+
+def test_cycle_between_definitions() -> None:
+    text = HEAD + "define:\n  a: b + 1\n  b: c * 2\n  c: a\n" + RULES.replace("size: list_size", "size: a")
+    d = only(text, "Q210")
+    assert "a → b → c → a" in d.message or "b → c → a → b" in d.message or "c → a → b → c" in d.message
+
+
+def test_cycle_through_a_kind_override() -> None:
+    text = HEAD + RULES + "kinds:\n  odd:\n    achievement: points / 10\n"
+    text = text.replace("  A001: {max_points: 10, thresholds: 40% .. 80%}", "  A001: {max_points: 10, thresholds: 40% .. 80%, kind: odd}")
+    assert any(d.code == "Q210" for d in problems(text)), [d.render() for d in problems(text)]
+
+
+def test_reversed_thresholds() -> None:
+    d = only(HEAD + RULES.replace("40% .. 80%", "80% .. 40%"), "Q310")
+    assert "lower threshold 80% is not below the upper threshold 40%" in d.message
+    assert where(d) == (15, 38)
+
+
+def test_duplicate_indicator_ids() -> None:
+    text = HEAD + RULES.replace("  A001: {max_points: 10, thresholds: 40% .. 80%}", "  A001: {max_points: 10, thresholds: 40% .. 80%}\n  A001: {max_points: 5, thresholds: 40% .. 80%}")
+    d = only(text, "Q003")
+    assert "duplicate key `A001`" in d.message and where(d) == (16, 3)
+
+
+def test_unused_parameter_is_a_warning() -> None:
+    text = HEAD.replace("  point_value: £156.92\n", "  point_value: £156.92\n  spare: 3\n") + RULES
+    d = only(text, "W201")
+    assert not d.is_error and where(d) == (6, 3)
+
+
+def test_indicator_field_used_per_unit() -> None:
+    text = HEAD + RULES.replace("size: list_size", "size: max_points")
+    d = only(text, "Q212")
+    assert "sum(x, over=indicators)" in d.hint
+
+
+def test_unknown_indicator_field_with_suggestion() -> None:
+    text = HEAD + RULES.replace("{max_points: 10, thresholds: 40% .. 80%}", "{max_points: 10, thresholds: 40% .. 80%, paymnet: points}")
+    d = only(text, "Q205")
+    assert "did you mean `payment`" in d.hint
+
+
+def test_syntax_error_inside_expression_points_at_the_character() -> None:
+    d = only(HEAD + RULES.replace("numerator / denominator", "numerator // denominator"), "Q100")
+    assert where(d) == (11, 27)
+
+
+def test_schema_errors_are_plain_words() -> None:
+    text = HEAD.replace("title: test", "title: test\nparamters: {}") + RULES
+    d = only(text, "Q010")
+    assert d.message == "unknown field `paramters` in the definition" and "did you mean `parameters`" in d.hint
+
+
+def test_every_error_is_collected_in_one_pass() -> None:
+    diags = qframe.validate(FIXTURES / "broken")
+    codes = sorted(d.code for d in diags)
+    assert codes == sorted(["Q100", "Q201", "Q205", "Q210", "Q222", "Q305", "Q305", "Q310", "W201", "W203"])
+    assert all(d.location is not None for d in diags)
+
+
+def test_load_raises_with_all_errors() -> None:
+    with pytest.raises(qframe.DefinitionError) as info:
+        qframe.load(FIXTURES / "broken")
+    assert len(info.value.errors) == 8
+
+
+def test_shipped_definitions_are_clean() -> None:
+    root = Path(__file__).parents[1] / "frameworks"
+    for folder in sorted(p for p in root.iterdir() if (p / "framework.yaml").exists()):
+        assert qframe.validate(folder) == [], folder
