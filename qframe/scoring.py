@@ -66,15 +66,16 @@ def clamp(value: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> np.ndarray:
 def round_money(amount: ArrayLike, places: int = 2) -> np.ndarray:
     """Round pounds to the penny, half away from zero (the rule used for every payment).
 
-    Floating point makes 2.675 really 2.67499999...; amounts are first rounded to 9 decimal
-    places so that a value that is exactly half a penny in decimal rounds up.
+    Floating point makes 2.675 really 2.67499999... (and 0.145 × 100 = 14.499999999999998); the
+    amount in pennies is first rounded to 6 decimal places, so a value that is exactly half a
+    penny in decimal rounds up.
 
     >>> float(round_money(2113.0560)), float(round_money(2.675)), float(round_money(-2.675))
     (2113.06, 2.68, -2.68)
     """
-    a = np.round(np.asarray(amount, dtype=np.float64), 9)
+    a = np.asarray(amount, dtype=np.float64)
     scale = 10.0**places
-    return np.sign(a) * np.floor(np.abs(a) * scale + 0.5) / scale
+    return np.sign(a) * np.floor(np.round(np.abs(a) * scale, 6) + 0.5) / scale
 
 
 def contractor_population_index(list_size: ArrayLike, average_list_size: ArrayLike) -> np.ndarray:

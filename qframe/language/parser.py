@@ -7,6 +7,7 @@ people, never Lark's raw "Unexpected token" text.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from importlib.resources import files
@@ -175,10 +176,24 @@ class _ToAst(Transformer[Token, ast.Node]):
         return ast.If(c[0], c[1], c[2], **self._pos(meta))
 
 
+def _reserve_keyword(tok: Token) -> Token:
+    # Lark's contextual lexer reads a keyword as a NAME wherever the keyword itself cannot come
+    # next (`a + then`); give it back its keyword type so that the parser reports it.
+    if tok.value in KEYWORDS:
+        return Token.new_borrow_pos(str(tok.value).upper(), tok.value, tok)
+    return tok
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = files("qframe.language").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    return Lark(
+        grammar,
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        lexer_callbacks={"NAME": _reserve_keyword},
+    )
 
 
 def grammar_text() -> str:
@@ -196,6 +211,12 @@ def parse(text: str) -> ast.Node:
         raise _friendly(text, exc) from None
     result = _ToAst().transform(tree)
     assert isinstance(result, ast.Node)
+    for node in result.walk():
+        value = getattr(node, "amount" if isinstance(node, ast.Duration) else "value", 0.0)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ExpressionSyntaxError(
+                "number too large", node.start, "write a smaller number", node.end - node.start
+            )
     return result
 
 
@@ -248,6 +269,15 @@ def _friendly(text: str, exc: UnexpectedInput) -> ExpressionSyntaxError:
             )
         if tok.type == "EQUAL":
             return ExpressionSyntaxError("`=` is not a comparison", offset, "write `==` to compare two values; `name=value` is only for a function's keyword arguments", length)
+        before, after = text[max(offset - 1, 0) : offset], text[offset + 1 : offset + 2]
+        if tok.type == "COMMA" and before.isdigit() and after.isdigit():
+            # a thousands separator (`1,000`): Lark reports `,` as a token, not as a bad character
+            return ExpressionSyntaxError(
+                "unexpected `,`",
+                offset,
+                "numbers are written without thousands separators: 7052 or 7_052",
+                length,
+            )
         if tok.type == "RPAR":
             return ExpressionSyntaxError("unexpected `)`", offset, "there is a `)` without a matching `(`, or a value is missing before it", length)
         if value in KEYWORDS:

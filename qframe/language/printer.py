@@ -7,6 +7,7 @@ parentheses are added exactly where precedence or associativity needs them.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from qframe.language import ast
 from qframe.language.parser import KEYWORDS
@@ -47,6 +48,12 @@ def _num(value: float) -> str:
     return repr(value)
 
 
+def _plain(value: float) -> str:
+    """Like :func:`_num` but never with an exponent: percentages, money and durations have none."""
+    text = _num(value)
+    return format(Decimal(text), "f") if "e" in text else text
+
+
 def name_text(name: str) -> str:
     """A name as it must be written: quoted with backticks unless it is a plain identifier."""
     if _IDENT.match(name) and name not in KEYWORDS:
@@ -68,12 +75,12 @@ def _text(node: ast.Node, need: int) -> str:
     if isinstance(node, ast.Number):
         return _num(node.value)
     if isinstance(node, ast.Percent):
-        return f"{_num(node.value)}%"
+        return f"{_plain(node.value)}%"
     if isinstance(node, ast.Money):
-        return f"£{_num(node.value)}"
+        return f"£{_plain(node.value)}"
     if isinstance(node, ast.Duration):
         unit = node.unit if node.amount == 1 else node.unit + "s"
-        return f"{_num(node.amount)} {unit}"
+        return f"{_plain(node.amount)} {unit}"
     if isinstance(node, ast.String):
         escaped = node.value.replace("\\", "\\\\").replace('"', '\\"')
         return f'"{escaped}"'

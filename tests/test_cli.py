@@ -1,0 +1,127 @@
+"""The command line: exit codes, messages for people, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qframe.cli import main
+from qframe.diagnostics import ExitCode
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parents[1]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    code = info.value.code
+    return int(code) if code is not None else 0, out, err
+
+
+def test_validate_clean(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", str(FIXTURES / "mini"))
+    assert code == ExitCode.OK and "ok" in out
+
+
+def test_validate_broken_lists_every_error_with_caret(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "validate", str(FIXTURES / "broken"))
+    assert code == ExitCode.DEFINITION_ERROR == 1
+    assert "Traceback" not in err
+    assert "framework.yaml:20:28: error Q201 unknown name `denominatr`" in err
+    assert "framework.yaml:27:17: error Q310" in err
+    assert "framework.yaml:16:6: error Q210 circular definition: a → b → a" in err
+    assert "^~~~~~~~~~" in err and "hint: did you mean `denominator`" in err
+    assert err.rstrip().endswith("8 errors, 2 warnings")
+
+
+def test_validate_strict_warnings_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (FIXTURES / "mini" / "framework.yaml").read_text().replace("parameters:\n", "parameters:\n  spare: 1\n")
+    (tmp_path / "framework.yaml").write_text(text)
+    assert run(capsys, "validate", str(tmp_path))[0] == ExitCode.OK
+    code, _, err = run(capsys, "validate", "--strict", str(tmp_path))
+    assert code == ExitCode.WARNINGS == 2 and "W201" in err
+
+
+def test_validate_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", "--format", "json", str(FIXTURES / "broken"))
+    items = json.loads(out)
+    assert code == 1 and {"file", "line", "col", "code", "message", "hint", "severity"} <= set(items[0])
+
+
+def test_evaluate_writes_tables_and_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "out"
+    code, out, _ = run(capsys, "evaluate", str(FIXTURES / "mini"), "--data", str(FIXTURES / "mini" / "data"), "--out", str(out_dir))
+    assert code == 0
+    assert "total payment: £5,534.28" in out
+    assert sorted(p.name for p in out_dir.iterdir()) == ["checks.csv", "indicators.csv", "manifest.json", "units.csv"]
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    assert manifest["parameters"]["point_value"] == "£156.92"
+
+
+def test_evaluate_parquet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import pandas as pd
+
+    code, _, _ = run(capsys, "evaluate", str(FIXTURES / "mini"), "--data", str(FIXTURES / "mini" / "data"), "--out", str(tmp_path), "--format", "parquet")
+    assert code == 0
+    assert len(pd.read_parquet(tmp_path / "indicators.parquet")) == 6
+
+
+def test_evaluate_broken_definition(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "evaluate", str(FIXTURES / "broken"), "--data", str(FIXTURES / "mini" / "data"), "--out", str(tmp_path))
+    assert code == ExitCode.DEFINITION_ERROR and "Q201" in err and "Traceback" not in err
+
+
+def test_evaluate_bad_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "units.csv").write_text("unit_id\nP001\n")
+    (data / "measures.csv").write_text("unit_id,period,measure,key,value\nP001,2014-15,list_size,,8,000\n")
+    code, _, err = run(capsys, "evaluate", str(FIXTURES / "mini"), "--data", str(data), "--out", str(tmp_path / "o"))
+    assert code == ExitCode.DATA_ERROR == 3 and "Traceback" not in err
+
+
+def test_missing_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "validate", str(tmp_path / "nothing"))
+    assert code == ExitCode.FILE_ERROR == 4 and "no such file or folder" in err
+    code, _, err = run(capsys, "evaluate", str(FIXTURES / "mini"), "--data", str(tmp_path / "nodata"), "--out", str(tmp_path))
+    assert code == ExitCode.FILE_ERROR and "no such data folder" in err
+
+
+def test_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "evaluate")
+    assert code == ExitCode.USAGE == 64 and "Missing argument" in err
+
+
+def test_internal_fault_is_reported_without_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import qframe.api
+
+    def boom(path: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(qframe.api, "check", boom)
+    code, _, err = run(capsys, "validate", str(FIXTURES / "mini"))
+    assert code == ExitCode.INTERNAL == 70
+    assert "internal error: ZeroDivisionError: boom" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["validate", "evaluate", "schema", "synth"])
+def test_every_command_has_help_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and "Example" in out and f"qframe {command}" in out
+
+
+def test_schema_is_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema")
+    assert code == 0 and json.loads(out)["title"] == "qframe framework definition"
+
+
+def test_console_script_runs_in_a_real_process(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "qframe"
+    proc = subprocess.run([str(exe), "validate", str(FIXTURES / "broken")], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and "Q201" in proc.stderr
