@@ -7,10 +7,10 @@
 
 __version__ = "0.1.0"
 
-from qframe.api import Framework, check, load, validate  # noqa: E402
-from qframe.data import Dataset, load_dataset  # noqa: E402
-from qframe.diagnostics import DataError, DefinitionError, Diagnostic, QframeError  # noqa: E402
-from qframe.results import Result  # noqa: E402
+from qframe.api import Framework, check, load, validate
+from qframe.data import Dataset, load_dataset
+from qframe.diagnostics import DataError, DefinitionError, Diagnostic, QframeError
+from qframe.results import Result
 
 __all__ = [
     "DataError",

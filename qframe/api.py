@@ -76,7 +76,14 @@ class Framework:
         if unknown:
             from qframe.diagnostics import did_you_mean
 
-            raise DefinitionError([error("Q400", f"unknown parameter `{k}`", None, did_you_mean(k, self.plan.params)) for k in unknown])
+            raise DefinitionError(
+                [
+                    error(
+                        "Q400", f"unknown parameter `{k}`", None, did_you_mean(k, self.plan.params)
+                    )
+                    for k in unknown
+                ]
+            )
         for name, c in self.plan.params.items():
             value = overrides.get(name, c.const)
             if isinstance(value, bool):
@@ -85,7 +92,11 @@ class Framework:
                 value = float(value)
             overrides_ = self.plan.param_overrides.get(name)
             if overrides_:
-                arr = np.full(len(self.plan.indicator_ids), value, dtype=object if isinstance(value, str) else np.float64)
+                arr = np.full(
+                    len(self.plan.indicator_ids),
+                    value,
+                    dtype=object if isinstance(value, str) else np.float64,
+                )
                 for i, oc in overrides_.items():
                     arr[i] = oc.const
                 value = arr
@@ -107,7 +118,12 @@ class Framework:
                 "definition": fw.path,
                 "sha256": hashlib.sha256(fw.source.text.encode("utf-8")).hexdigest(),
             },
-            "data": {"source": ds.source, "sha256": ds.content_hash, "units": len(ds.units), "measure_rows": len(ds.measures)},
+            "data": {
+                "source": ds.source,
+                "sha256": ds.content_hash,
+                "units": len(ds.units),
+                "measure_rows": len(ds.measures),
+            },
             "parameters": params,
             "frequency": fw.frequency,
             "money_rounding": fw.rounding,
@@ -132,17 +148,25 @@ def as_dataset(data: DataLike) -> Dataset:
         return load_dataset(data)
     if isinstance(data, Mapping):
         return frames_from_mapping(data)
-    raise DataError([error("D000", f"cannot use {type(data).__name__} as data", None, "pass a dataset folder path, a Dataset, or {'units': ..., 'measures': ...}")])
+    raise DataError(
+        [
+            error(
+                "D000",
+                f"cannot use {type(data).__name__} as data",
+                None,
+                "pass a dataset folder path, a Dataset, or {'units': ..., 'measures': ...}",
+            )
+        ]
+    )
 
 
 def check(path: str | Path) -> tuple[m.FrameworkDef | None, Plan | None, list[Diagnostic]]:
     """Load and compile a definition, returning every diagnostic (nothing is raised for problems
     in the definition itself)."""
     definition, diags = read_definition(path)
-    if definition is None or any(d.is_error for d in diags):
-        # Syntax errors in expressions still let the compiler find the other problems.
-        if definition is None:
-            return None, None, diags
+    if definition is None:
+        return None, None, diags
+    # Syntax errors in expressions still let the compiler find the other problems.
     plan = compile_framework(definition)
     return definition, plan, [*diags, *plan.diagnostics]
 

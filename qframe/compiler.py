@@ -154,7 +154,12 @@ class Compiler:
         totals = {name: self.named(("total", name)) for name in fw.totals}
         for name, c in totals.items():
             if c.type.per_indicator:
-                self.error("Q230", f"total `{name}` varies by indicator", fw.totals[name].location, "aggregate over indicators, e.g. sum(payment, over=indicators)")
+                self.error(
+                    "Q230",
+                    f"total `{name}` varies by indicator",
+                    fw.totals[name].location,
+                    "aggregate over indicators, e.g. sum(payment, over=indicators)",
+                )
         checks = {name: self._check(chk) for name, chk in fw.checks.items()}
         escalation, steps, levels = self._escalation()
         self._graph_cycles()
@@ -164,7 +169,9 @@ class Compiler:
             else:
                 self.named(("define", define.name))
         self._unused()
-        order = [n for n, v in values.items() if v.kind == "input"] + [n for n, v in values.items() if v.kind == "rule"]
+        order = [n for n, v in values.items() if v.kind == "input"] + [
+            n for n, v in values.items() if v.kind == "rule"
+        ]
         money = frozenset(
             [n for n, v in values.items() if v.type.kind is t.Kind.MONEY]
             + [n for n, c in totals.items() if c.type.kind is t.Kind.MONEY]
@@ -209,19 +216,41 @@ class Compiler:
                     continue  # a total may share its rule's name: `payment` per unit and per indicator
                 if name in owners:
                     other, first = owners[name]
-                    self.error("Q202", f"`{name}` is both a {other} (line {first.line}) and a {section}", where, "give each a different name")
+                    self.error(
+                        "Q202",
+                        f"`{name}` is both a {other} (line {first.line}) and a {section}",
+                        where,
+                        "give each a different name",
+                    )
                     continue
                 owners[name] = (section, where)
                 if name in builtin:
-                    self.error("Q203", f"`{name}` is a built-in indicator field and cannot be redefined as a {section}", where, "choose another name")
+                    self.error(
+                        "Q203",
+                        f"`{name}` is a built-in indicator field and cannot be redefined as a {section}",
+                        where,
+                        "choose another name",
+                    )
                 if name in REGISTRY and section != "input":
-                    self.error("Q203", f"`{name}` is a built-in function and cannot be redefined as a {section}", where, "choose another name")
+                    self.error(
+                        "Q203",
+                        f"`{name}` is a built-in function and cannot be redefined as a {section}",
+                        where,
+                        "choose another name",
+                    )
         for iid, ind in fw.indicators.items():
             if iid in owners:
-                self.error("Q202", f"indicator id `{iid}` is also the name of a {owners[iid][0]}", ind.location, "rename one of them")
+                self.error(
+                    "Q202",
+                    f"indicator id `{iid}` is also the name of a {owners[iid][0]}",
+                    ind.location,
+                    "rename one of them",
+                )
 
     # ------------------------------------------------------------------ named things (memoised, cycle-checked)
-    def named(self, key: tuple[str, str], ref: ast.Node | None = None, scope: Scope | None = None) -> C:
+    def named(
+        self, key: tuple[str, str], ref: ast.Node | None = None, scope: Scope | None = None
+    ) -> C:
         if self._stack and ref is not None and scope is not None:
             self._edges.setdefault(self._stack[-1], {}).setdefault(key, scope.loc(ref))
         if key in self._memo:
@@ -233,7 +262,12 @@ class Compiler:
                 self._cycle_reported.add(ident)
                 path = " → ".join(n for _, n in cycle)
                 where = scope.loc(ref) if (scope and ref is not None) else None
-                self.error("Q210", f"circular definition: {path}", where, "a definition cannot depend on itself, directly or through others")
+                self.error(
+                    "Q210",
+                    f"circular definition: {path}",
+                    where,
+                    "a definition cannot depend on itself, directly or through others",
+                )
             return _any(ref)
         self._stack.append(key)
         try:
@@ -249,9 +283,19 @@ class Compiler:
         if section == "param":
             p = fw.parameters[name]
             c = self.expression(p.value, Scope(p.value, "parameter", f"parameter `{name}`"))
-            if c.type.kind is t.Kind.BOOL or c.type.kind is t.Kind.STRING or c.type.is_any or c.is_const:
+            if (
+                c.type.kind is t.Kind.BOOL
+                or c.type.kind is t.Kind.STRING
+                or c.type.is_any
+                or c.is_const
+            ):
                 return c
-            self.error("Q240", f"parameter `{name}` must be a constant", p.value.location(), "a parameter's value is a literal such as £156.92, 7052 or 35%")
+            self.error(
+                "Q240",
+                f"parameter `{name}` must be a constant",
+                p.value.location(),
+                "a parameter's value is a literal such as £156.92, 7052 or 35%",
+            )
             return c
         if section == "define":
             d = fw.defines[name]
@@ -261,7 +305,9 @@ class Compiler:
             return self.expression(r.expr, Scope(r.expr, "unit", f"total `{name}`"))
         if section == "rule":
             r = fw.rules[name]
-            c = self.expression(r.expr, Scope(r.expr, "indicator", f"rule `{name}`", indicators=self.ids))
+            c = self.expression(
+                r.expr, Scope(r.expr, "indicator", f"rule `{name}`", indicators=self.ids)
+            )
             self.rule_types[name] = c.type.with_indicator(True)
             return c
         if section == "escalation":
@@ -284,22 +330,45 @@ class Compiler:
             if ind.max_points is not None:
                 numbers["max_points"][i] = ind.max_points
             if ind.kind and fw.kinds and ind.kind not in fw.kinds:
-                self.error("Q220", f"indicator {iid}: unknown kind `{ind.kind}`", ind.kind_location, did_you_mean(ind.kind, fw.kinds) or f"declared kinds: {', '.join(fw.kinds)}")
+                self.error(
+                    "Q220",
+                    f"indicator {iid}: unknown kind `{ind.kind}`",
+                    ind.kind_location,
+                    did_you_mean(ind.kind, fw.kinds) or f"declared kinds: {', '.join(fw.kinds)}",
+                )
             if ind.thresholds is not None and ind.thresholds.tree is not None:
                 scope = Scope(ind.thresholds, "parameter", f"thresholds of {iid}")
                 c = self.expression(ind.thresholds, scope)
                 if c.type.is_any:
                     continue
-                if c.type.kind is not t.Kind.RANGE or c.type.elem not in (t.Kind.NUMBER, t.Kind.ANY):
-                    self.error("Q311", f"thresholds of {iid} must be a range of percentages, not {c.type.describe()}", ind.thresholds.location(), "write e.g. `35% .. 75%`")
+                if c.type.kind is not t.Kind.RANGE or c.type.elem not in (
+                    t.Kind.NUMBER,
+                    t.Kind.ANY,
+                ):
+                    self.error(
+                        "Q311",
+                        f"thresholds of {iid} must be a range of percentages, not {c.type.describe()}",
+                        ind.thresholds.location(),
+                        "write e.g. `35% .. 75%`",
+                    )
                     continue
                 if c.is_const:
                     lo, hi = c.const
                     numbers["lower"][i], numbers["upper"][i] = lo, hi
                     if not lo < hi:
-                        self.error("Q310", f"indicator {iid}: lower threshold {_pct(lo)} is not below the upper threshold {_pct(hi)}", ind.thresholds.location(), "write the lower threshold first, e.g. `35% .. 75%`")
+                        self.error(
+                            "Q310",
+                            f"indicator {iid}: lower threshold {_pct(lo)} is not below the upper threshold {_pct(hi)}",
+                            ind.thresholds.location(),
+                            "write the lower threshold first, e.g. `35% .. 75%`",
+                        )
                     if lo < 0 or hi > 1:
-                        self.warn("W311", f"indicator {iid}: thresholds {_pct(lo)} .. {_pct(hi)} lie outside 0% .. 100%", ind.thresholds.location(), "thresholds are percentages of the denominator")
+                        self.warn(
+                            "W311",
+                            f"indicator {iid}: thresholds {_pct(lo)} .. {_pct(hi)} lie outside 0% .. 100%",
+                            ind.thresholds.location(),
+                            "thresholds are percentages of the denominator",
+                        )
         return strings, numbers
 
     def _param_overrides(self, types: dict[str, t.Type]) -> dict[str, dict[int, C]]:
@@ -307,13 +376,23 @@ class Compiler:
         for iid, ind in self.fw.indicators.items():
             for name, expr in ind.params.items():
                 if name not in self.fw.parameters:
-                    self.error("Q204", f"indicator {iid} overrides unknown parameter `{name}`", expr.location(), did_you_mean(name, self.fw.parameters) or "declare it under `parameters:` first")
+                    self.error(
+                        "Q204",
+                        f"indicator {iid} overrides unknown parameter `{name}`",
+                        expr.location(),
+                        did_you_mean(name, self.fw.parameters)
+                        or "declare it under `parameters:` first",
+                    )
                     continue
                 self.used.add(("param", name))
                 c = self.expression(expr, Scope(expr, "parameter", f"parameter `{name}` of {iid}"))
                 want = types[name]
                 if not (c.type.is_any or want.is_any or c.type.kind is want.kind):
-                    self.error("Q241", f"indicator {iid}: `{name}` must be {want.describe()}, like the framework's value, not {c.type.describe()}", expr.location())
+                    self.error(
+                        "Q241",
+                        f"indicator {iid}: `{name}` must be {want.describe()}, like the framework's value, not {c.type.describe()}",
+                        expr.location(),
+                    )
                 out.setdefault(name, {})[self.index[iid]] = c
         return out
 
@@ -322,48 +401,87 @@ class Compiler:
         values: dict[str, IndicatorValue] = {}
         for name, inp in fw.inputs.items():
             if inp.key == "indicator":
-                values[name] = IndicatorValue(name, "input", t.Type(t.Kind.NUMBER, True), location=inp.location)
+                values[name] = IndicatorValue(
+                    name, "input", t.Type(t.Kind.NUMBER, True), location=inp.location
+                )
         for name in fw.rules:
             c = self.named(("rule", name))
-            values[name] = IndicatorValue(name, "rule", c.type.with_indicator(True), location=fw.rules[name].location)
+            values[name] = IndicatorValue(
+                name, "rule", c.type.with_indicator(True), location=fw.rules[name].location
+            )
         known = set(values) | {n for n, i in fw.inputs.items() if i.key != "indicator"}
         # validate override keys
         for kind in fw.kinds.values():
             for key, expr in kind.overrides.items():
                 if key not in values:
-                    self.error("Q205", f"kind `{kind.name}` overrides `{key}`, which is not a rule", expr.location(), did_you_mean(key, values) or "declare the rule under `rules:` first")
+                    self.error(
+                        "Q205",
+                        f"kind `{kind.name}` overrides `{key}`, which is not a rule",
+                        expr.location(),
+                        did_you_mean(key, values) or "declare the rule under `rules:` first",
+                    )
         for iid, ind in fw.indicators.items():
             for key, expr in ind.overrides.items():
                 if key not in values:
-                    hint = did_you_mean(key, [*values, "title", "doc", "source", "group", "domain", "kind", "max_points", "thresholds", "params"])
-                    extra = " (an input that is not keyed by indicator cannot be overridden)" if key in known else ""
-                    self.error("Q205", f"indicator {iid}: unknown field `{key}`{extra}", expr.location(), hint or "an indicator may override a rule or an indicator input")
+                    hint = did_you_mean(
+                        key,
+                        [
+                            *values,
+                            "title",
+                            "doc",
+                            "source",
+                            "group",
+                            "domain",
+                            "kind",
+                            "max_points",
+                            "thresholds",
+                            "params",
+                        ],
+                    )
+                    extra = (
+                        " (an input that is not keyed by indicator cannot be overridden)"
+                        if key in known
+                        else ""
+                    )
+                    self.error(
+                        "Q205",
+                        f"indicator {iid}: unknown field `{key}`{extra}",
+                        expr.location(),
+                        hint or "an indicator may override a rule or an indicator input",
+                    )
         # variants: indicator override > kind override > framework rule (or data fetch)
         for name, value in values.items():
             groups: dict[int, tuple[m.Expression | None, list[int]]] = {}
             for i, (_iid, ind) in enumerate(fw.indicators.items()):
-                expr = ind.overrides.get(name)
-                if expr is None and ind.kind in fw.kinds:
-                    expr = fw.kinds[ind.kind].overrides.get(name)
-                if expr is None and value.kind == "rule":
-                    expr = fw.rules[name].expr
-                key = id(expr) if expr is not None else 0
-                groups.setdefault(key, (expr, []))[1].append(i)
-            for expr, members in groups.values():
+                chosen: m.Expression | None = ind.overrides.get(name)
+                if chosen is None and ind.kind in fw.kinds:
+                    chosen = fw.kinds[ind.kind].overrides.get(name)
+                if chosen is None and value.kind == "rule":
+                    chosen = fw.rules[name].expr
+                group_key = id(chosen) if chosen is not None else 0
+                groups.setdefault(group_key, (chosen, []))[1].append(i)
+            for variant_expr, members in groups.values():
                 ids = tuple(self.ids[i] for i in members)
-                if expr is None:
+                if variant_expr is None:
                     compiled = self._fetch_indicator_input(name)
                 else:
                     what = f"`{name}` of {ids[0]}" if len(ids) == 1 else f"rule `{name}`"
                     self._stack.append(("rule", name))
                     try:
-                        compiled = self.expression(expr, Scope(expr, "indicator", what, indicators=ids))
+                        compiled = self.expression(
+                            variant_expr, Scope(variant_expr, "indicator", what, indicators=ids)
+                        )
                     finally:
                         self._stack.pop()
                     want = value.type
                     if not (compiled.type.is_any or want.is_any or compiled.type.kind is want.kind):
-                        self.error("Q242", f"{what} must be {want.describe()}, not {compiled.type.describe()}", expr.location(), f"the framework's `{name}` is {want.describe()}; an override must give the same kind of value")
-                value.variants.append(Variant(members, compiled, expr))
+                        self.error(
+                            "Q242",
+                            f"{what} must be {want.describe()}, not {compiled.type.describe()}",
+                            variant_expr.location(),
+                            f"the framework's `{name}` is {want.describe()}; an override must give the same kind of value",
+                        )
+                value.variants.append(Variant(members, compiled, variant_expr))
         return values
 
     def _fetch_indicator_input(self, name: str) -> C:
@@ -378,11 +496,18 @@ class Compiler:
     def _input_default(self, inp: m.Input) -> float | None:
         if inp.default is None:
             return None
-        c = self.expression(inp.default, Scope(inp.default, "parameter", f"default of input `{inp.name}`"))
+        c = self.expression(
+            inp.default, Scope(inp.default, "parameter", f"default of input `{inp.name}`")
+        )
         if c.is_const and isinstance(c.const, (int, float)):
             return float(c.const)
         if not c.type.is_any:
-            self.error("Q243", f"the default of input `{inp.name}` must be a number", inp.default.location(), "e.g. `default: 0`")
+            self.error(
+                "Q243",
+                f"the default of input `{inp.name}` must be a number",
+                inp.default.location(),
+                "e.g. `default: 0`",
+            )
         return None
 
     # ------------------------------------------------------------------ checks and escalation
@@ -390,7 +515,13 @@ class Compiler:
         c = self.expression(chk.expr, Scope(chk.expr, "unit", f"check `{chk.name}`"))
         self._expect_bool(c, chk.expr, None, f"check `{chk.name}`")
         if chk.per and chk.per not in self.unit_attrs:
-            self.error("Q250", f"check `{chk.name}`: unknown unit attribute `{chk.per}`", chk.location, did_you_mean(chk.per, self.unit_attrs) or f"known attributes: {', '.join(self.unit_attrs)}")
+            self.error(
+                "Q250",
+                f"check `{chk.name}`: unknown unit attribute `{chk.per}`",
+                chk.location,
+                did_you_mean(chk.per, self.unit_attrs)
+                or f"known attributes: {', '.join(self.unit_attrs)}",
+            )
         return c
 
     def _escalation(self) -> tuple[dict[str, C], dict[str, int], dict[str, int]]:
@@ -405,15 +536,27 @@ class Compiler:
         steps: dict[str, int] = {}
         for rule in fw.escalation:
             if rule.id in ids:
-                self.error("Q261", f"escalation rule `{rule.id}` is defined twice", rule.location, "give each rule its own id")
+                self.error(
+                    "Q261",
+                    f"escalation rule `{rule.id}` is defined twice",
+                    rule.location,
+                    "give each rule its own id",
+                )
                 continue
             ids.add(rule.id)
             if rule.level not in levels:
-                self.error("Q262", f"escalation rule `{rule.id}`: unknown level `{rule.level}`", rule.level_location, did_you_mean(rule.level, levels) or f"levels: {', '.join(levels)}")
+                self.error(
+                    "Q262",
+                    f"escalation rule `{rule.id}`: unknown level `{rule.level}`",
+                    rule.level_location,
+                    did_you_mean(rule.level, levels) or f"levels: {', '.join(levels)}",
+                )
             out[rule.id] = self.named(("escalation", rule.id))
             steps[rule.id] = 1
             if rule.persists is not None and rule.persists.tree is not None:
-                steps[rule.id] = self._steps(rule.persists.tree, Scope(rule.persists, "parameter", f"`for` of {rule.id}"))
+                steps[rule.id] = self._steps(
+                    rule.persists.tree, Scope(rule.persists, "parameter", f"`for` of {rule.id}")
+                )
         return out, steps, levels
 
     def _escalation_rule(self, rule: m.EscalationRule) -> C:
@@ -426,7 +569,9 @@ class Compiler:
         if isinstance(node, ast.Number) and node.value == int(node.value) and node.value >= 1:
             return int(node.value)
         if not isinstance(node, ast.Duration):
-            self.error("Q330", f"{scope.what}: expected a duration such as `2 quarters`", scope.loc(node))
+            self.error(
+                "Q330", f"{scope.what}: expected a duration such as `2 quarters`", scope.loc(node)
+            )
             return 1
         if node.unit == "period":
             months = node.amount * self.fw.period_months
@@ -434,7 +579,12 @@ class Compiler:
             months = node.amount * ast.DURATION_MONTHS[node.unit]
         steps = months / self.fw.period_months
         if steps != int(steps) or steps < 1:
-            self.error("Q331", f"{to_text(node)} is not a whole number of {self.fw.frequency}s", scope.loc(node), f"this framework evaluates {self.fw.frequency}ly periods")
+            self.error(
+                "Q331",
+                f"{to_text(node)} is not a whole number of {self.fw.frequency}s",
+                scope.loc(node),
+                f"this framework evaluates {self.fw.frequency}ly periods",
+            )
             return 1
         return int(steps)
 
@@ -453,7 +603,12 @@ class Compiler:
                     if ident not in self._cycle_reported:
                         self._cycle_reported.add(ident)
                         names = " → ".join(n for _, n in cycle)
-                        self.error("Q210", f"circular definition: {names}", where, "a rule cannot depend on itself, directly, through others or through an override")
+                        self.error(
+                            "Q210",
+                            f"circular definition: {names}",
+                            where,
+                            "a rule cannot depend on itself, directly, through others or through an override",
+                        )
                 elif nxt not in state:
                     visit(nxt)
             path.pop()
@@ -467,13 +622,30 @@ class Compiler:
     def _unused(self) -> None:
         for name, p in self.fw.parameters.items():
             if ("param", name) not in self.used:
-                self.warn("W201", f"parameter `{name}` is never used", p.location, "remove it, or use it in a rule")
+                self.warn(
+                    "W201",
+                    f"parameter `{name}` is never used",
+                    p.location,
+                    "remove it, or use it in a rule",
+                )
         for name, d in self.fw.defines.items():
             if ("define", name) not in self.used:
-                self.warn("W202", f"definition `{name}` is never used", d.location, "remove it, or use it in a rule")
+                self.warn(
+                    "W202",
+                    f"definition `{name}` is never used",
+                    d.location,
+                    "remove it, or use it in a rule",
+                )
         for name, i in self.fw.inputs.items():
-            if ("input", name) not in self.used and not (i.key == "indicator" and name in self._output_inputs()):
-                self.warn("W203", f"input `{name}` is never used", i.location, "remove it, or use it in a rule")
+            if ("input", name) not in self.used and not (
+                i.key == "indicator" and name in self._output_inputs()
+            ):
+                self.warn(
+                    "W203",
+                    f"input `{name}` is never used",
+                    i.location,
+                    "remove it, or use it in a rule",
+                )
 
     def _output_inputs(self) -> set[str]:
         return {n for n, i in self.fw.inputs.items() if i.key == "indicator"}
@@ -504,7 +676,11 @@ class Compiler:
     def _n_Duration(self, node: ast.Duration, scope: Scope) -> C:
         if node.unit not in ast.DURATION_UNITS:  # pragma: no cover - the grammar only admits these
             self.error("Q332", f"unknown time unit `{node.unit}`", scope.loc(node))
-        v = node.amount * (self.fw.period_months if node.unit == "period" else ast.DURATION_MONTHS.get(node.unit, 1))
+        v = node.amount * (
+            self.fw.period_months
+            if node.unit == "period"
+            else ast.DURATION_MONTHS.get(node.unit, 1)
+        )
         return C(t.DURATION, lambda ctx: v, v, node, True)
 
     def _n_String(self, node: ast.String, scope: Scope) -> C:
@@ -526,20 +702,33 @@ class Compiler:
                 self.used.add(("param", name))
                 c = self.named(("param", name), node, scope)
                 return C(c.type, c.fn, c.const, node, True)
-            self.error("Q206", f"{scope.what} can only use constants and other parameters, not `{name}`", scope.loc(node), did_you_mean(name, fw.parameters) if name not in self._all_names() else "compute it in a rule or a definition instead")
+            self.error(
+                "Q206",
+                f"{scope.what} can only use constants and other parameters, not `{name}`",
+                scope.loc(node),
+                did_you_mean(name, fw.parameters)
+                if name not in self._all_names()
+                else "compute it in a rule or a definition instead",
+            )
             return _any(node)
         if name in m.INDICATOR_STRINGS or name in m.INDICATOR_NUMBERS:
             if not self._indicator_ok(node, scope, f"`{name}` is a field of each indicator"):
                 return _any(node)
             kind = t.Kind.STRING if name in m.INDICATOR_STRINGS else t.Kind.NUMBER
             if name in m.INDICATOR_STRINGS:
-                return C(t.Type(kind, True), lambda ctx: ctx.indicator_string(name), NOCONST, node, True)
-            return C(t.Type(kind, True), lambda ctx: ctx.indicator_number(name), NOCONST, node, True)
+                return C(
+                    t.Type(kind, True), lambda ctx: ctx.indicator_string(name), NOCONST, node, True
+                )
+            return C(
+                t.Type(kind, True), lambda ctx: ctx.indicator_number(name), NOCONST, node, True
+            )
         if name in fw.totals and (scope.where != "indicator" or name not in fw.rules):
             c = self.named(("total", name), node, scope)
             return C(c.type, lambda ctx: ctx.total(name), NOCONST, node)
         if name in fw.rules:
-            if not self._indicator_ok(node, scope, f"`{name}` is a rule, with a value for each indicator"):
+            if not self._indicator_ok(
+                node, scope, f"`{name}` is a rule, with a value for each indicator"
+            ):
                 return _any(node)
             c = self.named(("rule", name), node, scope)
             self._stack_dep(node, scope)
@@ -550,33 +739,69 @@ class Compiler:
             self.used.add(("param", name))
             c = self.named(("param", name), node, scope)
             ptype = self.param_types.get(name, c.type) if hasattr(self, "param_types") else c.type
-            if ptype.per_indicator and not self._indicator_ok(node, scope, f"parameter `{name}` is set per indicator"):
+            if ptype.per_indicator and not self._indicator_ok(
+                node, scope, f"parameter `{name}` is set per indicator"
+            ):
                 return _any(node)
-            return C(ptype, lambda ctx: ctx.param(name), NOCONST if ptype.per_indicator else c.const, node, True)
+            return C(
+                ptype,
+                lambda ctx: ctx.param(name),
+                NOCONST if ptype.per_indicator else c.const,
+                node,
+                True,
+            )
         if name in fw.defines:
             d = fw.defines[name]
             self.used.add(("define", name))
             if d.args:
-                self.error("Q207", f"`{name}` needs {len(d.args)} argument{'s' * (len(d.args) != 1)}: {name}({', '.join(d.args)})", scope.loc(node), f"write {name}({', '.join(d.args)})")
+                self.error(
+                    "Q207",
+                    f"`{name}` needs {len(d.args)} argument{'s' * (len(d.args) != 1)}: {name}({', '.join(d.args)})",
+                    scope.loc(node),
+                    f"write {name}({', '.join(d.args)})",
+                )
                 return _any(node)
             c = self.named(("define", name), node, scope)
-            if c.type.per_indicator and not self._indicator_ok(node, scope, f"`{name}` varies by indicator"):
+            if c.type.per_indicator and not self._indicator_ok(
+                node, scope, f"`{name}` varies by indicator"
+            ):
                 return _any(node)
             body = c.fn
             per_ind = c.type.per_indicator
             return C(c.type, lambda ctx: ctx.cached(name, body, per_ind), c.const, node)
         if name in self.unit_attrs:
-            self.error("Q208", f"`{name}` is a unit attribute; it can only group an aggregate", scope.loc(node), f"write e.g. mean(x, by={name})")
+            self.error(
+                "Q208",
+                f"`{name}` is a unit attribute; it can only group an aggregate",
+                scope.loc(node),
+                f"write e.g. mean(x, by={name})",
+            )
             return _any(node)
         if name in fw.indicators:
-            self.error("Q209", f"`{name}` is an indicator; say which of its values you mean", scope.loc(node), f"write e.g. {name}.points")
+            self.error(
+                "Q209",
+                f"`{name}` is an indicator; say which of its values you mean",
+                scope.loc(node),
+                f"write e.g. {name}.points",
+            )
             return _any(node)
         from qframe.functions import REGISTRY
 
         if name in REGISTRY:
-            self.error("Q211", f"`{name}` is a function: call it with arguments", scope.loc(node), f"write {REGISTRY[name].signature}")
+            self.error(
+                "Q211",
+                f"`{name}` is a function: call it with arguments",
+                scope.loc(node),
+                f"write {REGISTRY[name].signature}",
+            )
             return _any(node)
-        self.error("Q201", f"unknown name `{name}`", scope.loc(node), did_you_mean(name, self._all_names(scope)) or "declare it under parameters, inputs or define")
+        self.error(
+            "Q201",
+            f"unknown name `{name}`",
+            scope.loc(node),
+            did_you_mean(name, self._all_names(scope))
+            or "declare it under parameters, inputs or define",
+        )
         return _any(node)
 
     def _stack_dep(self, node: ast.Node, scope: Scope) -> None:
@@ -594,7 +819,12 @@ class Compiler:
     def _indicator_ok(self, node: ast.Node, scope: Scope, why: str) -> bool:
         if scope.where == "indicator":
             return True
-        self.error("Q212", f"{why}; {scope.what} has one value per {self.fw.unit}", scope.loc(node), "use it inside a rule, or aggregate it: sum(x, over=indicators)")
+        self.error(
+            "Q212",
+            f"{why}; {scope.what} has one value per {self.fw.unit}",
+            scope.loc(node),
+            "use it inside a rule, or aggregate it: sum(x, over=indicators)",
+        )
         return False
 
     def _input_ref(self, node: ast.Name, scope: Scope) -> C:
@@ -609,7 +839,12 @@ class Compiler:
         if inp.key == "indicator":
             return C(t.Type(t.Kind.NUMBER, True), lambda ctx: ctx.value(name), NOCONST, node)
         default = self._input_default(inp)
-        return C(t.Type(t.Kind.NUMBER, True), lambda ctx: ctx.keyed_input(name, ctx.indicator_string("group"), default), NOCONST, node)
+        return C(
+            t.Type(t.Kind.NUMBER, True),
+            lambda ctx: ctx.keyed_input(name, ctx.indicator_string("group"), default),
+            NOCONST,
+            node,
+        )
 
     def _n_Attr(self, node: ast.Attr, scope: Scope) -> C:
         obj = node.obj
@@ -620,8 +855,12 @@ class Compiler:
             if field_ in m.INDICATOR_STRINGS or field_ in m.INDICATOR_NUMBERS:
                 src = "string" if field_ in m.INDICATOR_STRINGS else "number"
                 kind = t.Kind.STRING if src == "string" else t.Kind.NUMBER
-                return C(t.Type(kind), lambda ctx: ctx.indicator_field_of(field_, index), NOCONST, node)
-            if field_ in self.fw.rules or (field_ in self.fw.inputs and self.fw.inputs[field_].key == "indicator"):
+                return C(
+                    t.Type(kind), lambda ctx: ctx.indicator_field_of(field_, index), NOCONST, node
+                )
+            if field_ in self.fw.rules or (
+                field_ in self.fw.inputs and self.fw.inputs[field_].key == "indicator"
+            ):
                 if field_ in self.fw.rules:
                     c = self.named(("rule", field_), node, scope)
                     typ = c.type.with_indicator(False)
@@ -630,12 +869,32 @@ class Compiler:
                     self.used.add(("input", field_))
                     typ = t.NUMBER
                 return C(typ, lambda ctx: ctx.value_of(field_, index), NOCONST, node)
-            self.error("Q213", f"indicator {iid} has no value `{field_}`", scope.loc(node), did_you_mean(field_, [*self.fw.rules, *m.INDICATOR_STRINGS, *m.INDICATOR_NUMBERS]))
+            self.error(
+                "Q213",
+                f"indicator {iid} has no value `{field_}`",
+                scope.loc(node),
+                did_you_mean(field_, [*self.fw.rules, *m.INDICATOR_STRINGS, *m.INDICATOR_NUMBERS]),
+            )
             return _any(node)
-        if isinstance(obj, ast.Name) and obj.name not in self._all_names(scope) and obj.name not in scope.args:
-            self.error("Q214", f"unknown indicator `{obj.name}`", scope.loc(obj), did_you_mean(obj.name, self.fw.indicators) or "the name before `.` must be an indicator id")
+        if (
+            isinstance(obj, ast.Name)
+            and obj.name not in self._all_names(scope)
+            and obj.name not in scope.args
+        ):
+            self.error(
+                "Q214",
+                f"unknown indicator `{obj.name}`",
+                scope.loc(obj),
+                did_you_mean(obj.name, self.fw.indicators)
+                or "the name before `.` must be an indicator id",
+            )
             return _any(node)
-        self.error("Q215", "`.` can only follow an indicator id", scope.loc(node), "write e.g. DM007.points")
+        self.error(
+            "Q215",
+            "`.` can only follow an indicator id",
+            scope.loc(node),
+            "write e.g. DM007.points",
+        )
         return _any(node)
 
     # operators -------------------------------------------------------------
@@ -644,7 +903,15 @@ class Compiler:
         if node.op == "not":
             self._expect_bool(a, scope.expr, node.operand, "`not`")
             fn = a.fn
-            return self._fold(C(t.Type(t.Kind.BOOL, a.type.per_indicator), lambda ctx: vec.kleene_not(fn(ctx)), NOCONST, node), [a])
+            return self._fold(
+                C(
+                    t.Type(t.Kind.BOOL, a.type.per_indicator),
+                    lambda ctx: vec.kleene_not(fn(ctx)),
+                    NOCONST,
+                    node,
+                ),
+                [a],
+            )
         if a.type.kind not in (t.Kind.NUMBER, t.Kind.MONEY, t.Kind.DURATION, t.Kind.ANY):
             self.error("Q300", f"cannot negate {a.type.describe()}", scope.loc(node))
             return _any(node)
@@ -664,19 +931,44 @@ class Compiler:
             self._expect_bool(a, scope.expr, node.left, f"`{op}`")
             self._expect_bool(b, scope.expr, node.right, f"`{op}`")
             f = vec.kleene_and if op == "and" else vec.kleene_or
-            return self._fold(C(t.Type(t.Kind.BOOL, per), lambda ctx: f(fa(ctx), fb(ctx)), NOCONST, node), [a, b])
+            return self._fold(
+                C(t.Type(t.Kind.BOOL, per), lambda ctx: f(fa(ctx), fb(ctx)), NOCONST, node), [a, b]
+            )
         if op in ast.COMPARISON:
             if not t.comparable(ka, kb, op):
-                self.error("Q301", f"cannot compare {a.type.describe()} with {b.type.describe()}", scope.loc(node), _unit_hint(ka, kb))
+                self.error(
+                    "Q301",
+                    f"cannot compare {a.type.describe()} with {b.type.describe()}",
+                    scope.loc(node),
+                    _unit_hint(ka, kb),
+                )
                 return _any(node)
-            return self._fold(C(t.Type(t.Kind.BOOL, per), lambda ctx: vec.compare(op, fa(ctx), fb(ctx)), NOCONST, node), [a, b])
+            return self._fold(
+                C(
+                    t.Type(t.Kind.BOOL, per),
+                    lambda ctx: vec.compare(op, fa(ctx), fb(ctx)),
+                    NOCONST,
+                    node,
+                ),
+                [a, b],
+            )
         if op in ast.MEMBERSHIP:
             if kb is not t.Kind.RANGE and kb is not t.Kind.ANY:
-                self.error("Q302", f"`{op}` needs a range on its right, not {b.type.describe()}", scope.loc(node.right), "write e.g. x in 4 .. 8")
+                self.error(
+                    "Q302",
+                    f"`{op}` needs a range on its right, not {b.type.describe()}",
+                    scope.loc(node.right),
+                    "write e.g. x in 4 .. 8",
+                )
                 return _any(node)
             elem = b.type.elem or t.Kind.ANY
             if not t.comparable(ka, elem, "<"):
-                self.error("Q301", f"cannot compare {a.type.describe()} with a range of {t.Type(elem).describe()}", scope.loc(node), _unit_hint(ka, elem))
+                self.error(
+                    "Q301",
+                    f"cannot compare {a.type.describe()} with a range of {t.Type(elem).describe()}",
+                    scope.loc(node),
+                    _unit_hint(ka, elem),
+                )
                 return _any(node)
             negate = op == "not in"
 
@@ -688,12 +980,35 @@ class Compiler:
             return self._fold(C(t.Type(t.Kind.BOOL, per), member, NOCONST, node), [a, b])
         if op == "..":
             kind = t.add_kind(ka, kb)
-            if kind is None or kind not in (t.Kind.NUMBER, t.Kind.MONEY, t.Kind.DURATION, t.Kind.ANY):
-                self.error("Q303", f"a range needs two bounds of the same kind, not {a.type.describe()} and {b.type.describe()}", scope.loc(node), "write e.g. 35% .. 75% or £100 .. £200")
+            if kind is None or kind not in (
+                t.Kind.NUMBER,
+                t.Kind.MONEY,
+                t.Kind.DURATION,
+                t.Kind.ANY,
+            ):
+                self.error(
+                    "Q303",
+                    f"a range needs two bounds of the same kind, not {a.type.describe()} and {b.type.describe()}",
+                    scope.loc(node),
+                    "write e.g. 35% .. 75% or £100 .. £200",
+                )
                 return _any(node)
-            if a.is_const and b.is_const and not a.const <= b.const and not scope.what.startswith("thresholds"):
-                self.error("Q304", f"the range {to_text(node)} is empty: its lower bound is above its upper bound", scope.loc(node), "write the lower bound first")
-            return self._fold(C(t.Type(t.Kind.RANGE, per, kind), lambda ctx: (fa(ctx), fb(ctx)), NOCONST, node), [a, b])
+            if (
+                a.is_const
+                and b.is_const
+                and not a.const <= b.const
+                and not scope.what.startswith("thresholds")
+            ):
+                self.error(
+                    "Q304",
+                    f"the range {to_text(node)} is empty: its lower bound is above its upper bound",
+                    scope.loc(node),
+                    "write the lower bound first",
+                )
+            return self._fold(
+                C(t.Type(t.Kind.RANGE, per, kind), lambda ctx: (fa(ctx), fb(ctx)), NOCONST, node),
+                [a, b],
+            )
         # arithmetic
         if op in ("+", "-"):
             kind = t.add_kind(ka, kb)
@@ -708,7 +1023,12 @@ class Compiler:
             kind = t.Kind.NUMBER if {ka, kb} <= {t.Kind.NUMBER, t.Kind.ANY} else None
             verb = "raise"
         if kind is None:
-            self.error("Q305", f"cannot {verb} {a.type.describe()} {_prep(op)} {b.type.describe()}", scope.loc(node), _arith_hint(op, ka, kb))
+            self.error(
+                "Q305",
+                f"cannot {verb} {a.type.describe()} {_prep(op)} {b.type.describe()}",
+                scope.loc(node),
+                _arith_hint(op, ka, kb),
+            )
             return _any(node)
         typ = t.Type(kind, per)
         if op == "+":
@@ -733,9 +1053,20 @@ class Compiler:
         a = self.node(node.then, scope)
         b = self.node(node.orelse, scope)
         self._expect_bool(c, scope.expr, node.cond, "`if`")
-        kind = a.type.kind if b.type.is_any else b.type.kind if a.type.is_any else (a.type.kind if a.type.kind is b.type.kind else None)
+        kind = (
+            a.type.kind
+            if b.type.is_any
+            else b.type.kind
+            if a.type.is_any
+            else (a.type.kind if a.type.kind is b.type.kind else None)
+        )
         if kind is None:
-            self.error("Q306", f"the two branches of `if` give different kinds of value: {a.type.describe()} and {b.type.describe()}", scope.loc(node), "both `then` and `else` must give the same kind, e.g. £0 rather than 0 for money")
+            self.error(
+                "Q306",
+                f"the two branches of `if` give different kinds of value: {a.type.describe()} and {b.type.describe()}",
+                scope.loc(node),
+                "both `then` and `else` must give the same kind, e.g. £0 rather than 0 for money",
+            )
             return _any(node)
         per = c.type.per_indicator or a.type.per_indicator or b.type.per_indicator
         fc, fa, fb = c.fn, a.fn, b.fn
@@ -743,10 +1074,28 @@ class Compiler:
             # The condition differs only between indicators: evaluate each branch only for the
             # indicators that take it (so a branch may read data the others do not have).
             text = kind is t.Kind.STRING
-            return self._fold(C(t.Type(kind, per, a.type.elem or b.type.elem), lambda ctx: ctx.split_by_indicator(fc(ctx), fa, fb, text), NOCONST, node), [c, a, b])
-        return self._fold(C(t.Type(kind, per, a.type.elem or b.type.elem), lambda ctx: vec.choose(fc(ctx), fa(ctx), fb(ctx)), NOCONST, node), [c, a, b])
+            return self._fold(
+                C(
+                    t.Type(kind, per, a.type.elem or b.type.elem),
+                    lambda ctx: ctx.split_by_indicator(fc(ctx), fa, fb, text),
+                    NOCONST,
+                    node,
+                ),
+                [c, a, b],
+            )
+        return self._fold(
+            C(
+                t.Type(kind, per, a.type.elem or b.type.elem),
+                lambda ctx: vec.choose(fc(ctx), fa(ctx), fb(ctx)),
+                NOCONST,
+                node,
+            ),
+            [c, a, b],
+        )
 
-    def _n_Keyword(self, node: ast.Keyword, scope: Scope) -> C:  # pragma: no cover - handled by calls
+    def _n_Keyword(
+        self, node: ast.Keyword, scope: Scope
+    ) -> C:  # pragma: no cover - handled by calls
         return self.node(node.value, scope)
 
     def _n_Call(self, node: ast.Call, scope: Scope) -> C:
@@ -761,7 +1110,12 @@ class Compiler:
         spec = REGISTRY.get(name)
         if spec is None:
             known = [*REGISTRY, *fw.defines, *(n for n, i in fw.inputs.items() if i.key != "none")]
-            self.error("Q220", f"unknown function `{name}`", Location(scope.expr.source, scope.expr.location(node).offset, len(name)), did_you_mean(name, known) or "see docs/language.md for the functions")
+            self.error(
+                "Q220",
+                f"unknown function `{name}`",
+                Location(scope.expr.source, scope.expr.location(node).offset, len(name)),
+                did_you_mean(name, known) or "see docs/language.md for the functions",
+            )
             for arg in (*node.args, *(k.value for k in node.kwargs)):
                 self.node(arg, scope)
             return _any(node)
@@ -773,7 +1127,14 @@ class Compiler:
         if node.kwargs:
             self.error("Q221", f"`{d.name}` takes no keyword arguments", scope.loc(node.kwargs[0]))
         if len(node.args) != len(d.args):
-            self.error("Q222", f"`{d.name}` takes {len(d.args)} argument{'s' * (len(d.args) != 1)}, not {len(node.args)}", scope.loc(node), f"write {d.name}({', '.join(d.args)})" if d.args else f"write {d.name} without brackets")
+            self.error(
+                "Q222",
+                f"`{d.name}` takes {len(d.args)} argument{'s' * (len(d.args) != 1)}, not {len(node.args)}",
+                scope.loc(node),
+                f"write {d.name}({', '.join(d.args)})"
+                if d.args
+                else f"write {d.name} without brackets",
+            )
             return _any(node)
         if not d.args:
             return self._n_Name(ast.Name(d.name, start=node.start, end=node.end), scope)
@@ -786,37 +1147,86 @@ class Compiler:
             body = self._define_body(d, bound, scope.where, scope.indicators)
         finally:
             self._stack.pop()
-        if body.type.per_indicator and not self._indicator_ok(node, scope, f"`{d.name}(...)` varies by indicator"):
+        if body.type.per_indicator and not self._indicator_ok(
+            node, scope, f"`{d.name}(...)` varies by indicator"
+        ):
             return _any(node)
         return C(body.type, body.fn, body.const, node)
 
-    def _define_body(self, d: m.Definition, bound: Mapping[str, C], where: str = "indicator", indicators: tuple[str, ...] = ()) -> C:
-        return self.expression(d.expr, Scope(d.expr, where if where != "parameter" else "indicator", f"definition `{d.name}`", bound, indicators))
+    def _define_body(
+        self,
+        d: m.Definition,
+        bound: Mapping[str, C],
+        where: str = "indicator",
+        indicators: tuple[str, ...] = (),
+    ) -> C:
+        return self.expression(
+            d.expr,
+            Scope(
+                d.expr,
+                where if where != "parameter" else "indicator",
+                f"definition `{d.name}`",
+                bound,
+                indicators,
+            ),
+        )
 
     def _call_input(self, node: ast.Call, scope: Scope) -> C:
         inp = self.fw.inputs[node.func]
         self.used.add(("input", inp.name))
         if inp.key == "none":
-            self.error("Q223", f"input `{inp.name}` has one value per {self.fw.unit}: it takes no key", scope.loc(node), f"write {inp.name} without brackets")
+            self.error(
+                "Q223",
+                f"input `{inp.name}` has one value per {self.fw.unit}: it takes no key",
+                scope.loc(node),
+                f"write {inp.name} without brackets",
+            )
             return _any(node)
         if len(node.args) != 1 or node.kwargs:
-            self.error("Q224", f"input `{inp.name}` takes one key: the {inp.key}", scope.loc(node), f'write e.g. {inp.name}("DM")' if inp.key == "group" else f'write e.g. {inp.name}("DM007")')
+            self.error(
+                "Q224",
+                f"input `{inp.name}` takes one key: the {inp.key}",
+                scope.loc(node),
+                f'write e.g. {inp.name}("DM")'
+                if inp.key == "group"
+                else f'write e.g. {inp.name}("DM007")',
+            )
             return _any(node)
         key = self.node(node.args[0], scope)
         if key.type.kind not in (t.Kind.STRING, t.Kind.ANY):
-            self.error("Q225", f"the key of `{inp.name}` must be a string, not {key.type.describe()}", scope.loc(node.args[0]), f'write e.g. {inp.name}("DM") or {inp.name}(group)')
+            self.error(
+                "Q225",
+                f"the key of `{inp.name}` must be a string, not {key.type.describe()}",
+                scope.loc(node.args[0]),
+                f'write e.g. {inp.name}("DM") or {inp.name}(group)',
+            )
             return _any(node)
         if inp.key == "indicator" and key.is_const and key.const not in self.fw.indicators:
-            self.error("Q226", f"unknown indicator \"{key.const}\"", scope.loc(node.args[0]), did_you_mean(str(key.const), self.fw.indicators))
+            self.error(
+                "Q226",
+                f'unknown indicator "{key.const}"',
+                scope.loc(node.args[0]),
+                did_you_mean(str(key.const), self.fw.indicators),
+            )
         default = self._input_default(inp)
         fk = key.fn
         name = inp.name
-        return C(t.Type(t.Kind.NUMBER, key.type.per_indicator), lambda ctx: ctx.keyed_input(name, fk(ctx), default), NOCONST, node)
+        return C(
+            t.Type(t.Kind.NUMBER, key.type.per_indicator),
+            lambda ctx: ctx.keyed_input(name, fk(ctx), default),
+            NOCONST,
+            node,
+        )
 
     # helpers ----------------------------------------------------------------
     def _expect_bool(self, c: C, expr: m.Expression, node: ast.Node | None, what: str) -> None:
         if c.type.kind not in (t.Kind.BOOL, t.Kind.ANY):
-            self.error("Q307", f"{what} needs a condition (true/false), not {c.type.describe()}", expr.location(node if node is not None else c.node), "compare it with something, e.g. x > 0")
+            self.error(
+                "Q307",
+                f"{what} needs a condition (true/false), not {c.type.describe()}",
+                expr.location(node if node is not None else c.node),
+                "compare it with something, e.g. x > 0",
+            )
 
     def _fold(self, c: C, parts: list[C]) -> C:
         """Evaluate an expression of constants now (so thresholds and parameters are checked);
@@ -830,7 +1240,9 @@ class Compiler:
                 return c
             if isinstance(value, np.ndarray) and value.ndim == 0:
                 value = value.item()
-            if isinstance(value, tuple) and all(isinstance(v, np.ndarray) and v.ndim == 0 for v in value):
+            if isinstance(value, tuple) and all(
+                isinstance(v, np.ndarray) and v.ndim == 0 for v in value
+            ):
                 value = tuple(v.item() for v in value)
             return C(c.type, lambda ctx: value, value, c.node, True)
         return c

@@ -44,10 +44,12 @@ class Dataset:
     source: str = "<memory>"
     content_hash: str = ""
     warnings: tuple[Diagnostic, ...] = ()
-    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_frames(cls, units: pd.DataFrame, measures: pd.DataFrame, source: str = "<memory>") -> Dataset:
+    def from_frames(
+        cls, units: pd.DataFrame, measures: pd.DataFrame, source: str = "<memory>"
+    ) -> Dataset:
         """Validate two DataFrames (the layout of units.csv and measures.csv)."""
         return _validate(units, measures, source, "units", "measures")
 
@@ -82,9 +84,29 @@ def load_dataset(path: str | Path) -> Dataset:
     """Read a dataset folder (units + measures as CSV or Parquet)."""
     folder = Path(path)
     if not folder.exists():
-        raise FileProblem([error("D001", f"no such data folder: {folder}", None, "give a folder holding units.csv and measures.csv")], ExitCode.FILE_ERROR)
+        raise FileProblem(
+            [
+                error(
+                    "D001",
+                    f"no such data folder: {folder}",
+                    None,
+                    "give a folder holding units.csv and measures.csv",
+                )
+            ],
+            ExitCode.FILE_ERROR,
+        )
     if not folder.is_dir():
-        raise FileProblem([error("D001", f"{folder} is not a folder", None, "give a folder holding units.csv and measures.csv")], ExitCode.FILE_ERROR)
+        raise FileProblem(
+            [
+                error(
+                    "D001",
+                    f"{folder} is not a folder",
+                    None,
+                    "give a folder holding units.csv and measures.csv",
+                )
+            ],
+            ExitCode.FILE_ERROR,
+        )
     units_file = _find(folder, "units")
     measures_file = _find(folder, "measures")
     units = _read(units_file)
@@ -102,7 +124,17 @@ def _find(folder: Path, stem: str) -> Path:
         candidate = folder / f"{stem}{ext}"
         if candidate.exists():
             return candidate
-    raise FileProblem([error("D002", f"{folder} has no {stem}.csv or {stem}.parquet", None, f"a dataset folder holds units.csv and measures.csv (see docs/data-model.md)")], ExitCode.FILE_ERROR)
+    raise FileProblem(
+        [
+            error(
+                "D002",
+                f"{folder} has no {stem}.csv or {stem}.parquet",
+                None,
+                "a dataset folder holds units.csv and measures.csv (see docs/data-model.md)",
+            )
+        ],
+        ExitCode.FILE_ERROR,
+    )
 
 
 def _read(file: Path) -> pd.DataFrame:
@@ -113,7 +145,17 @@ def _read(file: Path) -> pd.DataFrame:
         # every column as text: numbers are parsed strictly below, never guessed
         return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise FileProblem([error("D003", f"cannot read {file}: {exc}", None, "check that the file is a UTF-8 CSV (or Parquet) file")], ExitCode.FILE_ERROR) from None
+        raise FileProblem(
+            [
+                error(
+                    "D003",
+                    f"cannot read {file}: {exc}",
+                    None,
+                    "check that the file is a UTF-8 CSV (or Parquet) file",
+                )
+            ],
+            ExitCode.FILE_ERROR,
+        ) from None
 
 
 def _rows(mask: np.ndarray | pd.Series) -> tuple[tuple[int, ...], int]:
@@ -121,18 +163,41 @@ def _rows(mask: np.ndarray | pd.Series) -> tuple[tuple[int, ...], int]:
     return tuple(int(i) + 2 for i in idx[:MAX_ROWS_SHOWN]), int(idx.size)
 
 
-def _problem(code: str, message: str, file: str, mask: Any, hint: str, severity: Severity = Severity.ERROR) -> Diagnostic:
+def _problem(
+    code: str,
+    message: str,
+    file: str,
+    mask: Any,
+    hint: str,
+    severity: Severity = Severity.ERROR,
+    first: object = None,
+) -> Diagnostic:
     rows, count = _rows(mask)
-    return Diagnostic(severity, code, message.format(n=count), None, hint, file, rows, count)
+    text = message.format(n=count) + (f" (first: {first!r})" if first is not None else "")
+    return Diagnostic(severity, code, text, None, hint, file, rows, count)
 
 
-def _validate(units: pd.DataFrame, measures: pd.DataFrame, source: str, units_name: str, measures_name: str) -> Dataset:
+def _validate(
+    units: pd.DataFrame, measures: pd.DataFrame, source: str, units_name: str, measures_name: str
+) -> Dataset:
     problems: list[Diagnostic] = []
-    for frame, required, name in ((units, UNIT_COLUMNS, units_name), (measures, MEASURE_COLUMNS, measures_name)):
+    for frame, required, name in (
+        (units, UNIT_COLUMNS, units_name),
+        (measures, MEASURE_COLUMNS, measures_name),
+    ):
         missing = [c for c in required if c not in frame.columns]
         if missing:
             have = ", ".join(map(str, frame.columns)) or "none"
-            problems.append(Diagnostic(Severity.ERROR, "D010", f"missing column{'s' * (len(missing) > 1)} {', '.join(missing)}", None, f"the file has columns: {have}; required: {', '.join(required)}", name))
+            problems.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    "D010",
+                    f"missing column{'s' * (len(missing) > 1)} {', '.join(missing)}",
+                    None,
+                    f"the file has columns: {have}; required: {', '.join(required)}",
+                    name,
+                )
+            )
     if problems:
         raise DataError(problems)
     units = units.reset_index(drop=True).copy()
@@ -146,10 +211,26 @@ def _validate(units: pd.DataFrame, measures: pd.DataFrame, source: str, units_na
 
     blank_units = units["unit_id"].isna() | (units["unit_id"] == "")
     if blank_units.any():
-        problems.append(_problem("D011", "{n} unit row(s) have no unit_id", units_name, blank_units, "every unit needs an identifier"))
+        problems.append(
+            _problem(
+                "D011",
+                "{n} unit row(s) have no unit_id",
+                units_name,
+                blank_units,
+                "every unit needs an identifier",
+            )
+        )
     dup_units = units["unit_id"].duplicated(keep=False) & ~blank_units
     if dup_units.any():
-        problems.append(_problem("D012", "{n} rows repeat a unit_id", units_name, dup_units, "each unit appears once in the units table"))
+        problems.append(
+            _problem(
+                "D012",
+                "{n} rows repeat a unit_id",
+                units_name,
+                dup_units,
+                "each unit appears once in the units table",
+            )
+        )
 
     raw = measures["value"]
     if pd.api.types.is_numeric_dtype(raw):
@@ -161,38 +242,108 @@ def _validate(units: pd.DataFrame, measures: pd.DataFrame, source: str, units_na
         bad = (text != "") & values.isna()
     if bad.any():
         example = raw[bad].iloc[0]
-        problems.append(_problem("D020", "{n} value(s) are not numbers (first: %r)" % (example,), measures_name, bad, "write plain numbers (1234 or 12.5), without commas, % or £; leave the cell empty for a missing value"))
+        problems.append(
+            _problem(
+                "D020",
+                "{n} value(s) are not numbers",
+                measures_name,
+                bad,
+                "write plain numbers (1234 or 12.5), without commas, % or £; leave the cell empty for a missing value",
+                first=str(example),
+            )
+        )
     infinite = np.isinf(values.to_numpy())
     if infinite.any():
-        problems.append(_problem("D021", "{n} value(s) are infinite", measures_name, infinite, "write a finite number, or leave the cell empty"))
+        problems.append(
+            _problem(
+                "D021",
+                "{n} value(s) are infinite",
+                measures_name,
+                infinite,
+                "write a finite number, or leave the cell empty",
+            )
+        )
     negative = (values < 0).to_numpy()
     if negative.any():
-        problems.append(_problem("D022", "{n} value(s) are negative", measures_name, negative, "counts and list sizes cannot be negative: correct the extract"))
+        problems.append(
+            _problem(
+                "D022",
+                "{n} value(s) are negative",
+                measures_name,
+                negative,
+                "counts and list sizes cannot be negative: correct the extract",
+            )
+        )
     measures["value"] = values
 
-    bad_period = ~(measures["period"].str.match(YEAR.pattern) | measures["period"].str.match(QUARTER.pattern)).fillna(False).astype(bool)
+    bad_period = ~(
+        measures["period"].str.match(YEAR.pattern) | measures["period"].str.match(QUARTER.pattern)
+    ).fillna(False).astype(bool)
     if bad_period.any():
         example = measures["period"][bad_period].iloc[0]
-        problems.append(_problem("D023", "{n} row(s) have a period qframe cannot read (first: %r)" % (example,), measures_name, bad_period, "write years as 2014-15 and quarters as 2014-15Q1"))
+        problems.append(
+            _problem(
+                "D023",
+                "{n} row(s) have a period qframe cannot read",
+                measures_name,
+                bad_period,
+                "write years as 2014-15 and quarters as 2014-15Q1",
+                first=str(example),
+            )
+        )
     blank_measure = measures["measure"].isna() | (measures["measure"] == "")
     if blank_measure.any():
-        problems.append(_problem("D024", "{n} row(s) have no measure name", measures_name, blank_measure, "name the measure, e.g. numerator or list_size"))
+        problems.append(
+            _problem(
+                "D024",
+                "{n} row(s) have no measure name",
+                measures_name,
+                blank_measure,
+                "name the measure, e.g. numerator or list_size",
+            )
+        )
 
     dup = measures.duplicated(["unit_id", "period", "measure", "key"], keep=False)
     if dup.any():
-        problems.append(_problem("D030", "{n} rows repeat the same unit, period, measure and key", measures_name, dup, "keep one row per unit × period × measure × key (sum or remove the duplicates upstream)"))
+        problems.append(
+            _problem(
+                "D030",
+                "{n} rows repeat the same unit, period, measure and key",
+                measures_name,
+                dup,
+                "keep one row per unit × period × measure × key (sum or remove the duplicates upstream)",
+            )
+        )
 
     known = set(units["unit_id"].dropna())
     orphan = ~measures["unit_id"].isin(known)
     if orphan.any():
         example = measures["unit_id"][orphan].iloc[0]
-        problems.append(_problem("D031", "{n} measure row(s) name a unit that is not in the units table (first: %r)" % (example,), measures_name, orphan, "add the unit to the units table, or correct its id"))
+        problems.append(
+            _problem(
+                "D031",
+                "{n} measure row(s) name a unit that is not in the units table",
+                measures_name,
+                orphan,
+                "add the unit to the units table, or correct its id",
+                first=str(example),
+            )
+        )
 
     problems.extend(_consistency(measures, measures_name))
     warnings: list[Diagnostic] = []
     without = ~units["unit_id"].isin(set(measures["unit_id"].dropna()))
     if without.any():
-        warnings.append(_problem("D040", "{n} unit(s) have no measures at all", units_name, without, "their results will be missing; remove them or supply their data", Severity.WARNING))
+        warnings.append(
+            _problem(
+                "D040",
+                "{n} unit(s) have no measures at all",
+                units_name,
+                without,
+                "their results will be missing; remove them or supply their data",
+                Severity.WARNING,
+            )
+        )
     errors = [p for p in problems if p.is_error]
     if errors:
         raise DataError(errors)
@@ -203,7 +354,15 @@ def _validate(units: pd.DataFrame, measures: pd.DataFrame, source: str, units_na
 def _consistency(measures: pd.DataFrame, file: str) -> list[Diagnostic]:
     """Numerators above denominators and exceptions above registers, for the same key."""
     out: list[Diagnostic] = []
-    pairs = (("numerator", "denominator", "D032", "numerator above its denominator", "a numerator counts patients of the denominator: check the extract"),)
+    pairs = (
+        (
+            "numerator",
+            "denominator",
+            "D032",
+            "numerator above its denominator",
+            "a numerator counts patients of the denominator: check the extract",
+        ),
+    )
     index = ["unit_id", "period", "key"]
     for upper_name, lower_name, code, what, hint in pairs:
         a = measures[measures["measure"] == upper_name]
@@ -222,5 +381,14 @@ def _consistency(measures: pd.DataFrame, file: str) -> list[Diagnostic]:
 def frames_from_mapping(data: Mapping[str, pd.DataFrame]) -> Dataset:
     """Build a dataset from ``{"units": ..., "measures": ...}`` DataFrames."""
     if "units" not in data or "measures" not in data:
-        raise DataError([error("D002", "data needs two tables: units and measures", None, "pass {'units': DataFrame, 'measures': DataFrame}")])
+        raise DataError(
+            [
+                error(
+                    "D002",
+                    "data needs two tables: units and measures",
+                    None,
+                    "pass {'units': DataFrame, 'measures': DataFrame}",
+                )
+            ]
+        )
     return Dataset.from_frames(data["units"], data["measures"])

@@ -151,7 +151,9 @@ def error(code: str, message: str, location: Location | None = None, hint: str =
     return Diagnostic(Severity.ERROR, code, message, location, hint)
 
 
-def warning(code: str, message: str, location: Location | None = None, hint: str = "") -> Diagnostic:
+def warning(
+    code: str, message: str, location: Location | None = None, hint: str = ""
+) -> Diagnostic:
     return Diagnostic(Severity.WARNING, code, message, location, hint)
 
 

@@ -42,13 +42,22 @@ class DataArrays:
 
 def prepare(ds: Dataset, frequency: str) -> DataArrays:
     """Lay the dataset out as arrays (cached on the dataset: done once per frequency)."""
-    cached = ds._cache.get(("arrays", frequency))
+    cached: DataArrays | None = ds._cache.get(("arrays", frequency))
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     labels = ds.periods(frequency)
     if not labels:
         want = "years such as 2014-15" if frequency == "year" else "quarters such as 2014-15Q1"
-        raise DataError([error("D050", f"the data has no {frequency}ly periods", None, f"this framework evaluates {want}")])
+        raise DataError(
+            [
+                error(
+                    "D050",
+                    f"the data has no {frequency}ly periods",
+                    None,
+                    f"this framework evaluates {want}",
+                )
+            ]
+        )
     ords = [period_ordinal(p) for p in labels]
     lo, hi = min(ords), max(ords)
     periods = [period_label(o, frequency) for o in range(lo, hi + 1)]
@@ -61,12 +70,17 @@ def prepare(ds: Dataset, frequency: str) -> DataArrays:
     period_code = _codes(meas["period"], np.asarray(periods, dtype=object))
     m_code, m_uniques = pd.factorize(meas["measure"], sort=True)
     k_code, k_uniques = pd.factorize(meas["key"], sort=True)
-    pair_uniques, pair_code = np.unique(m_code.astype(np.int64) * len(k_uniques) + k_code, return_inverse=True)
+    pair_uniques, pair_code = np.unique(
+        m_code.astype(np.int64) * len(k_uniques) + k_code, return_inverse=True
+    )
     values = np.full((len(unit_ids), len(periods), len(pair_uniques)), np.nan)
     values[unit_code, period_code, pair_code] = meas["value"].to_numpy(dtype=np.float64)
-    columns = {(str(m_uniques[c // len(k_uniques)]), str(k_uniques[c % len(k_uniques)])): i for i, c in enumerate(pair_uniques)}
+    columns = {
+        (str(m_uniques[c // len(k_uniques)]), str(k_uniques[c % len(k_uniques)])): i
+        for i, c in enumerate(pair_uniques)
+    }
     arrays = DataArrays(unit_ids, periods, present, values, columns, ds.units)
-    ds._cache[("arrays", frequency)] = arrays  # type: ignore[index]
+    ds._cache[("arrays", frequency)] = arrays
     return arrays
 
 
@@ -109,7 +123,9 @@ class Ctx:
         return (1, self.U, self.P, self.n)
 
     def grid(self, x: Any) -> np.ndarray:
-        return np.broadcast_to(np.asarray(x, dtype=np.float64) if not _is_obj(x) else np.asarray(x), self.shape)
+        return np.broadcast_to(
+            np.asarray(x, dtype=np.float64) if not _is_obj(x) else np.asarray(x), self.shape
+        )
 
     @contextmanager
     def selecting(self, sel: np.ndarray | None) -> Iterator[list[np.ndarray]]:
@@ -153,7 +169,11 @@ class Ctx:
         return self._ind(self.plan.indicator_numbers[name])
 
     def indicator_field_of(self, name: str, index: int) -> Any:
-        table = self.plan.indicator_strings if name in self.plan.indicator_strings else self.plan.indicator_numbers
+        table = (
+            self.plan.indicator_strings
+            if name in self.plan.indicator_strings
+            else self.plan.indicator_numbers
+        )
         return table[name][index]
 
     def input(self, name: str, default: float | None) -> np.ndarray:
@@ -204,7 +224,9 @@ class Ctx:
         if name not in self._values:
             is_text = iv.type.kind.value == "string"
             shape = (1, self.U, self.P, self.I)
-            self._values[name] = np.full(shape, None if is_text else np.nan, dtype=object if is_text else np.float64)
+            self._values[name] = np.full(
+                shape, None if is_text else np.nan, dtype=object if is_text else np.float64
+            )
             self._flags[name] = (np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool))
             self._done[name] = np.zeros(self.I, dtype=bool)
         done = self._done[name]
@@ -236,7 +258,9 @@ class Ctx:
         finally:
             self._computing.pop()
 
-    def split_by_indicator(self, cond: Any, then: Callable[[Ctx], Any], orelse: Callable[[Ctx], Any], text: bool) -> np.ndarray:
+    def split_by_indicator(
+        self, cond: Any, then: Callable[[Ctx], Any], orelse: Callable[[Ctx], Any], text: bool
+    ) -> np.ndarray:
         """`if` whose condition depends only on the indicator: each branch is evaluated only for
         the indicators that take it."""
         assert self.sel is not None
@@ -277,9 +301,22 @@ class Ctx:
         if attr not in self._groups:
             units = self.data.units
             if attr not in units.columns:
-                raise DataError([error("D060", f"the units table has no column `{attr}`, which the framework groups by", None, f"add a `{attr}` column to the units table")])
+                raise DataError(
+                    [
+                        error(
+                            "D060",
+                            f"the units table has no column `{attr}`, which the framework groups by",
+                            None,
+                            f"add a `{attr}` column to the units table",
+                        )
+                    ]
+                )
             codes, uniques = pd.factorize(units[attr].replace("", pd.NA), sort=True)
-            self._groups[attr] = (codes.astype(np.intp), len(uniques), np.asarray(uniques, dtype=object))
+            self._groups[attr] = (
+                codes.astype(np.intp),
+                len(uniques),
+                np.asarray(uniques, dtype=object),
+            )
         codes, n, _ = self._groups[attr]
         return codes, n
 
@@ -326,10 +363,14 @@ def evaluate_plan(plan: Plan, data: DataArrays, params: dict[str, Any]) -> Evalu
                 ctx._ensure(name, every)
         for name in plan.value_order:  # show inputs the data has even where no rule read them
             if plan.values[name].kind == "input":
-                have = [i for i, iid in enumerate(plan.indicator_ids) if (name, iid) in data.columns]
+                have = [
+                    i for i, iid in enumerate(plan.indicator_ids) if (name, iid) in data.columns
+                ]
                 ctx._ensure(name, np.asarray(have, dtype=np.intp))
         values = {name: ctx._ensure(name, every[:0]) for name in plan.value_order}
-        totals = {name: np.asarray(ctx.total(name), dtype=np.float64)[0, :, :, 0] for name in plan.totals}
+        totals = {
+            name: np.asarray(ctx.total(name), dtype=np.float64)[0, :, :, 0] for name in plan.totals
+        }
         escalation = {rid: ctx.escalation_value(rid)[0, :, :, 0] for rid in plan.escalation}
         checks: dict[str, np.ndarray] = {}
         for name, c in plan.checks.items():
@@ -356,7 +397,9 @@ def _missing_measure_errors(plan: Plan, ctx: Ctx) -> list[Diagnostic]:
                 "D070",
                 f"the data has no measure {shown}{more}, which the framework needs (input `{name}` declared at {inp.location})",
                 None,
-                f"add rows with measure={name}" + (f" and key={keys[0]}" if keys[0] else "") + " to measures, or give the input a `default:`",
+                f"add rows with measure={name}"
+                + (f" and key={keys[0]}" if keys[0] else "")
+                + " to measures, or give the input a `default:`",
             )
         )
     return out

@@ -50,13 +50,27 @@ def definition_path(path: str | Path) -> Path:
             if len(yamls) == 1:
                 return yamls[0]
             raise FileProblem(
-                [error("Q004", f"no {DEFINITION_FILE} in folder {p}", None, "a framework folder holds its definition in framework.yaml")],
+                [
+                    error(
+                        "Q004",
+                        f"no {DEFINITION_FILE} in folder {p}",
+                        None,
+                        "a framework folder holds its definition in framework.yaml",
+                    )
+                ],
                 ExitCode.FILE_ERROR,
             )
         return candidate
     if not p.exists():
         raise FileProblem(
-            [error("Q004", f"no such file or folder: {p}", None, "give the path of a framework folder or its framework.yaml")],
+            [
+                error(
+                    "Q004",
+                    f"no such file or folder: {p}",
+                    None,
+                    "give the path of a framework folder or its framework.yaml",
+                )
+            ],
             ExitCode.FILE_ERROR,
         )
     return p
@@ -70,10 +84,13 @@ def read_definition(path: str | Path) -> tuple[m.FrameworkDef | None, list[Diagn
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise FileProblem(
-            [error("Q004", f"{file} is not UTF-8 text", None, "save the definition as UTF-8")], ExitCode.FILE_ERROR
+            [error("Q004", f"{file} is not UTF-8 text", None, "save the definition as UTF-8")],
+            ExitCode.FILE_ERROR,
         ) from None
     except OSError as exc:
-        raise FileProblem([error("Q004", f"cannot read {file}: {exc.strerror}")], ExitCode.FILE_ERROR) from None
+        raise FileProblem(
+            [error("Q004", f"cannot read {file}: {exc.strerror}")], ExitCode.FILE_ERROR
+        ) from None
     return build_definition(str(file), text)
 
 
@@ -82,10 +99,24 @@ def build_definition(path: str, text: str) -> tuple[m.FrameworkDef | None, list[
     diags = list(doc.diagnostics)
     if doc.data is None:
         if not diags:
-            diags.append(error("Q005", "the definition file is empty", Location(doc.source, 0), "start with `qframe: 1`, `id:` and `title:`"))
+            diags.append(
+                error(
+                    "Q005",
+                    "the definition file is empty",
+                    Location(doc.source, 0),
+                    "start with `qframe: 1`, `id:` and `title:`",
+                )
+            )
         return None, diags
     if not isinstance(doc.data, dict):
-        diags.append(error("Q005", "a definition must be a mapping of keys to values", doc.location(()), "start with `qframe: 1`, `id:` and `title:`"))
+        diags.append(
+            error(
+                "Q005",
+                "a definition must be a mapping of keys to values",
+                doc.location(()),
+                "start with `qframe: 1`, `id:` and `title:`",
+            )
+        )
         return None, diags
     schema_diags = _schema_diagnostics(doc)
     diags.extend(schema_diags)
@@ -104,7 +135,9 @@ def _schema_diagnostics(doc: YamlDocument) -> list[Diagnostic]:
     validator = jsonschema.Draft202012Validator(schema())
     out: list[Diagnostic] = []
     seen: set[tuple[int, str]] = set()
-    for err in sorted(validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path]):
+    for err in sorted(
+        validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path]
+    ):
         for d in _translate(doc, err):
             key = (d.location.offset if d.location else -1, d.message)
             if key not in seen:
@@ -118,7 +151,9 @@ def _what(path: Path_) -> str:
 
 
 def _translate(doc: YamlDocument, err: ValidationError) -> list[Diagnostic]:
-    path: Path_ = tuple(err.absolute_path)
+    path: Path_ = tuple(str(p) if not isinstance(p, int) else p for p in err.absolute_path)
+    instance: Any = err.instance
+    expected_value: Any = err.validator_value
     where = doc.location(path)
     v = err.validator
     if v in ("oneOf", "anyOf") and err.context:
@@ -130,42 +165,112 @@ def _translate(doc: YamlDocument, err: ValidationError) -> list[Diagnostic]:
                 break
         return _translate(doc, inner)
     if v == "additionalProperties":
-        allowed = set(err.schema.get("properties", {}))
-        extras = [k for k in err.instance if k not in allowed]
+        schema_: Any = err.schema
+        allowed = set(schema_.get("properties", {}))
+        extras = [k for k in instance if k not in allowed]
         out = []
         for key in extras:
             hint = did_you_mean(key, allowed) or f"allowed here: {', '.join(sorted(allowed))}"
-            out.append(error("Q010", f"unknown field `{key}` in {_what(path)}", doc.location((*path, key), key=True), hint))
+            out.append(
+                error(
+                    "Q010",
+                    f"unknown field `{key}` in {_what(path)}",
+                    doc.location((*path, key), key=True),
+                    hint,
+                )
+            )
         return out
     if v == "required":
         missing = re.findall(r"'([^']+)' is a required property", err.message)
         name = missing[0] if missing else str(err.message)
-        return [error("Q011", f"{_what(path)} is missing the required field `{name}`", where, f"add `{name}:`")]
+        return [
+            error(
+                "Q011",
+                f"{_what(path)} is missing the required field `{name}`",
+                where,
+                f"add `{name}:`",
+            )
+        ]
     if v == "propertyNames":
-        key = err.instance
-        return [error("Q012", f"`{key}` is not a valid name here", doc.location((*path, key), key=True), "names start with a letter or _ and contain only letters, digits and _")]
+        key = instance
+        return [
+            error(
+                "Q012",
+                f"`{key}` is not a valid name here",
+                doc.location((*path, key), key=True),
+                "names start with a letter or _ and contain only letters, digits and _",
+            )
+        ]
     if v == "type":
-        expected = err.validator_value
+        expected = expected_value
         if isinstance(expected, list) and "string" in expected:
-            return [error("Q013", f"{_what(path)} should be an expression (text such as `numerator / denominator`), not {_describe(err.instance)}", where, "write the expression on one line, or as a block after `|`")]
+            return [
+                error(
+                    "Q013",
+                    f"{_what(path)} should be an expression (text such as `numerator / denominator`), not {_describe(instance)}",
+                    where,
+                    "write the expression on one line, or as a block after `|`",
+                )
+            ]
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return [error("Q013", f"{_what(path)} should be {_article(str(expected))}, not {_describe(err.instance)}", where, _type_hint(str(expected)))]
+        return [
+            error(
+                "Q013",
+                f"{_what(path)} should be {_article(str(expected))}, not {_describe(instance)}",
+                where,
+                _type_hint(str(expected)),
+            )
+        ]
     if v == "enum":
-        options = ", ".join(str(o) for o in err.validator_value)
-        return [error("Q014", f"{_what(path)}: `{err.instance}` is not one of {options}", where, did_you_mean(str(err.instance), [str(o) for o in err.validator_value]) or f"use one of: {options}")]
+        options = ", ".join(str(o) for o in expected_value)
+        return [
+            error(
+                "Q014",
+                f"{_what(path)}: `{instance}` is not one of {options}",
+                where,
+                did_you_mean(str(instance), [str(o) for o in expected_value])
+                or f"use one of: {options}",
+            )
+        ]
     if v == "const":
-        return [error("Q015", f"{_what(path)} must be {err.validator_value}", where, f"write `{path[-1] if path else 'qframe'}: {err.validator_value}`")]
+        return [
+            error(
+                "Q015",
+                f"{_what(path)} must be {expected_value}",
+                where,
+                f"write `{path[-1] if path else 'qframe'}: {expected_value}`",
+            )
+        ]
     if v == "pattern":
-        return [error("Q016", f"{_what(path)}: `{err.instance}` is not a valid identifier", where, "use lower case letters, digits and _, starting with a letter (e.g. qof_2014)")]
+        return [
+            error(
+                "Q016",
+                f"{_what(path)}: `{instance}` is not a valid identifier",
+                where,
+                "use lower case letters, digits and _, starting with a letter (e.g. qof_2014)",
+            )
+        ]
     if v in ("minimum", "exclusiveMinimum"):
-        return [error("Q017", f"{_what(path)} must be at least {err.validator_value}, not {err.instance}", where)]
+        return [
+            error(
+                "Q017",
+                f"{_what(path)} must be at least {expected_value}, not {instance}",
+                where,
+            )
+        ]
     if v == "minItems":
         return [error("Q018", f"{_what(path)} must not be empty", where)]
     return [error("Q019", f"{_what(path)}: {err.message}", where)]
 
 
 def _article(t: str) -> str:
-    return {"object": "a mapping", "array": "a list", "string": "text", "number": "a number", "boolean": "true or false"}.get(t, t.replace("object", "a mapping"))
+    return {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "text",
+        "number": "a number",
+        "boolean": "true or false",
+    }.get(t, t.replace("object", "a mapping"))
 
 
 def _describe(value: Any) -> str:
@@ -226,7 +331,9 @@ class _Builder:
 
     def info(self, value: Any) -> m.Doc:
         if isinstance(value, dict):
-            return m.Doc(str(value.get("title", "")), str(value.get("doc", "")), str(value.get("source", "")))
+            return m.Doc(
+                str(value.get("title", "")), str(value.get("doc", "")), str(value.get("source", ""))
+            )
         return m.Doc()
 
     def expr_or_doc(self, *path: str | int) -> tuple[m.Expression, m.Doc]:
@@ -248,16 +355,31 @@ class _Builder:
         for name, value in (d.get("parameters") or {}).items():
             if isinstance(value, dict):
                 assumption = value.get("assumption", "")
-                assumption = ("modelled assumption" if assumption is True else str(assumption or ""))
+                assumption = "modelled assumption" if assumption is True else str(assumption or "")
                 rng = self.expr("parameters", name, "range") if "range" in value else None
-                params[name] = m.Parameter(name, self.expr("parameters", name, "value"), self.loc("parameters", name, key=True), self.info(value), assumption, rng)
+                params[name] = m.Parameter(
+                    name,
+                    self.expr("parameters", name, "value"),
+                    self.loc("parameters", name, key=True),
+                    self.info(value),
+                    assumption,
+                    rng,
+                )
             else:
-                params[name] = m.Parameter(name, self.expr("parameters", name), self.loc("parameters", name, key=True))
+                params[name] = m.Parameter(
+                    name, self.expr("parameters", name), self.loc("parameters", name, key=True)
+                )
         inputs = {}
         for name, value in (d.get("inputs") or {}).items():
             value = value or {}
             default = self.expr("inputs", name, "default") if "default" in value else None
-            inputs[name] = m.Input(name, value.get("key", "none"), self.loc("inputs", name, key=True), default, self.info(value))
+            inputs[name] = m.Input(
+                name,
+                value.get("key", "none"),
+                self.loc("inputs", name, key=True),
+                default,
+                self.info(value),
+            )
         attrs = {name: self.info(v) for name, v in (d.get("unit_attributes") or {}).items()}
         defines: dict[str, m.Definition] = {}
         for key in d.get("define") or {}:
@@ -268,7 +390,11 @@ class _Builder:
             expression, info = self.expr_or_doc("define", key)
             where = self.loc("define", key, key=True)
             if name in defines:
-                self.diagnostics.append(error("Q020", f"`{name}` is defined twice", where, "rename one of the definitions"))
+                self.diagnostics.append(
+                    error(
+                        "Q020", f"`{name}` is defined twice", where, "rename one of the definitions"
+                    )
+                )
                 continue
             if len(set(args)) != len(args):
                 self.diagnostics.append(error("Q021", f"`{name}` repeats an argument name", where))
@@ -281,13 +407,33 @@ class _Builder:
         for name, value in (d.get("kinds") or {}).items():
             value = value or {}
             overrides = {k: self.expr("kinds", name, k) for k in value if k != "doc"}
-            kinds[name] = m.IndicatorKind(name, overrides, self.loc("kinds", name, key=True), m.Doc(doc=str(value.get("doc", ""))))
+            kinds[name] = m.IndicatorKind(
+                name,
+                overrides,
+                self.loc("kinds", name, key=True),
+                m.Doc(doc=str(value.get("doc", ""))),
+            )
         indicators = {}
-        fixed = {"title", "doc", "source", "confidence", "group", "domain", "kind", "max_points", "thresholds", "params"}
+        fixed = {
+            "title",
+            "doc",
+            "source",
+            "confidence",
+            "group",
+            "domain",
+            "kind",
+            "max_points",
+            "thresholds",
+            "params",
+        }
         for ind_id, value in (d.get("indicators") or {}).items():
             value = value or {}
-            thresholds = self.expr("indicators", ind_id, "thresholds") if "thresholds" in value else None
-            iparams = {k: self.expr("indicators", ind_id, "params", k) for k in (value.get("params") or {})}
+            thresholds = (
+                self.expr("indicators", ind_id, "thresholds") if "thresholds" in value else None
+            )
+            iparams = {
+                k: self.expr("indicators", ind_id, "params", k) for k in (value.get("params") or {})
+            }
             overrides = {k: self.expr("indicators", ind_id, k) for k in value if k not in fixed}
             max_points = value.get("max_points")
             indicators[ind_id] = m.Indicator(
@@ -325,7 +471,15 @@ class _Builder:
         if esc:
             for i, lv in enumerate(esc.get("levels") or []):
                 if isinstance(lv, dict):
-                    levels.append(m.Level(lv["id"], self.loc("escalation", "levels", i), str(lv.get("owner", "")), str(lv.get("action", "")), self.info(lv)))
+                    levels.append(
+                        m.Level(
+                            lv["id"],
+                            self.loc("escalation", "levels", i),
+                            str(lv.get("owner", "")),
+                            str(lv.get("action", "")),
+                            self.info(lv),
+                        )
+                    )
                 else:
                     levels.append(m.Level(str(lv), self.loc("escalation", "levels", i)))
             for i, r in enumerate(esc.get("rules") or []):

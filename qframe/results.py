@@ -56,12 +56,19 @@ class Result:
             elif fmt == "parquet":
                 frame.to_parquet(path, index=False)
             elif fmt == "json":
-                path.write_text(frame.to_json(orient="records", indent=1, double_precision=10) + "\n", encoding="utf-8")
+                path.write_text(
+                    frame.to_json(orient="records", indent=1, double_precision=10) + "\n",
+                    encoding="utf-8",
+                )
             else:
                 raise ValueError(f"unknown format {fmt!r}")
             written.append(path)
         manifest = folder / "manifest.json"
-        manifest.write_text(json.dumps(self.manifest, indent=2, sort_keys=True, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
+        manifest.write_text(
+            json.dumps(self.manifest, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+            + "\n",
+            encoding="utf-8",
+        )
         written.append(manifest)
         return written
 
@@ -72,7 +79,7 @@ def tidy(plan: Plan, ev: Evaluation, manifest: dict[str, Any]) -> Result:
     data = ctx.data
     keep = np.flatnonzero(data.present)
     periods = np.asarray(data.periods, dtype=object)[keep]
-    U, P, I = ctx.U, len(keep), ctx.I
+    U, P, n_ind = ctx.U, len(keep), ctx.I
     unit_ids = data.unit_ids
 
     def cat(labels: np.ndarray, codes: np.ndarray) -> pd.Categorical:
@@ -80,10 +87,10 @@ def tidy(plan: Plan, ev: Evaluation, manifest: dict[str, Any]) -> Result:
         return pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object))
 
     # ---- indicators: one row per unit × period × indicator
-    n = U * P * I
-    u_codes = np.repeat(np.arange(U), P * I)
-    p_codes = np.tile(np.repeat(np.arange(P), I), U)
-    i_codes = np.tile(np.arange(I), U * P)
+    n = U * P * n_ind
+    u_codes = np.repeat(np.arange(U), P * n_ind)
+    p_codes = np.tile(np.repeat(np.arange(P), n_ind), U)
+    i_codes = np.tile(np.arange(n_ind), U * P)
     ids = np.asarray(plan.indicator_ids, dtype=object)
     ind_cols: dict[str, Any] = {
         "framework": cat(np.array([fw.id], dtype=object), np.zeros(n, dtype=np.int8)),
@@ -99,9 +106,11 @@ def tidy(plan: Plan, ev: Evaluation, manifest: dict[str, Any]) -> Result:
         ind_cols[fld] = plan.indicator_numbers[fld][i_codes]
     for name in plan.value_order:
         ind_cols[name] = ev.values[name][0][:, keep, :].reshape(n)
-    ind_cols["status"] = cat(np.asarray(STATUS_LABELS, dtype=object), ev.status[:, keep, :].reshape(n))
+    ind_cols["status"] = cat(
+        np.asarray(STATUS_LABELS, dtype=object), ev.status[:, keep, :].reshape(n)
+    )
     indicators = pd.DataFrame(ind_cols)
-    if I == 0:
+    if n_ind == 0:
         indicators = indicators.iloc[0:0]
 
     # ---- units: one row per unit × period
@@ -116,7 +125,7 @@ def tidy(plan: Plan, ev: Evaluation, manifest: dict[str, Any]) -> Result:
     }
     for name, values in ev.totals.items():
         unit_cols[name] = values[:, keep].reshape(m)
-    if I:
+    if n_ind:
         unit_cols["indicators_not_ok"] = (ev.status[:, keep, :] != STATUS_OK).sum(axis=2).reshape(m)
     if plan.escalation:
         level, rules, since = _escalation(plan, ev, keep)
@@ -128,7 +137,9 @@ def tidy(plan: Plan, ev: Evaluation, manifest: dict[str, Any]) -> Result:
     return Result(fw.id, fw.version, indicators, units, checks, manifest)
 
 
-def _escalation(plan: Plan, ev: Evaluation, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _escalation(
+    plan: Plan, ev: Evaluation, keep: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     fw = plan.framework
     ctx = ev.ctx
     U, P = ctx.U, ctx.P

@@ -36,7 +36,9 @@ def all_or_nothing(achievement: ArrayLike, threshold: ArrayLike) -> np.ndarray:
     (1.0, 0.0)
     """
     a = np.asarray(achievement, dtype=np.float64)
-    return np.where(np.isnan(a), np.nan, (a >= np.asarray(threshold, dtype=np.float64)).astype(np.float64))
+    return np.where(
+        np.isnan(a), np.nan, (a >= np.asarray(threshold, dtype=np.float64)).astype(np.float64)
+    )
 
 
 def band(value: ArrayLike, cuts: list[ArrayLike], scores: list[ArrayLike]) -> np.ndarray:
@@ -49,7 +51,9 @@ def band(value: ArrayLike, cuts: list[ArrayLike], scores: list[ArrayLike]) -> np
     v = np.asarray(value, dtype=np.float64)
     out = np.broadcast_to(np.asarray(scores[0], dtype=np.float64), v.shape).astype(np.float64)
     for cut, score in zip(cuts, scores[1:], strict=True):
-        out = np.where(v >= np.asarray(cut, dtype=np.float64), np.asarray(score, dtype=np.float64), out)
+        out = np.where(
+            v >= np.asarray(cut, dtype=np.float64), np.asarray(score, dtype=np.float64), out
+        )
     return np.where(np.isnan(v), np.nan, out)
 
 

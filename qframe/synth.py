@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.resources import files
 from io import StringIO
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,18 @@ import pandas as pd
 from qframe.data import Dataset
 
 MEAN_LIST_SIZE = 56_817_654 / 7_779  # England 2014-15, from the CCG tables
+
+
+@dataclass(frozen=True)
+class _Row:
+    indicator: str
+    group: str
+    kind: str
+    max_points: float
+    points_england: float
+    numerator: float
+    denominator: float
+    exceptions: float
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,7 @@ def generate(
     list_size = np.maximum(500, np.round(rng.lognormal(mu, sigma, n))).astype(np.int64)
 
     # geography: clusters of 4-8 neighbouring practices, ~6 clusters a locality, 4 localities a CCG
-    sizes = []
+    sizes: list[int] = []
     while sum(sizes) < n:
         sizes.append(int(rng.integers(practices_per_cluster[0], practices_per_cluster[1] + 1)))
     cluster_idx = np.repeat(np.arange(len(sizes)), sizes)[:n]
@@ -81,7 +94,10 @@ def generate(
     )
 
     groups = ref.groups.set_index("group")
-    prevalence = (groups["register"] / groups["list_size"]).to_dict()
+    prevalence: dict[str, float] = {
+        str(g): float(r) / float(ls)
+        for g, r, ls in zip(groups.index, groups["register"], groups["list_size"], strict=True)
+    }
     # The CCG tables publish no contraception (CON) register; assume 10% of the list (women 54 or
     # under prescribed contraception in the last year) so CON001 can be held.
     prevalence["CON"] = prevalence.get("CON") or 0.10
@@ -89,7 +105,12 @@ def generate(
     for period in periods:
         rows: dict[str, list[np.ndarray]] = {"unit_id": [], "measure": [], "key": [], "value": []}
 
-        def add(measure: str, key: str, values: np.ndarray) -> None:
+        def add(
+            measure: str,
+            key: str,
+            values: np.ndarray,
+            rows: dict[str, list[np.ndarray]] = rows,
+        ) -> None:
             rows["unit_id"].append(ids)
             rows["measure"].append(np.full(n, measure, dtype=object))
             rows["key"].append(np.full(n, key, dtype=object))
@@ -104,7 +125,14 @@ def generate(
             p = np.clip(prev * factor, 0, 0.9)
             registers[group] = rng.binomial(list_size, p)
             add("register", group, registers[group])
-        for row in ref.indicators.itertuples(index=False):
+        records: list[dict[str, Any]] = [
+            {str(k): v for k, v in rec.items()} for rec in ref.indicators.to_dict("records")
+        ]
+        register_of: dict[str, float] = {
+            str(g): float(r) for g, r in zip(groups.index, groups["register"], strict=True)
+        }
+        for rec in records:
+            row = _Row(**rec)
             if row.kind == "register":
                 continue
             if row.kind == "organisational":
@@ -115,11 +143,11 @@ def generate(
                 continue
             eligible_national = row.denominator + row.exceptions
             base = registers.get(row.group)
-            if base is None or groups.loc[row.group, "register"] == 0:  # a share of the list
+            if base is None or register_of.get(row.group, 0) == 0:  # a share of the list
                 share = eligible_national / MEAN_LIST_SIZE / 7_779
                 base = list_size
             else:
-                share = eligible_national / groups.loc[row.group, "register"]
+                share = eligible_national / register_of[row.group]
             eligible = rng.binomial(base, min(share, 1.0))
             exc_rate = row.exceptions / eligible_national if eligible_national else 0.0
             exceptions = rng.binomial(eligible, exc_rate)

@@ -16,6 +16,9 @@ Missing-value semantics (documented in docs/language.md):
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -132,7 +135,7 @@ def _grid(xshape: tuple[int, ...], shape: tuple[int, ...], axis: int) -> tuple[i
 
 # ---------------------------------------------------------------- aggregation across units
 
-_NAN_REDUCERS = {
+_NAN_REDUCERS: dict[str, Callable[..., Any]] = {
     "sum": np.nansum,
     "mean": np.nanmean,
     "sd": lambda a, axis, keepdims: np.nanstd(a, axis=axis, ddof=1, keepdims=keepdims),
@@ -142,7 +145,7 @@ _NAN_REDUCERS = {
 }
 
 
-def reduce_axis(how: str, x: np.ndarray, axis: int, q: float | None = None) -> np.ndarray:
+def reduce_axis(how: str, x: np.ndarray, axis: int, q: float = 0.5) -> np.ndarray:
     """Aggregate along one axis, skipping missing values; all-missing gives missing."""
     valid = np.sum(~np.isnan(x), axis=axis, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"), _quiet():
@@ -154,9 +157,17 @@ def reduce_axis(how: str, x: np.ndarray, axis: int, q: float | None = None) -> n
         elif how in ("any", "all"):
             t = truth(x)
             if how == "any":
-                out = np.where((t == 1).any(axis=axis, keepdims=True), 1.0, np.where(np.isnan(t).any(axis=axis, keepdims=True), np.nan, 0.0))
+                out = np.where(
+                    (t == 1).any(axis=axis, keepdims=True),
+                    1.0,
+                    np.where(np.isnan(t).any(axis=axis, keepdims=True), np.nan, 0.0),
+                )
             else:
-                out = np.where((t == 0).any(axis=axis, keepdims=True), 0.0, np.where(np.isnan(t).any(axis=axis, keepdims=True), np.nan, 1.0))
+                out = np.where(
+                    (t == 0).any(axis=axis, keepdims=True),
+                    0.0,
+                    np.where(np.isnan(t).any(axis=axis, keepdims=True), np.nan, 1.0),
+                )
             return out
         else:
             out = _NAN_REDUCERS[how](x, axis=axis, keepdims=True)
@@ -164,19 +175,16 @@ def reduce_axis(how: str, x: np.ndarray, axis: int, q: float | None = None) -> n
     return np.where(valid >= need, out, np.nan)
 
 
-class _quiet:
-    def __enter__(self) -> None:
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
+@contextmanager
+def _quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._w.__exit__(*exc)
+        yield
 
 
-def group_reduce(how: str, x: np.ndarray, codes: np.ndarray, n_groups: int, q: float | None = None) -> np.ndarray:
+def group_reduce(
+    how: str, x: np.ndarray, codes: np.ndarray, n_groups: int, q: float = 0.5
+) -> np.ndarray:
     """Aggregate along the unit axis within groups (codes[u] is unit u's group, -1 for none);
     the group's result is given back to each of its units (same shape as x)."""
     s, u, p, i = x.shape
@@ -205,15 +213,12 @@ def group_reduce(how: str, x: np.ndarray, codes: np.ndarray, n_groups: int, q: f
     elif how == "percentile":
         agg = grouped.quantile(q)
     elif how in ("any", "all"):
-        t = frame
-        if how == "any":
-            hit = (t == 1).groupby(key.where(key >= 0)).any()
-            unk = t.isna().groupby(key.where(key >= 0)).any()
-            agg = hit.astype(float).where(hit, np.where(unk, np.nan, 0.0))
-        else:
-            miss = (t == 0).groupby(key.where(key >= 0)).any()
-            unk = t.isna().groupby(key.where(key >= 0)).any()
-            agg = (~miss).astype(float).where(miss, np.where(unk, np.nan, 1.0))
+        decisive = 1 if how == "any" else 0  # one true makes `any` true; one false makes `all` false
+        by = key.where(key >= 0)
+        hit = (frame == decisive).groupby(by).any().to_numpy()
+        unknown = frame.isna().groupby(by).any().to_numpy()
+        values = np.where(hit, float(decisive), np.where(unknown, np.nan, 1.0 - decisive))
+        agg = pd.DataFrame(values, index=(frame == decisive).groupby(by).any().index)
     else:  # pragma: no cover - guarded by the function registry
         raise ValueError(how)
     table = agg.reindex(range(n_groups)).to_numpy(dtype=np.float64)
@@ -225,5 +230,7 @@ def group_reduce(how: str, x: np.ndarray, codes: np.ndarray, n_groups: int, q: f
 def national_rank(x: np.ndarray, descending: bool) -> np.ndarray:
     s, u, p, i = x.shape
     flat = np.moveaxis(x, UNIT_AXIS, 0).reshape(u, -1)
-    ranked = pd.DataFrame(flat).rank(method="min", ascending=not descending).to_numpy(dtype=np.float64)
+    ranked = (
+        pd.DataFrame(flat).rank(method="min", ascending=not descending).to_numpy(dtype=np.float64)
+    )
     return np.moveaxis(ranked.reshape(u, s, p, i), 0, UNIT_AXIS)

@@ -102,7 +102,12 @@ def load_yaml(path: str, text: str) -> YamlDocument:
         offset = mark.index if mark is not None else 0
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         doc.diagnostics.append(
-            error("Q001", f"YAML syntax: {problem}", Location(source, offset), _yaml_hint(problem, text, offset))
+            error(
+                "Q001",
+                f"YAML syntax: {problem}",
+                Location(source, offset),
+                _yaml_hint(problem, text, offset),
+            )
         )
         doc.data = None
     except yaml.YAMLError as exc:  # pragma: no cover - other scanner faults

@@ -73,7 +73,10 @@ def test_missing_value_for_one_practice_is_reported(tmp_path: Path) -> None:
     (data / "units.csv").write_text((MINI / "data" / "units.csv").read_text())
     lines = (MINI / "data" / "measures.csv").read_text().splitlines()
     # P002's BP002 numerator left empty: a missing value, not zero
-    lines = [ln if ln != "P002,2014-15,numerator,BP002,50" else "P002,2014-15,numerator,BP002," for ln in lines]
+    lines = [
+        ln if ln != "P002,2014-15,numerator,BP002,50" else "P002,2014-15,numerator,BP002,"
+        for ln in lines
+    ]
     (data / "measures.csv").write_text("\n".join(lines) + "\n")
     result = qframe.load(MINI).evaluate(data)
     r = row(result, "P002", "BP002")
@@ -85,7 +88,9 @@ def test_missing_measure_is_a_data_error(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     (data / "units.csv").write_text((MINI / "data" / "units.csv").read_text())
-    lines = [ln for ln in (MINI / "data" / "measures.csv").read_text().splitlines() if "BP002" not in ln]
+    lines = [
+        ln for ln in (MINI / "data" / "measures.csv").read_text().splitlines() if "BP002" not in ln
+    ]
     (data / "measures.csv").write_text("\n".join(lines) + "\n")
     with pytest.raises(qframe.DataError) as info:
         qframe.load(MINI).evaluate(data)
@@ -98,9 +103,17 @@ def test_per_indicator_parameter_selects_branch(tmp_path: Path) -> None:
     # An `if` on a per-indicator parameter only evaluates each branch for the indicators that
     # take it: BP002 has no register, and must not need one.
     text = (MINI / "framework.yaml").read_text()
-    text = text.replace("  national_dm_prevalence:", "  adjusted: {value: true}\n  national_dm_prevalence:")
-    text = text.replace("  payment: points * point_value * cpi * apdf(group)", "  payment: points * point_value * cpi * (if adjusted then apdf(group) else 1)")
-    text = text.replace("    payment: points * point_value * cpi      # public health: no prevalence adjustment", "    params: {adjusted: false}")
+    text = text.replace(
+        "  national_dm_prevalence:", "  adjusted: {value: true}\n  national_dm_prevalence:"
+    )
+    text = text.replace(
+        "  payment: points * point_value * cpi * apdf(group)",
+        "  payment: points * point_value * cpi * (if adjusted then apdf(group) else 1)",
+    )
+    text = text.replace(
+        "    payment: points * point_value * cpi      # public health: no prevalence adjustment",
+        "    params: {adjusted: false}",
+    )
     (tmp_path / "framework.yaml").write_text(text)
     result = qframe.load(tmp_path).evaluate(MINI / "data")
     assert row(result, "P001", "BP002")["payment"] == 2336.44
@@ -190,12 +203,20 @@ def test_parameter_override_through_the_api() -> None:
 
 def test_dataframes_in_python() -> None:
     units = pd.read_csv(MINI / "data" / "units.csv", dtype=str)
-    measures = pd.read_csv(MINI / "data" / "measures.csv", dtype={"key": str}, keep_default_na=False)
+    measures = pd.read_csv(
+        MINI / "data" / "measures.csv", dtype={"key": str}, keep_default_na=False
+    )
     measures["value"] = measures["value"].astype(float)
     result = qframe.load(MINI).evaluate({"units": units, "measures": measures})
     assert result.total("payment") == pytest.approx(5534.28)
     frame = result.to_frame()
-    assert list(frame.columns[:5]) == ["framework", "framework_version", "unit_id", "period", "indicator"]
+    assert list(frame.columns[:5]) == [
+        "framework",
+        "framework_version",
+        "unit_id",
+        "period",
+        "indicator",
+    ]
     assert len(frame) == 6
 
 

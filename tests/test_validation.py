@@ -69,8 +69,14 @@ def test_unknown_name_with_suggestion_and_caret() -> None:
 
 
 def test_wrong_arity() -> None:
-    d = only(HEAD + RULES.replace("slide(achievement, lower, upper)", "slide(achievement, lower)"), "Q222")
-    assert "`slide` takes 3 arguments, not 2" in d.message and "slide(achievement, lower, upper)" in d.hint
+    d = only(
+        HEAD + RULES.replace("slide(achievement, lower, upper)", "slide(achievement, lower)"),
+        "Q222",
+    )
+    assert (
+        "`slide` takes 3 arguments, not 2" in d.message
+        and "slide(achievement, lower, upper)" in d.hint
+    )
 
 
 @pytest.mark.parametrize(
@@ -97,14 +103,23 @@ def test_money_compared_with_a_plain_number_has_a_hint() -> None:
 
 
 def test_cycle_between_definitions() -> None:
-    text = HEAD + "define:\n  a: b + 1\n  b: c * 2\n  c: a\n" + RULES.replace("size: list_size", "size: a")
+    text = (
+        HEAD
+        + "define:\n  a: b + 1\n  b: c * 2\n  c: a\n"
+        + RULES.replace("size: list_size", "size: a")
+    )
     d = only(text, "Q210")
-    assert "a → b → c → a" in d.message or "b → c → a → b" in d.message or "c → a → b → c" in d.message
+    assert (
+        "a → b → c → a" in d.message or "b → c → a → b" in d.message or "c → a → b → c" in d.message
+    )
 
 
 def test_cycle_through_a_kind_override() -> None:
     text = HEAD + RULES + "kinds:\n  odd:\n    achievement: points / 10\n"
-    text = text.replace("  A001: {max_points: 10, thresholds: 40% .. 80%}", "  A001: {max_points: 10, thresholds: 40% .. 80%, kind: odd}")
+    text = text.replace(
+        "  A001: {max_points: 10, thresholds: 40% .. 80%}",
+        "  A001: {max_points: 10, thresholds: 40% .. 80%, kind: odd}",
+    )
     assert any(d.code == "Q210" for d in problems(text)), [d.render() for d in problems(text)]
 
 
@@ -115,7 +130,10 @@ def test_reversed_thresholds() -> None:
 
 
 def test_duplicate_indicator_ids() -> None:
-    text = HEAD + RULES.replace("  A001: {max_points: 10, thresholds: 40% .. 80%}", "  A001: {max_points: 10, thresholds: 40% .. 80%}\n  A001: {max_points: 5, thresholds: 40% .. 80%}")
+    text = HEAD + RULES.replace(
+        "  A001: {max_points: 10, thresholds: 40% .. 80%}",
+        "  A001: {max_points: 10, thresholds: 40% .. 80%}\n  A001: {max_points: 5, thresholds: 40% .. 80%}",
+    )
     d = only(text, "Q003")
     assert "duplicate key `A001`" in d.message and where(d) == (16, 3)
 
@@ -133,7 +151,10 @@ def test_indicator_field_used_per_unit() -> None:
 
 
 def test_unknown_indicator_field_with_suggestion() -> None:
-    text = HEAD + RULES.replace("{max_points: 10, thresholds: 40% .. 80%}", "{max_points: 10, thresholds: 40% .. 80%, paymnet: points}")
+    text = HEAD + RULES.replace(
+        "{max_points: 10, thresholds: 40% .. 80%}",
+        "{max_points: 10, thresholds: 40% .. 80%, paymnet: points}",
+    )
     d = only(text, "Q205")
     assert "did you mean `payment`" in d.hint
 
@@ -146,13 +167,18 @@ def test_syntax_error_inside_expression_points_at_the_character() -> None:
 def test_schema_errors_are_plain_words() -> None:
     text = HEAD.replace("title: test", "title: test\nparamters: {}") + RULES
     d = only(text, "Q010")
-    assert d.message == "unknown field `paramters` in the definition" and "did you mean `parameters`" in d.hint
+    assert (
+        d.message == "unknown field `paramters` in the definition"
+        and "did you mean `parameters`" in d.hint
+    )
 
 
 def test_every_error_is_collected_in_one_pass() -> None:
     diags = qframe.validate(FIXTURES / "broken")
     codes = sorted(d.code for d in diags)
-    assert codes == sorted(["Q100", "Q201", "Q205", "Q210", "Q222", "Q305", "Q305", "Q310", "W201", "W203"])
+    assert codes == sorted(
+        ["Q100", "Q201", "Q205", "Q210", "Q222", "Q305", "Q305", "Q310", "W201", "W203"]
+    )
     assert all(d.location is not None for d in diags)
 
 

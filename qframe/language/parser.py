@@ -104,7 +104,7 @@ class _ToAst(Transformer[Token, ast.Node]):
     def false(self, meta: Any, c: list[Token]) -> ast.Node:
         return ast.Bool(False, **self._pos(meta))
 
-    def name(self, meta: Any, c: list[Token]) -> str:  # type: ignore[override]
+    def name(self, meta: Any, c: list[Token]) -> str:
         text = str(c[0])
         return text[1:-1] if text.startswith("`") else text
 
@@ -114,7 +114,7 @@ class _ToAst(Transformer[Token, ast.Node]):
     def attr(self, meta: Any, c: list[Any]) -> ast.Node:
         return ast.Attr(c[0], c[1], **self._pos(meta))
 
-    def arguments(self, meta: Any, c: list[Any]) -> list[Any]:  # type: ignore[override]
+    def arguments(self, meta: Any, c: list[Any]) -> list[Any]:
         return list(c)
 
     def keyword(self, meta: Any, c: list[Any]) -> ast.Node:
@@ -204,7 +204,9 @@ def grammar_text() -> str:
 def parse(text: str) -> ast.Node:
     """Parse one expression. Raises :class:`ExpressionSyntaxError` with a located message."""
     if not text.strip():
-        raise ExpressionSyntaxError("empty expression", 0, "write an expression, e.g. `numerator / denominator`")
+        raise ExpressionSyntaxError(
+            "empty expression", 0, "write an expression, e.g. `numerator / denominator`"
+        )
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
@@ -221,7 +223,9 @@ def parse(text: str) -> ast.Node:
 
 
 def _expected(exc: UnexpectedInput) -> str:
-    names = sorted({_TERMINAL_NAMES.get(t, f"`{t.lower()}`") for t in (getattr(exc, "expected", None) or ())})
+    names = sorted(
+        {_TERMINAL_NAMES.get(t, f"`{t.lower()}`") for t in (getattr(exc, "expected", None) or ())}
+    )
     if not names:
         return ""
     if len(names) > 6:
@@ -236,20 +240,42 @@ def _friendly(text: str, exc: UnexpectedInput) -> ExpressionSyntaxError:
         two = text[offset : offset + 2]
         if two in ("&&", "||"):
             word = "and" if two == "&&" else "or"
-            return ExpressionSyntaxError(f"`{two}` is not an operator", offset, f"write `{word}`", 2)
+            return ExpressionSyntaxError(
+                f"`{two}` is not an operator", offset, f"write `{word}`", 2
+            )
         if ch == "!":
-            return ExpressionSyntaxError("`!` is not an operator", offset, "write `not x`, or `!=` for 'not equal'")
+            return ExpressionSyntaxError(
+                "`!` is not an operator", offset, "write `not x`, or `!=` for 'not equal'"
+            )
         if ch == "'":
-            return ExpressionSyntaxError("strings use double quotes", offset, 'write "DM", not \'DM\'')
+            return ExpressionSyntaxError(
+                "strings use double quotes", offset, "write \"DM\", not 'DM'"
+            )
         if ch == "=":
-            return ExpressionSyntaxError("`=` is not a comparison", offset, "write `==` to compare two values")
+            return ExpressionSyntaxError(
+                "`=` is not a comparison", offset, "write `==` to compare two values"
+            )
         if ch == "$" or ch == "€":
-            return ExpressionSyntaxError(f"`{ch}` is not a currency qframe knows", offset, "amounts of money are written in pounds, e.g. £156.92")
+            return ExpressionSyntaxError(
+                f"`{ch}` is not a currency qframe knows",
+                offset,
+                "amounts of money are written in pounds, e.g. £156.92",
+            )
         if ch == ",":
-            return ExpressionSyntaxError("unexpected `,`", offset, "numbers are written without thousands separators: 7052 or 7_052")
+            return ExpressionSyntaxError(
+                "unexpected `,`",
+                offset,
+                "numbers are written without thousands separators: 7052 or 7_052",
+            )
         if ch == '"':
-            return ExpressionSyntaxError("unterminated string", offset, 'close the string with a double quote: "DM"')
-        return ExpressionSyntaxError(f"unexpected character `{ch}`", offset, "check the spelling of this part of the expression")
+            return ExpressionSyntaxError(
+                "unterminated string", offset, 'close the string with a double quote: "DM"'
+            )
+        return ExpressionSyntaxError(
+            f"unexpected character `{ch}`",
+            offset,
+            "check the spelling of this part of the expression",
+        )
     if isinstance(exc, UnexpectedEOF):
         return ExpressionSyntaxError(
             "the expression ends too early", len(text.rstrip()), f"expected {_expected(exc)}"
@@ -257,8 +283,12 @@ def _friendly(text: str, exc: UnexpectedInput) -> ExpressionSyntaxError:
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
         if tok.type == "$END":
-            expected = getattr(exc, "expected", set()) or set()
-            hint = "a `(` is not closed: add `)`" if "RPAR" in expected else f"expected {_expected(exc)}"
+            expected: set[str] = getattr(exc, "expected", set()) or set()
+            hint = (
+                "a `(` is not closed: add `)`"
+                if "RPAR" in expected
+                else f"expected {_expected(exc)}"
+            )
             return ExpressionSyntaxError("the expression ends too early", len(text.rstrip()), hint)
         offset = tok.start_pos if tok.start_pos is not None else 0
         value = str(tok.value)
@@ -268,7 +298,12 @@ def _friendly(text: str, exc: UnexpectedInput) -> ExpressionSyntaxError:
                 "comparisons cannot be chained", offset, "write `a < b and b < c`", length
             )
         if tok.type == "EQUAL":
-            return ExpressionSyntaxError("`=` is not a comparison", offset, "write `==` to compare two values; `name=value` is only for a function's keyword arguments", length)
+            return ExpressionSyntaxError(
+                "`=` is not a comparison",
+                offset,
+                "write `==` to compare two values; `name=value` is only for a function's keyword arguments",
+                length,
+            )
         before, after = text[max(offset - 1, 0) : offset], text[offset + 1 : offset + 2]
         if tok.type == "COMMA" and before.isdigit() and after.isdigit():
             # a thousands separator (`1,000`): Lark reports `,` as a token, not as a bad character
@@ -279,10 +314,27 @@ def _friendly(text: str, exc: UnexpectedInput) -> ExpressionSyntaxError:
                 length,
             )
         if tok.type == "RPAR":
-            return ExpressionSyntaxError("unexpected `)`", offset, "there is a `)` without a matching `(`, or a value is missing before it", length)
+            return ExpressionSyntaxError(
+                "unexpected `)`",
+                offset,
+                "there is a `)` without a matching `(`, or a value is missing before it",
+                length,
+            )
         if value in KEYWORDS:
-            return ExpressionSyntaxError(f"unexpected keyword `{value}`", offset, f"expected {_expected(exc)}; a name that is a keyword must be quoted: `{value}`", length)
+            return ExpressionSyntaxError(
+                f"unexpected keyword `{value}`",
+                offset,
+                f"expected {_expected(exc)}; a name that is a keyword must be quoted: `{value}`",
+                length,
+            )
         if tok.type in ("NAME", "NUMBER", "PERCENT", "MONEY", "STRING", "DURATION", "QUOTED_NAME"):
-            return ExpressionSyntaxError(f"unexpected `{value}`", offset, "an operator is missing between two values (e.g. `*`), or a `,` between arguments", length)
-        return ExpressionSyntaxError(f"unexpected `{value}`", offset, f"expected {_expected(exc)}", length)
+            return ExpressionSyntaxError(
+                f"unexpected `{value}`",
+                offset,
+                "an operator is missing between two values (e.g. `*`), or a `,` between arguments",
+                length,
+            )
+        return ExpressionSyntaxError(
+            f"unexpected `{value}`", offset, f"expected {_expected(exc)}", length
+        )
     return ExpressionSyntaxError(str(exc), 0)

@@ -99,7 +99,9 @@ def _text(node: ast.Node, need: int) -> str:
             return f"not {_wrap(node.operand, NOT)}"
         return f"{node.op}{_wrap(node.operand, UNARY)}"
     if isinstance(node, ast.If):
-        return f"if {_wrap(node.cond, IF)} then {_wrap(node.then, IF)} else {_wrap(node.orelse, IF)}"
+        return (
+            f"if {_wrap(node.cond, IF)} then {_wrap(node.then, IF)} else {_wrap(node.orelse, IF)}"
+        )
     if isinstance(node, ast.Binary):
         lvl = _BINARY_LEVEL[node.op]
         if node.op == "^":
