@@ -41,7 +41,14 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Exit with 2 when there are warnings but no errors.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="json: one object per problem, for editors and CI.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object per problem, for editors and CI.",
+)
 def validate(paths: Sequence[Path], strict: bool, fmt: str) -> None:
     """Check framework definitions without reading any data.
 
@@ -56,7 +63,7 @@ def validate(paths: Sequence[Path], strict: bool, fmt: str) -> None:
     """
     all_diags = []
     for path in paths:
-        diags = sorted(api.validate(path), key=sort_key)
+        diags = sorted(api.check(path)[2], key=sort_key)
         all_diags.extend(diags)
         if fmt == "text":
             if diags:
@@ -73,9 +80,28 @@ def validate(paths: Sequence[Path], strict: bool, fmt: str) -> None:
 
 @cli.command()
 @click.argument("framework", type=click.Path(path_type=Path))
-@click.option("--data", "data_path", required=True, type=click.Path(path_type=Path), help="Dataset folder (units.csv + measures.csv, or .parquet).")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Folder for the results (created if needed).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True, help="File format of the result tables.")
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Dataset folder (units.csv + measures.csv, or .parquet).",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the results (created if needed).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="File format of the result tables.",
+)
 @click.option("--strict", is_flag=True, help="Refuse to evaluate a definition that has warnings.")
 def evaluate(framework: Path, data_path: Path, out: Path, fmt: str, strict: bool) -> None:
     """Evaluate a framework on a dataset and write tidy results.
@@ -96,7 +122,9 @@ def evaluate(framework: Path, data_path: Path, out: Path, fmt: str, strict: bool
     result = fw.evaluate(data_path)
     paths = result.write(out, fmt)
     units = result.units
-    click.echo(f"{fw.id} {fw.version}: {units['unit_id'].nunique()} units, {units['period'].nunique()} period(s), {len(fw.indicators)} indicators")
+    click.echo(
+        f"{fw.id} {fw.version}: {units['unit_id'].nunique()} units, {units['period'].nunique()} period(s), {len(fw.indicators)} indicators"
+    )
     if "payment" in units.columns:
         click.echo(f"total payment: £{units['payment'].sum():,.2f}")
     if len(result.checks):
@@ -107,11 +135,32 @@ def evaluate(framework: Path, data_path: Path, out: Path, fmt: str, strict: bool
 
 
 @cli.command()
-@click.option("--practices", default=300, show_default=True, type=click.IntRange(1, 200_000), help="How many synthetic practices.")
-@click.option("--seed", default=2015, show_default=True, type=int, help="Random seed: the same seed gives the same data.")
-@click.option("--periods", default="2014-15", show_default=True, help="Comma-separated periods, e.g. 2013-14,2014-15.")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Dataset folder to write.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option(
+    "--practices",
+    default=300,
+    show_default=True,
+    type=click.IntRange(1, 200_000),
+    help="How many synthetic practices.",
+)
+@click.option(
+    "--seed",
+    default=2015,
+    show_default=True,
+    type=int,
+    help="Random seed: the same seed gives the same data.",
+)
+@click.option(
+    "--periods",
+    default="2014-15",
+    show_default=True,
+    help="Comma-separated periods, e.g. 2013-14,2014-15.",
+)
+@click.option(
+    "--out", "out", required=True, type=click.Path(path_type=Path), help="Dataset folder to write."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
+)
 def synth(practices: int, seed: int, periods: str, out: Path, fmt: str) -> None:
     """Generate a deterministic synthetic England-like dataset (synthetic ids and names only).
 
@@ -124,7 +173,9 @@ def synth(practices: int, seed: int, periods: str, out: Path, fmt: str) -> None:
     """
     from qframe import synth as synth_mod
 
-    ds = synth_mod.generate(practices, seed=seed, periods=tuple(p.strip() for p in periods.split(",") if p.strip()))
+    ds = synth_mod.generate(
+        practices, seed=seed, periods=tuple(p.strip() for p in periods.split(",") if p.strip())
+    )
     synth_mod.write(ds, str(out), fmt)
     click.echo(f"wrote {len(ds.units)} practices, {len(ds.measures)} measure rows to {out}/")
 
@@ -138,6 +189,9 @@ def schema_cmd() -> None:
       qframe schema > framework.schema.json
     """
     click.echo(json.dumps(schema(), indent=2))
+
+
+cli.add_command(__import__("qframe.reference").reference.command)  # `qframe reference`
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -162,8 +216,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             traceback.print_exc()
         else:
             exc_type, exc_value = sys.exc_info()[:2]
-            _echo_err(f"internal error: {exc_type.__name__ if exc_type else 'Exception'}: {exc_value}")
-            _echo_err("This is a fault in qframe, not in your definition or data. Please report it, with the output of the same command run with --debug.")
+            _echo_err(
+                f"internal error: {exc_type.__name__ if exc_type else 'Exception'}: {exc_value}"
+            )
+            _echo_err(
+                "This is a fault in qframe, not in your definition or data. Please report it, with the output of the same command run with --debug."
+            )
         sys.exit(ExitCode.INTERNAL)
     sys.exit(ExitCode.OK)
 

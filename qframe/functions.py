@@ -8,6 +8,7 @@ compiled, and returns a vectorised closure. Examples run against the documentati
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -50,7 +51,9 @@ class FunctionSpec:
 REGISTRY: dict[str, FunctionSpec] = {}
 
 
-def register(name: str, signature: str, category: str, doc: str, example: str, result: Sequence[float | None]) -> Callable[[CompileFn], CompileFn]:
+def register(
+    name: str, signature: str, category: str, doc: str, example: str, result: Sequence[float | None]
+) -> Callable[[CompileFn], CompileFn]:
     def deco(fn: CompileFn) -> CompileFn:
         REGISTRY[name] = FunctionSpec(name, signature, category, doc, example, tuple(result), fn)
         return fn
@@ -73,18 +76,34 @@ def _any(node: ast.Node) -> C:
     return any_(node)
 
 
-def _arity(cc: Compiler, node: ast.Call, scope: Scope, lo: int, hi: int | None, keywords: Sequence[str] = ()) -> bool:
+def _arity(
+    cc: Compiler,
+    node: ast.Call,
+    scope: Scope,
+    lo: int,
+    hi: int | None,
+    keywords: Sequence[str] = (),
+) -> bool:
     spec = REGISTRY[node.func]
     ok = True
     n = len(node.args)
     if n < lo or (hi is not None and n > hi):
         want = f"{lo}" if hi == lo else f"{lo} to {hi}" if hi is not None else f"at least {lo}"
-        cc.error("Q222", f"`{node.func}` takes {want} argument{'s' * (want != '1')}, not {n}", scope.loc(node), f"write {spec.signature}")
+        cc.error(
+            "Q222",
+            f"`{node.func}` takes {want} argument{'s' * (want != '1')}, not {n}",
+            scope.loc(node),
+            f"write {spec.signature}",
+        )
         ok = False
     seen: set[str] = set()
     for kw in node.kwargs:
         if kw.name not in keywords:
-            hint = did_you_mean(kw.name, keywords) or (f"its keywords are: {', '.join(keywords)}" if keywords else f"`{node.func}` takes no keyword arguments")
+            hint = did_you_mean(kw.name, keywords) or (
+                f"its keywords are: {', '.join(keywords)}"
+                if keywords
+                else f"`{node.func}` takes no keyword arguments"
+            )
             cc.error("Q227", f"`{node.func}` has no keyword `{kw.name}`", scope.loc(kw), hint)
             ok = False
         if kw.name in seen:
@@ -98,7 +117,11 @@ def _kinds(cc: Compiler, scope: Scope, c: C, allowed: Sequence[t.Kind], what: st
     if c.type.kind is t.Kind.ANY or c.type.kind in allowed:
         return True
     names = " or ".join(t.Type(k).describe() for k in allowed)
-    cc.error("Q229", f"{what} must be {names}, not {c.type.describe()}", scope.loc(c.node) if c.node is not None else None)
+    cc.error(
+        "Q229",
+        f"{what} must be {names}, not {c.type.describe()}",
+        scope.loc(c.node) if c.node is not None else None,
+    )
     return False
 
 
@@ -106,24 +129,47 @@ def _same(cc: Compiler, scope: Scope, node: ast.Call, cs: Sequence[C]) -> t.Kind
     kinds = {c.type.kind for c in cs} - {t.Kind.ANY}
     if len(kinds) > 1:
         described = ", ".join(sorted({c.type.describe() for c in cs if not c.type.is_any}))
-        cc.error("Q305", f"the arguments of `{node.func}` mix kinds of value: {described}", scope.loc(node), "give them all the same kind (e.g. all money)")
+        cc.error(
+            "Q305",
+            f"the arguments of `{node.func}` mix kinds of value: {described}",
+            scope.loc(node),
+            "give them all the same kind (e.g. all money)",
+        )
         return None
     return kinds.pop() if kinds else t.Kind.ANY
 
 
-def _symbol(cc: Compiler, scope: Scope, kw: ast.Keyword, choices: Sequence[str], what: str) -> str | None:
+def _symbol(
+    cc: Compiler, scope: Scope, kw: ast.Keyword, choices: Sequence[str], what: str
+) -> str | None:
     value = kw.value
     if isinstance(value, ast.Name) and value.name in choices:
         return value.name
     text = value.name if isinstance(value, ast.Name) else "this"
-    cc.error("Q231", f"`{text}` is not {what}", scope.loc(value), did_you_mean(text, choices) or f"choose one of: {', '.join(choices)}")
+    cc.error(
+        "Q231",
+        f"`{text}` is not {what}",
+        scope.loc(value),
+        did_you_mean(text, choices) or f"choose one of: {', '.join(choices)}",
+    )
     return None
 
 
 QUANTITY = (t.Kind.NUMBER, t.Kind.MONEY, t.Kind.DURATION)
 
 
-def _elementwise(name: str, signature: str, doc: str, example: str, result: Sequence[float | None], n: int | tuple[int, int | None], kinds: Sequence[t.Kind], impl: Callable[..., Any], result_kind: t.Kind | None = None, same: bool = True) -> None:
+def _elementwise(
+    name: str,
+    signature: str,
+    doc: str,
+    example: str,
+    result: Sequence[float | None],
+    n: int | tuple[int, int | None],
+    kinds: Sequence[t.Kind],
+    impl: Callable[..., Any],
+    result_kind: t.Kind | None = None,
+    same: bool = True,
+) -> None:
     lo, hi = (n, n) if isinstance(n, int) else n
 
     def compile_(cc: Compiler, node: ast.Call, scope: Scope) -> C:
@@ -139,10 +185,19 @@ def _elementwise(name: str, signature: str, doc: str, example: str, result: Sequ
             return _any(node)
         per = any(a.type.per_indicator for a in args)
         fns = [a.fn for a in args]
-        out = C(t.Type(result_kind or kind, per), lambda ctx: impl(*(f(ctx) for f in fns)), node=node)
+        out = C(
+            t.Type(result_kind or kind, per), lambda ctx: impl(*(f(ctx) for f in fns)), node=node
+        )
         return cc._fold(out, args)
 
-    register(name, signature, "arithmetic" if result_kind is None or result_kind is not t.Kind.BOOL else "missing values", doc, example, result)(compile_)
+    register(
+        name,
+        signature,
+        "arithmetic" if result_kind is None or result_kind is not t.Kind.BOOL else "missing values",
+        doc,
+        example,
+        result,
+    )(compile_)
 
 
 # ---------------------------------------------------------------- scoring
@@ -184,7 +239,9 @@ def _numeric_fn(cc: Compiler, node: ast.Call, scope: Scope, n: int, impl: Callab
         return _any(node)
     fns = [a.fn for a in args]
     per = any(a.type.per_indicator for a in args)
-    return cc._fold(C(t.Type(t.Kind.NUMBER, per), lambda ctx: impl(*(f(ctx) for f in fns)), node=node), args)
+    return cc._fold(
+        C(t.Type(t.Kind.NUMBER, per), lambda ctx: impl(*(f(ctx) for f in fns)), node=node), args
+    )
 
 
 @register(
@@ -201,7 +258,12 @@ def _band(cc: Compiler, node: ast.Call, scope: Scope) -> C:
     ok = _arity(cc, node, scope, 3, None)
     args = [cc.node(a, scope) for a in node.args]
     if ok and n % 2 == 0:
-        cc.error("Q222", "`band` takes a value, then pairs of cut and score", scope.loc(node), "write band(value, cut1, score1, cut2, score2)")
+        cc.error(
+            "Q222",
+            "`band` takes a value, then pairs of cut and score",
+            scope.loc(node),
+            "write band(value, cut1, score1, cut2, score2)",
+        )
         ok = False
     if not ok:
         return _any(node)
@@ -212,8 +274,13 @@ def _band(cc: Compiler, node: ast.Call, scope: Scope) -> C:
     if skind is None:
         return _any(node)
     consts = [c.const for c in cuts if c.is_const]
-    if len(consts) == len(cuts) and any(b <= a for a, b in zip(consts, consts[1:], strict=False)):
-        cc.error("Q312", "the cuts of `band` must ascend", scope.loc(node), "list the cuts from lowest to highest")
+    if len(consts) == len(cuts) and any(b <= a for a, b in itertools.pairwise(consts)):
+        cc.error(
+            "Q312",
+            "the cuts of `band` must ascend",
+            scope.loc(node),
+            "list the cuts from lowest to highest",
+        )
     fv, fc, fs = value.fn, [c.fn for c in cuts], [s.fn for s in scores]
     per = any(a.type.per_indicator for a in args)
 
@@ -225,16 +292,87 @@ def _band(cc: Compiler, node: ast.Call, scope: Scope) -> C:
 
 # ---------------------------------------------------------------- arithmetic
 
-_elementwise("clamp", "clamp(value, lowest, highest)", "`value` limited to `lowest .. highest`: a floor and a cap.", "clamp(x, 2, 3)", [2.0, 2.0, 3.0, 3.0], 3, QUANTITY, scoring.clamp)
-_elementwise("min", "min(a, b, ...)", "The smallest of its arguments, for each unit (missing if any is missing).", "min(x, 2.5)", [1.0, 2.0, 2.5, 2.5], (2, None), QUANTITY, lambda *a: np.minimum.reduce([vec.as_float(v) for v in np.broadcast_arrays(*a)]))
-_elementwise("max", "max(a, b, ...)", "The largest of its arguments, for each unit (missing if any is missing).", "max(x, 2.5)", [2.5, 2.5, 3.0, 4.0], (2, None), QUANTITY, lambda *a: np.maximum.reduce([vec.as_float(v) for v in np.broadcast_arrays(*a)]))
-_elementwise("abs", "abs(value)", "The value without its sign.", "abs(x - 3)", [2.0, 1.0, 0.0, 1.0], 1, QUANTITY, lambda a: np.abs(vec.as_float(a)))
-_elementwise("sqrt", "sqrt(value)", "Square root (missing for negative values).", "sqrt(x * x)", [1.0, 2.0, 3.0, 4.0], 1, (t.Kind.NUMBER,), lambda a: np.sqrt(np.where(vec.as_float(a) < 0, np.nan, vec.as_float(a))))
-_elementwise("coalesce", "coalesce(value, fallback)", "`value`, or `fallback` where `value` is missing: makes a missing-value rule explicit.", "coalesce(x / (x - 2), 0)", [-1.0, 0.0, 3.0, 2.0], 2, (*QUANTITY, t.Kind.BOOL), lambda a, b: np.where(np.isnan(vec.as_float(a)), vec.as_float(b), vec.as_float(a)))
-_elementwise("is_missing", "is_missing(value)", "true where `value` is missing (no data, or a division by zero).", "is_missing(1 / (x - 2))", [0.0, 1.0, 0.0, 0.0], 1, (*QUANTITY, t.Kind.BOOL), lambda a: np.isnan(vec.as_float(a)).astype(np.float64), t.Kind.BOOL)
+_elementwise(
+    "clamp",
+    "clamp(value, lowest, highest)",
+    "`value` limited to `lowest .. highest`: a floor and a cap.",
+    "clamp(x, 2, 3)",
+    [2.0, 2.0, 3.0, 3.0],
+    3,
+    QUANTITY,
+    scoring.clamp,
+)
+_elementwise(
+    "min",
+    "min(a, b, ...)",
+    "The smallest of its arguments, for each unit (missing if any is missing).",
+    "min(x, 2.5)",
+    [1.0, 2.0, 2.5, 2.5],
+    (2, None),
+    QUANTITY,
+    lambda *a: np.minimum.reduce([vec.as_float(v) for v in np.broadcast_arrays(*a)]),
+)
+_elementwise(
+    "max",
+    "max(a, b, ...)",
+    "The largest of its arguments, for each unit (missing if any is missing).",
+    "max(x, 2.5)",
+    [2.5, 2.5, 3.0, 4.0],
+    (2, None),
+    QUANTITY,
+    lambda *a: np.maximum.reduce([vec.as_float(v) for v in np.broadcast_arrays(*a)]),
+)
+_elementwise(
+    "abs",
+    "abs(value)",
+    "The value without its sign.",
+    "abs(x - 3)",
+    [2.0, 1.0, 0.0, 1.0],
+    1,
+    QUANTITY,
+    lambda a: np.abs(vec.as_float(a)),
+)
+_elementwise(
+    "sqrt",
+    "sqrt(value)",
+    "Square root (missing for negative values).",
+    "sqrt(x * x)",
+    [1.0, 2.0, 3.0, 4.0],
+    1,
+    (t.Kind.NUMBER,),
+    lambda a: np.sqrt(np.where(vec.as_float(a) < 0, np.nan, vec.as_float(a))),
+)
+_elementwise(
+    "coalesce",
+    "coalesce(value, fallback)",
+    "`value`, or `fallback` where `value` is missing: makes a missing-value rule explicit.",
+    "coalesce(x / (x - 2), 0)",
+    [-1.0, 0.0, 3.0, 2.0],
+    2,
+    (*QUANTITY, t.Kind.BOOL),
+    lambda a, b: np.where(np.isnan(vec.as_float(a)), vec.as_float(b), vec.as_float(a)),
+)
+_elementwise(
+    "is_missing",
+    "is_missing(value)",
+    "true where `value` is missing (no data, or a division by zero).",
+    "is_missing(1 / (x - 2))",
+    [0.0, 1.0, 0.0, 0.0],
+    1,
+    (*QUANTITY, t.Kind.BOOL),
+    lambda a: np.isnan(vec.as_float(a)).astype(np.float64),
+    t.Kind.BOOL,
+)
 
 
-@register("round", "round(value, places=0)", "arithmetic", "Rounded half away from zero to `places` decimals. Payments are already rounded once to the penny (see `money.rounding`); use this for points or shares.", "round(x / 3, places=2)", [0.33, 0.67, 1.0, 1.33])
+@register(
+    "round",
+    "round(value, places=0)",
+    "arithmetic",
+    "Rounded half away from zero to `places` decimals. Payments are already rounded once to the penny (see `money.rounding`); use this for points or shares.",
+    "round(x / 3, places=2)",
+    [0.33, 0.67, 1.0, 1.33],
+)
 def _round(cc: Compiler, node: ast.Call, scope: Scope) -> C:
     C = _c(cc)
     ok = _arity(cc, node, scope, 1, 1, ("places",))
@@ -243,7 +381,12 @@ def _round(cc: Compiler, node: ast.Call, scope: Scope) -> C:
     kw = node.kwarg("places")
     if kw is not None:
         p = cc.node(kw.value, scope)
-        if not (p.is_const and isinstance(p.const, float) and p.const == int(p.const) and 0 <= p.const <= 9):
+        if not (
+            p.is_const
+            and isinstance(p.const, float)
+            and p.const == int(p.const)
+            and 0 <= p.const <= 9
+        ):
             cc.error("Q232", "`places` must be a whole number from 0 to 9", scope.loc(kw.value))
             ok = False
         else:
@@ -251,31 +394,49 @@ def _round(cc: Compiler, node: ast.Call, scope: Scope) -> C:
     if not ok or not _kinds(cc, scope, args[0], QUANTITY, "the value of `round`"):
         return _any(node)
     f = args[0].fn
-    return cc._fold(C(args[0].type, lambda ctx: scoring.round_money(f(ctx), places), node=node), args)
+    return cc._fold(
+        C(args[0].type, lambda ctx: scoring.round_money(f(ctx), places), node=node), args
+    )
 
 
 # ---------------------------------------------------------------- aggregation
 
 
-def _aggregate(how: str, signature: str, doc: str, example: str, result: Sequence[float | None]) -> None:
+def _aggregate(
+    how: str, signature: str, doc: str, example: str, result: Sequence[float | None]
+) -> None:
     extra: tuple[str, ...] = ("descending",) if how == "rank" else ()
     n_pos = (0, 1) if how == "count" else (2, 2) if how == "percentile" else (1, 1)
 
     def compile_(cc: Compiler, node: ast.Call, scope: Scope) -> C:
-        from qframe.compiler import NOCONST, Scope as Scope_
+        from qframe.compiler import NOCONST
+        from qframe.compiler import Scope as Scope_
 
         C = _c(cc)
         ok = _arity(cc, node, scope, n_pos[0], n_pos[1], ("by", "over", "where", *extra))
         over_kw, by_kw, where_kw = node.kwarg("over"), node.kwarg("by"), node.kwarg("where")
         over = "units"
         if over_kw is not None:
-            over = _symbol(cc, scope, over_kw, ("units", "indicators"), "something to aggregate over (units or indicators)") or "units"
+            over = (
+                _symbol(
+                    cc,
+                    scope,
+                    over_kw,
+                    ("units", "indicators"),
+                    "something to aggregate over (units or indicators)",
+                )
+                or "units"
+            )
         by = None
         if by_kw is not None:
             by = _symbol(cc, scope, by_kw, cc.unit_attrs, "a unit attribute")
             ok &= by is not None
             if over == "indicators":
-                cc.error("Q233", "`by` groups units; it cannot be used with over=indicators", scope.loc(by_kw))
+                cc.error(
+                    "Q233",
+                    "`by` groups units; it cannot be used with over=indicators",
+                    scope.loc(by_kw),
+                )
                 ok = False
         inner = scope
         if over == "indicators":
@@ -295,11 +456,15 @@ def _aggregate(how: str, signature: str, doc: str, example: str, result: Sequenc
             cc._expect_bool(where, scope.expr, where_kw.value if where_kw else None, "`where`")
         if not ok:
             return _any(node)
-        q = None
+        q = 0.5  # only read by percentile
         if how == "percentile":
             qc = args[1]
             if not (qc.is_const and isinstance(qc.const, float) and 0 <= qc.const <= 1):
-                cc.error("Q232", "the percentile must be a constant from 0% to 100%", scope.loc(node.args[1]))
+                cc.error(
+                    "Q232",
+                    "the percentile must be a constant from 0% to 100%",
+                    scope.loc(node.args[1]),
+                )
                 return _any(node)
             q = float(qc.const)
             args = args[:1]
@@ -319,14 +484,20 @@ def _aggregate(how: str, signature: str, doc: str, example: str, result: Sequenc
         fw_ = where.fn if where is not None else None
         if over == "indicators":
             if how == "rank":
-                cc.error("Q233", "`rank` ranks units; it cannot be used with over=indicators", scope.loc(node))
+                cc.error(
+                    "Q233",
+                    "`rank` ranks units; it cannot be used with over=indicators",
+                    scope.loc(node),
+                )
                 return _any(node)
 
             def over_ind(ctx: Ctx) -> Any:
                 return ctx.over_indicators(lambda c: _reduce_ind(c, how, fx, fw_, q))
 
             return C(t.Type(kind, False), over_ind, NOCONST, node)
-        per = any(a.type.per_indicator for a in args) or bool(where is not None and where.type.per_indicator)
+        per = any(a.type.per_indicator for a in args) or bool(
+            where is not None and where.type.per_indicator
+        )
 
         def across_units(ctx: Ctx) -> Any:
             x = ctx.grid(fx(ctx))
@@ -348,30 +519,106 @@ def _aggregate(how: str, signature: str, doc: str, example: str, result: Sequenc
     register(how, signature, "aggregation", doc + where_doc, example, result)(compile_)
 
 
-def _reduce_ind(ctx: Ctx, how: str, fx: Callable[[Ctx], Any], fw_: Callable[[Ctx], Any] | None, q: float | None) -> Any:
+def _reduce_ind(
+    ctx: Ctx, how: str, fx: Callable[[Ctx], Any], fw_: Callable[[Ctx], Any] | None, q: float
+) -> Any:
     x = ctx.grid(fx(ctx))
     if fw_ is not None:
         x = np.where(vec.truth(ctx.grid(fw_(ctx))) == 1, x, np.nan)
     return vec.reduce_axis(how, x, vec.IND_AXIS, q)
 
 
-_aggregate("sum", "sum(value, by=, over=, where=)", "Total of `value` across all units (national), within groups (`by=cluster`), or across a unit's indicators (`over=indicators`). The result is given to every unit of the group.", "sum(x, by=cluster)", [3.0, 3.0, 7.0, 7.0])
-_aggregate("mean", "mean(value, by=, over=, where=)", "Arithmetic mean of `value`.", "mean(x)", [2.5, 2.5, 2.5, 2.5])
-_aggregate("sd", "sd(value, by=, over=, where=)", "Sample standard deviation of `value` (n − 1); missing with fewer than two values.", "sd(x, by=cluster)", [0.7071067811865476] * 2 + [0.7071067811865476] * 2)
-_aggregate("median", "median(value, by=, over=, where=)", "Median of `value`.", "median(x)", [2.5, 2.5, 2.5, 2.5])
-_aggregate("smallest", "smallest(value, by=, over=, where=)", "Smallest value across units (or indicators).", "smallest(x, by=cluster)", [1.0, 1.0, 3.0, 3.0])
-_aggregate("largest", "largest(value, by=, over=, where=)", "Largest value across units (or indicators).", "largest(x, by=cluster)", [2.0, 2.0, 4.0, 4.0])
-_aggregate("percentile", "percentile(value, q, by=, where=)", "The `q`-th percentile (linear interpolation), e.g. percentile(x, 10%).", "percentile(x, 50%)", [2.5, 2.5, 2.5, 2.5])
-_aggregate("count", "count(condition, by=, over=, where=)", "How many units (or indicators) meet `condition`; `count()` counts them all.", "count(x >= 2, by=cluster)", [1.0, 1.0, 2.0, 2.0])
-_aggregate("rank", "rank(value, by=, descending=false)", "Rank of each unit's value among all units (or within its group); 1 is the smallest, or the largest with descending=true. Ties share the lowest rank.", "rank(x, descending=true)", [4.0, 3.0, 2.0, 1.0])
-_aggregate("any", "any(condition, by=, over=, where=)", "true if the condition holds for at least one unit (or indicator).", "any(x > 3, by=cluster)", [0.0, 0.0, 1.0, 1.0])
-_aggregate("all", "all(condition, by=, over=, where=)", "true if the condition holds for every unit (or indicator).", "all(x >= 2, by=cluster)", [0.0, 0.0, 1.0, 1.0])
+_aggregate(
+    "sum",
+    "sum(value, by=, over=, where=)",
+    "Total of `value` across all units (national), within groups (`by=cluster`), or across a unit's indicators (`over=indicators`). The result is given to every unit of the group.",
+    "sum(x, by=cluster)",
+    [3.0, 3.0, 7.0, 7.0],
+)
+_aggregate(
+    "mean",
+    "mean(value, by=, over=, where=)",
+    "Arithmetic mean of `value`.",
+    "mean(x)",
+    [2.5, 2.5, 2.5, 2.5],
+)
+_aggregate(
+    "sd",
+    "sd(value, by=, over=, where=)",
+    "Sample standard deviation of `value` (n − 1); missing with fewer than two values.",
+    "sd(x, by=cluster)",
+    [0.7071067811865476] * 2 + [0.7071067811865476] * 2,
+)
+_aggregate(
+    "median",
+    "median(value, by=, over=, where=)",
+    "Median of `value`.",
+    "median(x)",
+    [2.5, 2.5, 2.5, 2.5],
+)
+_aggregate(
+    "smallest",
+    "smallest(value, by=, over=, where=)",
+    "Smallest value across units (or indicators).",
+    "smallest(x, by=cluster)",
+    [1.0, 1.0, 3.0, 3.0],
+)
+_aggregate(
+    "largest",
+    "largest(value, by=, over=, where=)",
+    "Largest value across units (or indicators).",
+    "largest(x, by=cluster)",
+    [2.0, 2.0, 4.0, 4.0],
+)
+_aggregate(
+    "percentile",
+    "percentile(value, q, by=, where=)",
+    "The `q`-th percentile (linear interpolation), e.g. percentile(x, 10%).",
+    "percentile(x, 50%)",
+    [2.5, 2.5, 2.5, 2.5],
+)
+_aggregate(
+    "count",
+    "count(condition, by=, over=, where=)",
+    "How many units (or indicators) meet `condition`; `count()` counts them all.",
+    "count(x >= 2, by=cluster)",
+    [1.0, 1.0, 2.0, 2.0],
+)
+_aggregate(
+    "rank",
+    "rank(value, by=, descending=false)",
+    "Rank of each unit's value among all units (or within its group); 1 is the smallest, or the largest with descending=true. Ties share the lowest rank.",
+    "rank(x, descending=true)",
+    [4.0, 3.0, 2.0, 1.0],
+)
+_aggregate(
+    "any",
+    "any(condition, by=, over=, where=)",
+    "true if the condition holds for at least one unit (or indicator).",
+    "any(x > 3, by=cluster)",
+    [0.0, 0.0, 1.0, 1.0],
+)
+_aggregate(
+    "all",
+    "all(condition, by=, over=, where=)",
+    "true if the condition holds for every unit (or indicator).",
+    "all(x >= 2, by=cluster)",
+    [0.0, 0.0, 1.0, 1.0],
+)
 
 
 # ---------------------------------------------------------------- time
 
 
-def _time(name: str, signature: str, doc: str, example: str, result: Sequence[float | None], needs_bool: bool, combine: str) -> None:
+def _time(
+    name: str,
+    signature: str,
+    doc: str,
+    example: str,
+    result: Sequence[float | None],
+    needs_bool: bool,
+    combine: str,
+) -> None:
     def compile_(cc: Compiler, node: ast.Call, scope: Scope) -> C:
         from qframe.compiler import NOCONST
 
@@ -406,10 +653,42 @@ def _time(name: str, signature: str, doc: str, example: str, result: Sequence[fl
     register(name, signature, "time", doc, example, result)(compile_)
 
 
-_time("previous", "previous(value)", "The value in the previous period (missing in the first period of the data).", "previous(x)", [1.0, 1.0, 5.0, 5.0], False, "lag")
-_time("lag", "lag(value, duration)", "The value `duration` earlier, e.g. lag(x, 1 year) or lag(x, 2 quarters).", "lag(x, 1 year)", [1.0, 1.0, 5.0, 5.0], False, "lag")
-_time("change", "change(value, duration)", "How much the value changed over `duration`: value − lag(value, duration).", "change(x, 1 year)", [0.0, 1.0, -2.0, -1.0], False, "change")
-_time("persists", "persists(condition, duration)", "true when `condition` has held in every period of the last `duration` (this period included); unknown before enough periods exist.", "persists(x > 1, 2 years)", [0.0, 0.0, 1.0, 1.0], True, "persists")
+_time(
+    "previous",
+    "previous(value)",
+    "The value in the previous period (missing in the first period of the data).",
+    "previous(x)",
+    [1.0, 1.0, 5.0, 5.0],
+    False,
+    "lag",
+)
+_time(
+    "lag",
+    "lag(value, duration)",
+    "The value `duration` earlier, e.g. lag(x, 1 year) or lag(x, 2 quarters).",
+    "lag(x, 1 year)",
+    [1.0, 1.0, 5.0, 5.0],
+    False,
+    "lag",
+)
+_time(
+    "change",
+    "change(value, duration)",
+    "How much the value changed over `duration`: value − lag(value, duration).",
+    "change(x, 1 year)",
+    [0.0, 1.0, -2.0, -1.0],
+    False,
+    "change",
+)
+_time(
+    "persists",
+    "persists(condition, duration)",
+    "true when `condition` has held in every period of the last `duration` (this period included); unknown before enough periods exist.",
+    "persists(x > 1, 2 years)",
+    [0.0, 0.0, 1.0, 1.0],
+    True,
+    "persists",
+)
 
 
 # ---------------------------------------------------------------- variation (funnel plots)
@@ -431,7 +710,11 @@ def _funnel(name: str, sign: float, example_result: Sequence[float | None]) -> N
         if kw is not None:
             lv = cc.node(kw.value, scope)
             if not (lv.is_const and isinstance(lv.const, float) and 0.5 < lv.const < 1):
-                cc.error("Q232", "`level` must be a constant between 50% and 100%, e.g. 99.8%", scope.loc(kw.value))
+                cc.error(
+                    "Q232",
+                    "`level` must be a constant between 50% and 100%, e.g. 99.8%",
+                    scope.loc(kw.value),
+                )
                 ok = False
             else:
                 level = float(lv.const)
@@ -449,9 +732,15 @@ def _funnel(name: str, sign: float, example_result: Sequence[float | None]) -> N
             num, den = ctx.grid(fn_num(ctx)), ctx.grid(fn_den(ctx))
             if by is not None:
                 codes, n = ctx.group_codes(by)
-                tn, td = vec.group_reduce("sum", num, codes, n), vec.group_reduce("sum", den, codes, n)
+                tn, td = (
+                    vec.group_reduce("sum", num, codes, n),
+                    vec.group_reduce("sum", den, codes, n),
+                )
             else:
-                tn, td = vec.reduce_axis("sum", num, vec.UNIT_AXIS), vec.reduce_axis("sum", den, vec.UNIT_AXIS)
+                tn, td = (
+                    vec.reduce_axis("sum", num, vec.UNIT_AXIS),
+                    vec.reduce_axis("sum", den, vec.UNIT_AXIS),
+                )
             with np.errstate(invalid="ignore", divide="ignore"):
                 p0 = tn / td
                 se = np.sqrt(p0 * (1 - p0) / np.where(den > 0, den, np.nan))
@@ -471,14 +760,21 @@ def _funnel(name: str, sign: float, example_result: Sequence[float | None]) -> N
     )(compile_)
 
 
-_funnel("funnel_lower", -1.0, [0.0, 0.0, 0.0, 0.0])
+_funnel("funnel_lower", -1.0, [-0.018, -0.018, -0.018, -0.018])
 _funnel("funnel_upper", 1.0, [0.518, 0.518, 0.518, 0.518])
 
 
 # ---------------------------------------------------------------- escalation
 
 
-@register("escalated", 'escalated("rule_id")', "escalation", "true where the escalation rule `rule_id` fires (its condition held for its `for` duration). Use it to escalate further, e.g. when an earlier escalation did not bring improvement.", "", [])
+@register(
+    "escalated",
+    'escalated("rule_id")',
+    "escalation",
+    "true where the escalation rule `rule_id` fires (its condition held for its `for` duration). Use it to escalate further, e.g. when an earlier escalation did not bring improvement.",
+    "",
+    [],
+)
 def _escalated(cc: Compiler, node: ast.Call, scope: Scope) -> C:
     from qframe.compiler import NOCONST
 
@@ -490,7 +786,12 @@ def _escalated(cc: Compiler, node: ast.Call, scope: Scope) -> C:
     ids = [r.id for r in cc.fw.escalation]
     if not isinstance(arg, ast.String) or arg.value not in ids:
         text = arg.value if isinstance(arg, ast.String) else "this"
-        cc.error("Q234", f"`{text}` is not an escalation rule", Location(scope.expr.source, scope.loc(arg).offset, scope.loc(arg).length), did_you_mean(text, ids) or f"escalation rules: {', '.join(ids) or 'none'}")
+        cc.error(
+            "Q234",
+            f"`{text}` is not an escalation rule",
+            Location(scope.expr.source, scope.loc(arg).offset, scope.loc(arg).length),
+            did_you_mean(text, ids) or f"escalation rules: {', '.join(ids) or 'none'}",
+        )
         return _any(node)
     rid = arg.value
     cc.named(("escalation", rid), arg, scope)

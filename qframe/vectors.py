@@ -213,7 +213,9 @@ def group_reduce(
     elif how == "percentile":
         agg = grouped.quantile(q)
     elif how in ("any", "all"):
-        decisive = 1 if how == "any" else 0  # one true makes `any` true; one false makes `all` false
+        decisive = (
+            1 if how == "any" else 0
+        )  # one true makes `any` true; one false makes `all` false
         by = key.where(key >= 0)
         hit = (frame == decisive).groupby(by).any().to_numpy()
         unknown = frame.isna().groupby(by).any().to_numpy()

@@ -41,7 +41,11 @@ def test_validate_broken_lists_every_error_with_caret(capsys: pytest.CaptureFixt
 
 
 def test_validate_strict_warnings_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = (FIXTURES / "mini" / "framework.yaml").read_text().replace("parameters:\n", "parameters:\n  spare: 1\n")
+    text = (
+        (FIXTURES / "mini" / "framework.yaml")
+        .read_text()
+        .replace("parameters:\n", "parameters:\n  spare: 1\n")
+    )
     (tmp_path / "framework.yaml").write_text(text)
     assert run(capsys, "validate", str(tmp_path))[0] == ExitCode.OK
     code, _, err = run(capsys, "validate", "--strict", str(tmp_path))
@@ -51,15 +55,32 @@ def test_validate_strict_warnings_only(tmp_path: Path, capsys: pytest.CaptureFix
 def test_validate_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "validate", "--format", "json", str(FIXTURES / "broken"))
     items = json.loads(out)
-    assert code == 1 and {"file", "line", "col", "code", "message", "hint", "severity"} <= set(items[0])
+    assert code == 1 and {"file", "line", "col", "code", "message", "hint", "severity"} <= set(
+        items[0]
+    )
 
 
-def test_evaluate_writes_tables_and_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_writes_tables_and_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out_dir = tmp_path / "out"
-    code, out, _ = run(capsys, "evaluate", str(FIXTURES / "mini"), "--data", str(FIXTURES / "mini" / "data"), "--out", str(out_dir))
+    code, out, _ = run(
+        capsys,
+        "evaluate",
+        str(FIXTURES / "mini"),
+        "--data",
+        str(FIXTURES / "mini" / "data"),
+        "--out",
+        str(out_dir),
+    )
     assert code == 0
     assert "total payment: £5,534.28" in out
-    assert sorted(p.name for p in out_dir.iterdir()) == ["checks.csv", "indicators.csv", "manifest.json", "units.csv"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "checks.csv",
+        "indicators.csv",
+        "manifest.json",
+        "units.csv",
+    ]
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert manifest["parameters"]["point_value"] == "£156.92"
 
@@ -67,13 +88,31 @@ def test_evaluate_writes_tables_and_manifest(tmp_path: Path, capsys: pytest.Capt
 def test_evaluate_parquet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import pandas as pd
 
-    code, _, _ = run(capsys, "evaluate", str(FIXTURES / "mini"), "--data", str(FIXTURES / "mini" / "data"), "--out", str(tmp_path), "--format", "parquet")
+    code, _, _ = run(
+        capsys,
+        "evaluate",
+        str(FIXTURES / "mini"),
+        "--data",
+        str(FIXTURES / "mini" / "data"),
+        "--out",
+        str(tmp_path),
+        "--format",
+        "parquet",
+    )
     assert code == 0
     assert len(pd.read_parquet(tmp_path / "indicators.parquet")) == 6
 
 
 def test_evaluate_broken_definition(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "evaluate", str(FIXTURES / "broken"), "--data", str(FIXTURES / "mini" / "data"), "--out", str(tmp_path))
+    code, _, err = run(
+        capsys,
+        "evaluate",
+        str(FIXTURES / "broken"),
+        "--data",
+        str(FIXTURES / "mini" / "data"),
+        "--out",
+        str(tmp_path),
+    )
     assert code == ExitCode.DEFINITION_ERROR and "Q201" in err and "Traceback" not in err
 
 
@@ -81,15 +120,33 @@ def test_evaluate_bad_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     data = tmp_path / "data"
     data.mkdir()
     (data / "units.csv").write_text("unit_id\nP001\n")
-    (data / "measures.csv").write_text("unit_id,period,measure,key,value\nP001,2014-15,list_size,,8,000\n")
-    code, _, err = run(capsys, "evaluate", str(FIXTURES / "mini"), "--data", str(data), "--out", str(tmp_path / "o"))
+    (data / "measures.csv").write_text(
+        "unit_id,period,measure,key,value\nP001,2014-15,list_size,,8,000\n"
+    )
+    code, _, err = run(
+        capsys,
+        "evaluate",
+        str(FIXTURES / "mini"),
+        "--data",
+        str(data),
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert code == ExitCode.DATA_ERROR == 3 and "Traceback" not in err
 
 
 def test_missing_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "validate", str(tmp_path / "nothing"))
     assert code == ExitCode.FILE_ERROR == 4 and "no such file or folder" in err
-    code, _, err = run(capsys, "evaluate", str(FIXTURES / "mini"), "--data", str(tmp_path / "nodata"), "--out", str(tmp_path))
+    code, _, err = run(
+        capsys,
+        "evaluate",
+        str(FIXTURES / "mini"),
+        "--data",
+        str(tmp_path / "nodata"),
+        "--out",
+        str(tmp_path),
+    )
     assert code == ExitCode.FILE_ERROR and "no such data folder" in err
 
 
@@ -98,7 +155,9 @@ def test_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == ExitCode.USAGE == 64 and "Missing argument" in err
 
 
-def test_internal_fault_is_reported_without_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_internal_fault_is_reported_without_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import qframe.api
 
     def boom(path: object) -> None:
@@ -111,7 +170,9 @@ def test_internal_fault_is_reported_without_traceback(monkeypatch: pytest.Monkey
 
 
 @pytest.mark.parametrize("command", ["validate", "evaluate", "schema", "synth"])
-def test_every_command_has_help_with_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_command_has_help_with_an_example(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(capsys, command, "--help")
     assert code == 0 and "Example" in out and f"qframe {command}" in out
 
@@ -123,5 +184,10 @@ def test_schema_is_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_console_script_runs_in_a_real_process(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / "qframe"
-    proc = subprocess.run([str(exe), "validate", str(FIXTURES / "broken")], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [str(exe), "validate", str(FIXTURES / "broken")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and "Q201" in proc.stderr

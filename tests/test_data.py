@@ -134,4 +134,4 @@ def test_bundled_sample_evaluates_with_qof() -> None:
     result = qframe.load(root / "frameworks" / "qof_2014").evaluate(root / "data" / "sample")
     assert result.units["unit_id"].nunique() == 300
     points = result.units["points"]
-    assert 0 < points.min() and points.max() <= 559
+    assert points.min() > 0 and points.max() <= 559
