@@ -99,7 +99,7 @@ def tidy(plan: Plan, ev: Evaluation, manifest: dict[str, Any]) -> Result:
         "period": cat(periods, p_codes),
         "indicator": cat(ids, i_codes),
     }
-    for fld in ("group", "domain", "kind"):
+    for fld in ("title", "group", "domain", "kind"):
         labels, codes = np.unique(plan.indicator_strings[fld].astype(str), return_inverse=True)
         ind_cols[fld] = cat(labels.astype(object), codes[i_codes])
     for fld in ("max_points", "lower", "upper"):
@@ -123,6 +123,12 @@ def tidy(plan: Plan, ev: Evaluation, manifest: dict[str, Any]) -> Result:
         "unit_id": unit_ids[uu],
         "period": periods[pp],
     }
+    attributes = ["name", *plan.unit_attributes]
+    for attr in (a for a in attributes if a in data.units.columns):
+        labels, codes = np.unique(
+            data.units[attr].fillna("").astype(str).to_numpy(), return_inverse=True
+        )
+        unit_cols[attr] = cat(labels.astype(object), codes[uu])
     for name, values in ev.totals.items():
         unit_cols[name] = values[:, keep].reshape(m)
     if n_ind:

@@ -23,7 +23,7 @@ def slide(achievement: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> np.ndar
     (0.0, 1.0)
     """
     a, lo, hi = (np.asarray(v, dtype=np.float64) for v in (achievement, lower, upper))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         share = (a - lo) / (hi - lo)
     share = np.where(a >= hi, 1.0, np.where(a < lo, 0.0, share))
     return np.where(np.isnan(a), np.nan, share)
