@@ -796,3 +796,46 @@ def _escalated(cc: Compiler, node: ast.Call, scope: Scope) -> C:
     rid = arg.value
     cc.named(("escalation", rid), arg, scope)
     return C(t.BOOL, lambda ctx: ctx.escalation_value(rid), NOCONST, node)
+
+
+@register(
+    "at",
+    'at(value, "2013-14")',
+    "time",
+    'The value in one given period (a baseline), repeated for every period: for change since a baseline write `x - at(x, "2015-16")`. Missing where the data has no such period. The period is written like the data\'s: 2015-16 for a year, 2015-16Q1 for a quarter.',
+    'at(x, "2013-14")',
+    [1.0, 1.0, 5.0, 5.0],
+)
+def _at(cc: Compiler, node: ast.Call, scope: Scope) -> C:
+    from qframe.compiler import NOCONST
+    from qframe.data import QUARTER, YEAR
+
+    C = _c(cc)
+    if not _arity(cc, node, scope, 2, 2):
+        return _any(node)
+    x = cc.node(node.args[0], scope)
+    label_node = node.args[1]
+    pattern = QUARTER if cc.fw.frequency == "quarter" else YEAR
+    if not isinstance(label_node, ast.String) or not pattern.match(label_node.value):
+        example = "2015-16Q1" if cc.fw.frequency == "quarter" else "2015-16"
+        cc.error(
+            "Q235",
+            f"the period of `at` must be a {cc.fw.frequency} written in quotes",
+            scope.loc(label_node),
+            f'this framework evaluates {cc.fw.frequency}s: write e.g. at(x, "{example}")',
+        )
+        return _any(node)
+    if not _kinds(cc, scope, x, (*QUANTITY, t.Kind.BOOL), "the value of `at`"):
+        return _any(node)
+    label = label_node.value
+    fx = x.fn
+
+    def fn(ctx: Ctx) -> Any:
+        periods = ctx.data.periods
+        full = ctx.grid(vec.as_float(fx(ctx)))
+        if label not in periods:
+            return np.full(ctx.shape, np.nan)
+        i = periods.index(label)
+        return np.broadcast_to(full[:, :, i : i + 1, :], ctx.shape)
+
+    return C(t.Type(x.type.kind, x.type.per_indicator), fn, NOCONST, node)
