@@ -126,7 +126,13 @@ def evaluate(framework: Path, data_path: Path, out: Path, fmt: str, strict: bool
         f"{fw.id} {fw.version}: {units['unit_id'].nunique()} units, {units['period'].nunique()} period(s), {len(fw.indicators)} indicators"
     )
     if "payment" in units.columns:
-        click.echo(f"total payment: £{units['payment'].sum():,.2f}")
+        missing = int(units["payment"].isna().sum())
+        note = (
+            f" ({missing} practice-period(s) have no payment: see `status` in indicators.{fmt})"
+            if missing
+            else ""
+        )
+        click.echo(f"total payment: £{units['payment'].sum():,.2f}{note}")
     if len(result.checks):
         click.echo(f"checks: {len(result.checks)} finding(s), see checks.{fmt}")
     for d in result.manifest.get("warnings", []):

@@ -153,6 +153,13 @@ class Compiler:
         values = self._indicator_values()
         totals = {name: self.named(("total", name)) for name in fw.totals}
         for name, c in totals.items():
+            if c.type.kind in (t.Kind.STRING, t.Kind.RANGE):
+                self.error(
+                    "Q237",
+                    f"total `{name}` is {c.type.describe()}; a total must be a number, money, a duration or a condition",
+                    fw.totals[name].expr.location(),
+                    "a range or a text cannot be written in the results: compute a value from it",
+                )
             if c.type.per_indicator:
                 self.error(
                     "Q230",
@@ -231,7 +238,7 @@ class Compiler:
                         where,
                         "choose another name",
                     )
-                if name in REGISTRY and section != "input":
+                if name in REGISTRY:
                     self.error(
                         "Q203",
                         f"`{name}` is a built-in function and cannot be redefined as a {section}",
@@ -406,6 +413,13 @@ class Compiler:
                 )
         for name in fw.rules:
             c = self.named(("rule", name))
+            if c.type.kind is t.Kind.RANGE:
+                self.error(
+                    "Q237",
+                    f"rule `{name}` is a range; a rule must give one value per indicator",
+                    fw.rules[name].expr.location(),
+                    "use the range inside the rule, e.g. x in 4 .. 8, or slide(x, lower, upper)",
+                )
             values[name] = IndicatorValue(
                 name, "rule", c.type.with_indicator(True), location=fw.rules[name].location
             )

@@ -62,6 +62,12 @@ class Dataset:
         return sorted(p for p in self.measures["period"].unique() if pattern.match(p))
 
 
+def _valid_period(label: str) -> bool:
+    """2014-15 or 2014-15Q1, the second year following the first (2014-16 is not a year)."""
+    m = YEAR.match(label) or QUARTER.match(label)
+    return bool(m) and (int(m.group(1)) + 1) % 100 == int(m.group(2))  # type: ignore[union-attr]
+
+
 def period_ordinal(label: str) -> int:
     """Years count by 1 and quarters by 1 (a quarter's ordinal is year × 4 + quarter − 1)."""
     q = QUARTER.match(label)
@@ -276,9 +282,9 @@ def _validate(
         )
     measures["value"] = values
 
-    bad_period = ~(
-        measures["period"].str.match(YEAR.pattern) | measures["period"].str.match(QUARTER.pattern)
-    ).fillna(False).astype(bool)
+    bad_period = ~measures["period"].map(_valid_period, na_action="ignore").fillna(False).astype(
+        bool
+    )
     if bad_period.any():
         example = measures["period"][bad_period].iloc[0]
         problems.append(
@@ -287,7 +293,7 @@ def _validate(
                 "{n} row(s) have a period qframe cannot read",
                 measures_name,
                 bad_period,
-                "write years as 2014-15 and quarters as 2014-15Q1",
+                "write years as 2014-15 (two consecutive years) and quarters as 2014-15Q1",
                 first=str(example),
             )
         )

@@ -279,16 +279,31 @@ class Ctx:
         return out
 
     def cached(self, name: str, fn: Callable[[Ctx], Any], per_indicator: bool) -> Any:
+        """A named definition, computed once; the reasons for its missing values (missing input,
+        division by zero) are noted again wherever the cached value is reused."""
         cache = self._sel_cache if per_indicator else self._unit_cache
         if name not in cache:
-            cache[name] = fn(self)
-        return cache[name]
+            frame = [np.zeros(self.shape, dtype=bool), np.zeros(self.shape, dtype=bool)]
+            self._frames.append(frame)
+            try:
+                value = fn(self)
+            finally:
+                self._frames.pop()
+            if not per_indicator:  # reusable for any indicators: keep one flag per unit × period
+                frame = [np.asarray(f.any(axis=3, keepdims=True)) for f in frame]
+            cache[name] = (value, frame)
+        value, (missing, zero) = cache[name]
+        self._note(0, missing)
+        self._note(1, zero)
+        return value
 
     def total(self, name: str) -> Any:
         if name not in self._totals:
             with self.selecting(None):
                 value = np.broadcast_to(np.asarray(self.plan.totals[name].fn(self)), self.shape)
-                if name in self.plan.money_values and self.plan.framework.rounding == "total":
+                if name in self.plan.money_values and self.plan.framework.rounding != "none":
+                    # "total": the one rounding; "indicator": a sum of whole pennies, cleaned
+                    # of floating-point noise (5534.280000000001 → 5534.28), not rounded again
                     value = scoring.round_money(value)
                 self._totals[name] = value
         return self._totals[name]

@@ -193,7 +193,7 @@ def _elementwise(
     register(
         name,
         signature,
-        "arithmetic" if result_kind is None or result_kind is not t.Kind.BOOL else "missing values",
+        "missing values" if name in ("coalesce", "is_missing") else "arithmetic",
         doc,
         example,
         result,
@@ -502,7 +502,7 @@ def _aggregate(
         def across_units(ctx: Ctx) -> Any:
             x = ctx.grid(fx(ctx))
             if fw_ is not None:
-                x = np.where(vec.truth(ctx.grid(fw_(ctx))) == 1, x, np.nan)
+                x = _select(how, x, ctx.grid(fw_(ctx)))
             if how == "rank":
                 if by is not None:
                     codes, n = ctx.group_codes(by)
@@ -524,8 +524,16 @@ def _reduce_ind(
 ) -> Any:
     x = ctx.grid(fx(ctx))
     if fw_ is not None:
-        x = np.where(vec.truth(ctx.grid(fw_(ctx))) == 1, x, np.nan)
+        x = _select(how, x, ctx.grid(fw_(ctx)))
     return vec.reduce_axis(how, x, vec.IND_AXIS, q)
+
+
+def _select(how: str, x: Any, where: Any) -> np.ndarray:
+    """Leave out what `where=` excludes: skipped (missing) for most aggregates, and neutral for
+    any/all (false for any, true for all), so an excluded unit never makes the result unknown."""
+    keep = vec.truth(where) == 1
+    excluded = {"any": 0.0, "all": 1.0}.get(how, np.nan)
+    return np.where(keep, vec.as_float(x), excluded)
 
 
 _aggregate(

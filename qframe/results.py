@@ -52,7 +52,8 @@ class Result:
             frame = self.to_frame(name)
             path = folder / f"{name}.{fmt}"
             if fmt == "csv":
-                frame.to_csv(path, index=False, lineterminator="\n")
+                # 12 significant digits: pennies up to £9,999,999,999.99, without float noise
+                frame.to_csv(path, index=False, lineterminator="\n", float_format="%.12g")
             elif fmt == "parquet":
                 frame.to_parquet(path, index=False)
             elif fmt == "json":

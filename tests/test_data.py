@@ -135,3 +135,8 @@ def test_bundled_sample_evaluates_with_qof() -> None:
     assert result.units["unit_id"].nunique() == 300
     points = result.units["points"]
     assert points.min() > 0 and points.max() <= 559
+
+
+def test_year_labels_must_be_consecutive_years(tmp_path: Path) -> None:
+    d = fault(tmp_path, [*GOOD, "P002,2014-16,register,DM,3"])
+    assert d.code == "D023" and d.rows == (6,) and "2014-16" in d.message

@@ -232,3 +232,56 @@ def test_vectorised_over_many_practices_matches_one_by_one() -> None:
     pay = result.indicators.pivot(index="unit_id", columns="indicator", values="payment")
     # national DM prevalence is a parameter here, so every copy is paid as in the worked example
     assert np.all(pay["DM007"] == 2113.06) and np.all(pay["DM017"] == 1084.78)
+
+
+def test_shared_definition_passes_on_why_it_is_missing(tmp_path: Path) -> None:
+    # P001's list size empty: `cpi` (cached, shared by every indicator) is missing, so every
+    # payment is missing, and each says so, including BP002 whose own override reuses `cpi`.
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "units.csv").write_text((MINI / "data" / "units.csv").read_text())
+    text = (MINI / "data" / "measures.csv").read_text()
+    (data / "measures.csv").write_text(
+        text.replace("P001,2014-15,list_size,,8000", "P001,2014-15,list_size,,")
+    )
+    result = qframe.load(MINI).evaluate(data)
+    for indicator in ("DM017", "DM007", "BP002"):
+        assert row(result, "P001", indicator)["status"] == "missing_input", indicator
+
+
+def _one_total(tmp_path: Path, expr: str) -> list[float]:
+    (tmp_path / "framework.yaml").write_text(
+        f"qframe: 1\nid: t\ntitle: t\ninputs: {{x: {{}}}}\ntotals:\n  result: {expr}\n"
+    )
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    (data / "units.csv").write_text("unit_id\nP1\nP2\nP3\nP4\n")
+    rows = [f"P{i},2014-15,x,,{v}" for i, v in enumerate([1, 2, 3, 4], start=1)]
+    (data / "measures.csv").write_text(
+        "unit_id,period,measure,key,value\n" + "\n".join(rows) + "\n"
+    )
+    return list(qframe.load(tmp_path).evaluate(data).units["result"])
+
+
+def test_any_and_all_skip_what_where_excludes(tmp_path: Path) -> None:
+    # x = 1, 2, 3, 4. Among x > 1 (2, 3, 4) all are >= 2: true; among x < 3 (1, 2) none is > 3.
+    assert _one_total(tmp_path, "all(x >= 2, where=x > 1)") == [1.0] * 4
+    assert _one_total(tmp_path, "any(x > 3, where=x < 3)") == [0.0] * 4
+    # the mean of the x > 2 (3 and 4) is 3.5; the count of x > 2 is 2
+    assert _one_total(tmp_path, "mean(x, where=x > 2)") == [3.5] * 4
+    assert _one_total(tmp_path, "count(x > 2)") == [2.0] * 4
+
+
+def test_totals_must_be_values(tmp_path: Path) -> None:
+    (tmp_path / "framework.yaml").write_text(
+        "qframe: 1\nid: t\ntitle: t\ntotals:\n  target: 35% .. 75%\n"
+    )
+    (d,) = [d for d in qframe.validate(tmp_path) if d.code == "Q237"]
+    assert "a total must be a number, money, a duration or a condition" in d.message
+
+
+def test_money_totals_carry_no_float_noise(mini: qframe.Result, tmp_path: Path) -> None:
+    mini.write(tmp_path)
+    text = (tmp_path / "units.csv").read_text()
+    assert "5534.28," in text and "5534.280000000001" not in text
+    assert ",13.125," in (tmp_path / "indicators.csv").read_text()

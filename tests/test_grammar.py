@@ -376,7 +376,7 @@ def test_print_then_parse_round_trips(tree: ast.Node) -> None:
         "not (a and b) or c",
         "x not in (1 .. 2) .. 3",
         "(a < b) == (c < x)",
-        "f(`if`=1, `CVD-PP001`.value)",
+        "f(`CVD-PP001`.value, `if`=1)",
         r'"a \"b\" \\ c"',
     ],
 )
@@ -470,3 +470,10 @@ def test_largest_float_literal_is_accepted() -> None:
     assert isinstance(node, Num)
     assert math.isfinite(node.value)
     assert parse(to_text(node)) == node
+
+
+def test_positional_argument_after_keyword_is_an_error() -> None:
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse("round(places=1, x / 3)")
+    assert info.value.message == "a positional argument follows a keyword argument"
+    assert info.value.offset == 16 and "round(x, name=value)" in info.value.hint

@@ -14,7 +14,13 @@ from importlib.resources import files
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from qframe.language import ast
 
@@ -124,7 +130,17 @@ class _ToAst(Transformer[Token, ast.Node]):
         func, argl = c[0], (c[1] or [])
         args = tuple(a for a in argl if not isinstance(a, ast.Keyword))
         kwargs = tuple(a for a in argl if isinstance(a, ast.Keyword))
-        # a positional argument after a keyword argument is reported by the validator
+        seen_keyword = False
+        for a in argl:
+            if isinstance(a, ast.Keyword):
+                seen_keyword = True
+            elif seen_keyword:
+                raise ExpressionSyntaxError(
+                    "a positional argument follows a keyword argument",
+                    a.start,
+                    f"put the plain arguments first, then the keywords: {func}(x, name=value)",
+                    max(1, a.end - a.start),
+                )
         return ast.Call(func, args, kwargs, **self._pos(meta))
 
     def _bin(self, op: str, meta: Any, c: list[Any]) -> ast.Node:
@@ -211,7 +227,12 @@ def parse(text: str) -> ast.Node:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise _friendly(text, exc) from None
-    result = _ToAst().transform(tree)
+    try:
+        result = _ToAst().transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, ExpressionSyntaxError):
+            raise exc.orig_exc from None
+        raise
     assert isinstance(result, ast.Node)
     for node in result.walk():
         value = getattr(node, "amount" if isinstance(node, ast.Duration) else "value", 0.0)
