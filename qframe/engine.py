@@ -29,43 +29,41 @@ STATUS_OK, STATUS_UNDEFINED, STATUS_ZERO, STATUS_MISSING = range(4)
 
 
 @dataclass
-class DataArrays:
-    """A dataset laid out for one frequency: a dense (unit, period, measure) array."""
+class Layout:
+    """Measures of one frequency on a dense (unit, period, measure) array."""
 
-    unit_ids: np.ndarray
-    periods: list[str]  # contiguous range of the evaluation's periods
-    present: np.ndarray  # bool per period: does the data have it?
+    periods: list[str]  # contiguous range of labels
+    first: int  # ordinal of periods[0]
     values: np.ndarray  # (U, P, M)
     columns: dict[tuple[str, str], int]  # (measure, key) -> M index
+
+
+@dataclass
+class DataArrays:
+    """A dataset laid out for a framework's frequency.
+
+    The period axis runs over the whole span of the data, converted to the framework's
+    frequency; ``present`` marks the periods the data really has (results are reported for
+    those). Measures recorded at the other frequency are kept in ``other`` and converted when an
+    input reads them: a year's value holds for each of its quarters; quarters are combined into
+    their year as the input declares (``combine:``)."""
+
+    unit_ids: np.ndarray
+    frequency: str
+    periods: list[str]
+    present: np.ndarray  # bool per period
+    values: np.ndarray  # (U, P, M) measures recorded at this frequency
+    columns: dict[tuple[str, str], int]
     units: pd.DataFrame
+    other: Layout | None  # measures recorded at the other frequency
+    first: int = 0  # ordinal of periods[0]
 
 
-def prepare(ds: Dataset, frequency: str) -> DataArrays:
-    """Lay the dataset out as arrays (cached on the dataset: done once per frequency)."""
-    cached: DataArrays | None = ds._cache.get(("arrays", frequency))
-    if cached is not None:
-        return cached
-    labels = ds.periods(frequency)
-    if not labels:
-        want = "years such as 2014-15" if frequency == "year" else "quarters such as 2014-15Q1"
-        raise DataError(
-            [
-                error(
-                    "D050",
-                    f"the data has no {frequency}ly periods",
-                    None,
-                    f"this framework evaluates {want}",
-                )
-            ]
-        )
+def _layout(ds: Dataset, unit_ids: np.ndarray, labels: list[str], frequency: str) -> Layout:
     ords = [period_ordinal(p) for p in labels]
     lo, hi = min(ords), max(ords)
     periods = [period_label(o, frequency) for o in range(lo, hi + 1)]
-    present = np.isin(np.arange(lo, hi + 1), ords)
-    unit_ids = ds.units["unit_id"].to_numpy(dtype=object)
-    meas = ds.measures
-    in_freq = meas["period"].isin(labels).to_numpy()
-    meas = meas[in_freq]
+    meas = ds.measures[ds.measures["period"].isin(labels).to_numpy()]
     unit_code = _codes(meas["unit_id"], unit_ids)
     period_code = _codes(meas["period"], np.asarray(periods, dtype=object))
     m_code, m_uniques = pd.factorize(meas["measure"], sort=True)
@@ -79,9 +77,79 @@ def prepare(ds: Dataset, frequency: str) -> DataArrays:
         (str(m_uniques[c // len(k_uniques)]), str(k_uniques[c % len(k_uniques)])): i
         for i, c in enumerate(pair_uniques)
     }
-    arrays = DataArrays(unit_ids, periods, present, values, columns, ds.units)
+    return Layout(periods, lo, values, columns)
+
+
+def prepare(ds: Dataset, frequency: str) -> DataArrays:
+    """Lay the dataset out as arrays (cached on the dataset: done once per frequency)."""
+    cached: DataArrays | None = ds._cache.get(("arrays", frequency))
+    if cached is not None:
+        return cached
+    other_frequency = "year" if frequency == "quarter" else "quarter"
+    own_labels, other_labels = ds.periods(frequency), ds.periods(other_frequency)
+    if not own_labels and not other_labels:  # pragma: no cover - validation requires periods
+        raise DataError([error("D050", "the data has no periods", None, "add measures")])
+    unit_ids = ds.units["unit_id"].to_numpy(dtype=object)
+    own = _layout(ds, unit_ids, own_labels, frequency) if own_labels else None
+    other = _layout(ds, unit_ids, other_labels, other_frequency) if other_labels else None
+    # the grid spans both, in this frequency
+    spans = []
+    if own is not None:
+        spans += [own.first, own.first + len(own.periods) - 1]
+    if other is not None:
+        a, b = other.first, other.first + len(other.periods) - 1
+        spans += [a * 4, b * 4 + 3] if frequency == "quarter" else [a // 4, b // 4]
+    lo, hi = min(spans), max(spans)
+    periods = [period_label(o, frequency) for o in range(lo, hi + 1)]
+    values = np.full((len(unit_ids), len(periods), 0), np.nan)
+    columns: dict[tuple[str, str], int] = {}
+    if own is not None:
+        values = np.full((len(unit_ids), len(periods), own.values.shape[2]), np.nan)
+        offset = own.first - lo
+        values[:, offset : offset + len(own.periods), :] = own.values
+        columns = own.columns
+    if own_labels:
+        present = np.isin(np.arange(lo, hi + 1), [period_ordinal(p) for p in own_labels])
+    else:  # only the other frequency: report the periods it covers
+        conv = {period_ordinal(p) // 4 if frequency == "year" else None for p in other_labels}
+        if frequency == "quarter":
+            conv = {o * 4 + q for p in other_labels for o in [period_ordinal(p)] for q in range(4)}
+        present = np.isin(np.arange(lo, hi + 1), sorted(c for c in conv if c is not None))
+    arrays = DataArrays(unit_ids, frequency, periods, present, values, columns, ds.units, other, lo)
     ds._cache[("arrays", frequency)] = arrays
     return arrays
+
+
+COMBINE = ("sum", "mean", "min", "max", "last", "count", "longest_run")
+
+
+def combine_quarters(q: np.ndarray, how: str) -> np.ndarray:
+    """Combine the quarters of each year: ``q`` has shape (U, years, 4, n) → (U, years, n).
+    Missing quarters are skipped; a year with no quarter at all is missing."""
+    seen = ~np.isnan(q)
+    none = ~seen.any(axis=2)
+    with np.errstate(all="ignore"), vec._quiet():
+        if how == "sum":
+            out = np.nansum(q, axis=2)
+        elif how == "mean":
+            out = np.nanmean(q, axis=2)
+        elif how == "min":
+            out = np.nanmin(q, axis=2)
+        elif how == "max":
+            out = np.nanmax(q, axis=2)
+        elif how == "count":
+            out = np.sum(q == 1, axis=2).astype(np.float64)
+        elif how == "last":
+            last = 3 - np.argmax(seen[:, :, ::-1, :], axis=2)
+            out = np.take_along_axis(q, last[:, :, None, :], axis=2)[:, :, 0, :]
+        else:  # longest run of quarters that are true (1)
+            run = np.zeros(q.shape[:2] + q.shape[3:])
+            best = np.zeros_like(run)
+            for k in range(q.shape[2]):
+                run = np.where(q[:, :, k, :] == 1, run + 1, 0)
+                best = np.maximum(best, run)
+            out = best
+    return np.where(none, np.nan, out)
 
 
 def _codes(column: pd.Series, labels: np.ndarray) -> np.ndarray:
@@ -112,6 +180,7 @@ class Ctx:
         self._escalation: dict[str, np.ndarray] = {}
         self._groups: dict[str, tuple[np.ndarray, int, np.ndarray]] = {}
         self.missing_measures: dict[tuple[str, str], None] = {}
+        self.uncombined: dict[str, None] = {}
 
     # -- shape ---------------------------------------------------------------
     @property
@@ -186,22 +255,45 @@ class Ctx:
         return self._fetch(name, [str(k) for k in flat], default)
 
     def _fetch(self, name: str, keys: list[str], default: float | None) -> np.ndarray:
-        cols = [self.data.columns.get((name, k), -1) for k in keys]
+        data = self.data
+        cols = [data.columns.get((name, k), -1) for k in keys]
         idx = np.array(cols, dtype=np.intp)
-        out = self.data.values[:, :, np.where(idx >= 0, idx, 0)]
+        out = data.values[:, :, np.where(idx >= 0, idx, 0)]
         absent = idx < 0
         if absent.any():
             out = out.copy()
-            out[:, :, absent] = np.nan if default is None else default
-            if default is None:
-                for k, a in zip(keys, absent, strict=True):
-                    if a:
-                        self.missing_measures[(name, k)] = None
+            out[:, :, absent] = np.nan
+            for j in np.flatnonzero(absent):
+                converted = self._from_other_frequency(name, keys[j])
+                if converted is not None:
+                    out[:, :, j] = converted
+                elif default is None:
+                    self.missing_measures[(name, keys[j])] = None
         if default is not None:
             out = np.where(np.isnan(out), default, out)
         result = out.reshape(1, self.U, self.P, len(keys))
         self._note(0, np.isnan(result))
         return result
+
+    def _from_other_frequency(self, name: str, key: str) -> np.ndarray | None:
+        """A measure the data records at the other frequency, converted to this one."""
+        data, other = self.data, self.data.other
+        if other is None or (name, key) not in other.columns:
+            return None
+        col = other.values[:, :, other.columns[(name, key)]]  # (U, P_other)
+        grid = np.arange(data.first, data.first + len(data.periods))
+        if data.frequency == "quarter":  # a year's value holds in each of its quarters
+            pos = grid // 4 - other.first
+            ok = (pos >= 0) & (pos < col.shape[1])
+            return np.where(ok[None, :], col[:, np.clip(pos, 0, col.shape[1] - 1)], np.nan)
+        how = self.plan.framework.inputs[name].combine
+        if not how:
+            self.uncombined[name] = None
+            return np.full((self.U, self.P), np.nan)
+        pos = (grid[:, None] * 4 + np.arange(4)[None, :]) - other.first  # (P, 4) quarter indices
+        ok = (pos >= 0) & (pos < col.shape[1])
+        quarters = np.where(ok[None, :, :], col[:, np.clip(pos, 0, col.shape[1] - 1)], np.nan)
+        return combine_quarters(quarters[..., None], how)[..., 0]
 
     def value(self, name: str) -> np.ndarray:
         sel = self.sel if self.sel is not None else np.arange(self.I, dtype=np.intp)
@@ -391,8 +483,19 @@ def evaluate_plan(plan: Plan, data: DataArrays, params: dict[str, Any]) -> Evalu
         for name, c in plan.checks.items():
             with ctx.selecting(None):
                 checks[name] = np.array(ctx.grid(vec.truth(c.fn(ctx)))[0, :, :, 0])
-    if ctx.missing_measures:
-        raise DataError(_missing_measure_errors(plan, ctx))
+    if ctx.missing_measures or ctx.uncombined:
+        problems = _missing_measure_errors(plan, ctx)
+        for name in ctx.uncombined:
+            inp = plan.framework.inputs[name]
+            problems.append(
+                error(
+                    "D071",
+                    f"input `{name}` is recorded by quarter in the data, but this framework evaluates years",
+                    None,
+                    f"declare how quarters make a year at {inp.location}, e.g. `{name}: {{combine: sum}}` (one of {', '.join(COMBINE)})",
+                )
+            )
+        raise DataError(problems)
     status = _status(plan, ctx, values)
     return Evaluation(ctx, values, status, totals, escalation, checks, [])
 

@@ -379,6 +379,7 @@ class _Builder:
                 self.loc("inputs", name, key=True),
                 default,
                 self.info(value),
+                str(value.get("combine", "")),
             )
         attrs = {name: self.info(v) for name, v in (d.get("unit_attributes") or {}).items()}
         defines: dict[str, m.Definition] = {}

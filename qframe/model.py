@@ -65,6 +65,7 @@ class Input:
     location: Location
     default: Expression | None = None
     info: Doc = field(default_factory=Doc)
+    combine: str = ""  # how quarters make a year, for quarterly measures in a yearly framework
 
 
 @dataclass(frozen=True)

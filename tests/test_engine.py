@@ -285,3 +285,49 @@ def test_money_totals_carry_no_float_noise(mini: qframe.Result, tmp_path: Path) 
     text = (tmp_path / "units.csv").read_text()
     assert "5534.28," in text and "5534.280000000001" not in text
     assert ",13.125," in (tmp_path / "indicators.csv").read_text()
+
+
+MIXED = FIXTURES / "mixed"
+
+
+def test_yearly_framework_combines_quarters_as_declared() -> None:
+    units = (
+        qframe.load(MIXED / "yearly.yaml")
+        .evaluate(MIXED / "data")
+        .units.set_index(["unit_id", "period"])
+    )
+    # P1's reports 1, 1, 0, 1 → 3 accepted quarters; P2's 0, 0, 1, 1 → 2
+    assert units.loc[("P1", "2014-15"), "accepted"] == 3
+    assert units.loc[("P2", "2014-15"), "accepted"] == 2
+    assert math.isnan(units.loc[("P1", "2013-14"), "accepted"])  # no quarters that year
+    # mean of 540, 520, 500 = 520; P2 has no 2014-15 points → missing
+    assert units.loc[("P1", "2014-15"), "three_year_mean"] == 520
+    assert math.isnan(units.loc[("P2", "2014-15"), "three_year_mean"])
+    assert units.loc[("P2", "2013-14"), "baseline"] == 400
+
+
+def test_quarterly_framework_sees_its_years_values() -> None:
+    result = qframe.load(MIXED / "quarterly.yaml").evaluate(MIXED / "data")
+    units = result.units.set_index(["unit_id", "period"])
+    assert list(result.units["period"].unique()) == [
+        "2014-15Q1",
+        "2014-15Q2",
+        "2014-15Q3",
+        "2014-15Q4",
+    ]
+    assert units.loc[("P1", "2014-15Q3"), "points_this_year"] == 540
+    assert units.loc[("P1", "2014-15Q1"), "points_last_year"] == 520  # 4 quarters back: 2013-14
+    # 1, 1, 0, 1: two running only in Q2; Q1 unknown (no earlier quarter in the data)
+    runs = [units.loc[("P1", f"2014-15Q{q}"), "accepted_two_running"] for q in (1, 2, 3, 4)]
+    assert math.isnan(runs[0]) and runs[1:] == [1, 0, 0]
+
+
+def test_quarterly_measure_without_combine_is_a_data_error(tmp_path: Path) -> None:
+    text = (
+        (MIXED / "yearly.yaml")
+        .read_text()
+        .replace("{combine: count, doc: quarters whose report was accepted}", "{}")
+    )
+    (tmp_path / "framework.yaml").write_text(text)
+    with pytest.raises(qframe.DataError, match="combine: sum"):
+        qframe.load(tmp_path).evaluate(MIXED / "data")
