@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,14 +61,34 @@ class Framework:
         """Each parameter's value (a number, £ as a number of pounds, or text)."""
         return {name: c.const for name, c in self.plan.params.items()}
 
-    def evaluate(self, data: DataLike, *, params: Mapping[str, Any] | None = None) -> Result:
+    def evaluate(
+        self,
+        data: DataLike,
+        *,
+        params: Mapping[str, Any] | None = None,
+        periods: Sequence[str] | None = None,
+    ) -> Result:
         """Evaluate on a dataset (a :class:`Dataset`, a dataset folder, or
-        ``{"units": DataFrame, "measures": DataFrame}``)."""
+        ``{"units": DataFrame, "measures": DataFrame}``). ``periods`` limits the results to
+        those periods (earlier ones are still read for lags and baselines)."""
         ds = as_dataset(data)
         values = self._param_values(params or {})
         arrays = prepare(ds, self.definition.frequency)
+        if periods:
+            unknown = [p for p in periods if p not in arrays.periods]
+            if unknown:
+                raise DataError(
+                    [
+                        error(
+                            "D051",
+                            f"the data has no period {', '.join(unknown)}",
+                            None,
+                            f"periods in the data: {', '.join(p for p, ok in zip(arrays.periods, arrays.present, strict=True) if ok)}",
+                        )
+                    ]
+                )
         ev = evaluate_plan(self.plan, arrays, values)
-        return tidy(self.plan, ev, self._manifest(ds, values))
+        return tidy(self.plan, ev, self._manifest(ds, values), periods)
 
     def _param_values(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}

@@ -8,6 +8,7 @@ Outputs are deterministic: the same definition, data and parameters give byte-id
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,11 +75,14 @@ class Result:
         return written
 
 
-def tidy(plan: Plan, ev: Evaluation, manifest: dict[str, Any]) -> Result:
+def tidy(
+    plan: Plan, ev: Evaluation, manifest: dict[str, Any], only: Sequence[str] | None = None
+) -> Result:
     fw = plan.framework
     ctx = ev.ctx
     data = ctx.data
-    keep = np.flatnonzero(data.present)
+    wanted = data.present & (np.isin(data.periods, list(only)) if only else True)
+    keep = np.flatnonzero(wanted)
     periods = np.asarray(data.periods, dtype=object)[keep]
     U, P, n_ind = ctx.U, len(keep), ctx.I
     unit_ids = data.unit_ids

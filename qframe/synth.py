@@ -1,17 +1,32 @@
-"""A deterministic synthetic England-like dataset for QOF-style frameworks.
+"""A deterministic synthetic England-like dataset, calibrated to NHS Digital's 2014-15 figures.
 
-Calibrated to NHS Digital's published 2014-15 QOF totals (``qframe/reference_data``, OGL): the
-national prevalence of each register, the national exception rate and achievement of each
-indicator, and the share of practices earning organisational points. Practices get synthetic ids
-(``S00001``) and names only: never a real practice's code or name.
+Practices get synthetic ids (``S00001``) and names only: never a real practice's code or name.
+Everything is drawn from one seeded generator, so the same arguments give the same data.
 
-Dispersion between practices (stated here, and a parameter of :func:`generate`):
-- list sizes are log-normal with the England 2014-15 mean (7,304) and a coefficient of
-  variation of 0.6;
-- each practice's prevalence of each register is the national prevalence times a log-normal
-  factor (sd 0.25 on the log scale);
-- each practice's achievement rate on each indicator is Beta-distributed around the national
-  rate, with concentration ``achievement_concentration`` (default 40).
+What is calibrated, and to what (``qframe/reference_data``, Open Government Licence):
+
+- **list sizes**: drawn from the real 2014-15 distribution of practice list sizes (quantiles of
+  NHS Payments to General Practice), then scaled so that their total equals the QOF 2014-15
+  England list (56,817,654 patients over 7,779 practices, pro rata for other sizes);
+- **geography**: 209 CCG-like areas with the real numbers of practices per CCG (scaled down for
+  smaller datasets), localities of about 20 practices, clusters of 4-8 practices in a locality;
+- **registers**: each practice's prevalence is the national prevalence of the group times a
+  log-normal factor with mean 1 (sd 0.25 on the log scale), persistent over the years;
+- **indicators**: the eligible population and the exceptions are binomial draws at the national
+  rates; each practice's achievement rate is Beta-distributed around the national rate with
+  concentration ``achievement_concentration`` (default 40: the dispersion between practices,
+  chosen so that mean QOF points per practice come out within 1% of the published 529.58 —
+  ``tests/test_synth.py`` checks it on the national size) and persists over years with a small
+  yearly wobble; organisational indicators are met at the national rate;
+- **history**: years 2012-13 to 2015-16 share each practice's characteristics; ``qof_achieved_points``
+  is each practice's QOF 2014/15 points for the year, computed by the published rules (as NHS
+  Digital publishes achieved points), for schemes paid on historical achievement;
+- **quarters of 2014-15**: emergency admissions for ambulatory-care-sensitive conditions (about 14
+  per 1,000 patients a year, higher with deprivation), quarterly report outcomes, Practice Quality
+  Lead named, share of cluster meetings attended, reflections returned; each cluster's largest
+  practice holds the Cluster Quality Lead (``is_cql_practice``).
+
+Modelled assumptions (not published figures) are marked [MODEL] in the code.
 """
 
 from __future__ import annotations
@@ -19,18 +34,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.resources import files
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from qframe import scoring
 from qframe.data import Dataset
 
-MEAN_LIST_SIZE = 56_817_654 / 7_779  # England 2014-15, from the CCG tables
+ENGLAND_PRACTICES = 7_779
+ENGLAND_LIST = 56_817_654  # QOF 2014-15, sum of the CCG tables
+YEARS = ("2012-13", "2013-14", "2014-15", "2015-16")
+QUARTERS_OF = ("2014-15",)
 
 
 @dataclass(frozen=True)
-class _Row:
+class Indicator:
     indicator: str
     group: str
     kind: str
@@ -39,144 +59,285 @@ class _Row:
     numerator: float
     denominator: float
     exceptions: float
+    lower_pct: float
+    upper_pct: float
 
 
 @dataclass(frozen=True)
 class Reference:
-    indicators: pd.DataFrame
+    indicators: list[Indicator]
     groups: pd.DataFrame
+    list_quantiles: pd.DataFrame
+    ccg_sizes: np.ndarray
+
+
+def _read(name: str) -> pd.DataFrame:
+    text = files("qframe.reference_data").joinpath(name).read_text(encoding="utf-8")
+    return pd.read_csv(StringIO(text), comment="#")
 
 
 def reference() -> Reference:
-    def read(name: str) -> pd.DataFrame:
-        text = files("qframe.reference_data").joinpath(name).read_text(encoding="utf-8")
-        return pd.read_csv(StringIO(text), comment="#")
+    table = _read("qof_2014_15_indicators.csv")
+    records: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in table.to_dict("records")
+    ]
+    indicators = [Indicator(**r) for r in records]
+    return Reference(
+        indicators,
+        _read("qof_2014_15_groups.csv").set_index("group"),
+        _read("list_size_quantiles_2014_15.csv"),
+        _read("ccg_practice_counts_2014_15.csv")["practices"].to_numpy(),
+    )
 
-    return Reference(read("qof_2014_15_indicators.csv"), read("qof_2014_15_groups.csv"))
+
+class _Rows:
+    """Columns of the long measures table, filled block by block."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[np.ndarray]] = {
+            "unit_id": [],
+            "period": [],
+            "measure": [],
+            "key": [],
+            "value": [],
+        }
+
+    def add(self, ids: np.ndarray, period: str, measure: str, key: str, values: np.ndarray) -> None:
+        n = len(ids)
+        self.parts["unit_id"].append(ids)
+        self.parts["period"].append(np.full(n, period, dtype=object))
+        self.parts["measure"].append(np.full(n, measure, dtype=object))
+        self.parts["key"].append(np.full(n, key, dtype=object))
+        self.parts["value"].append(np.asarray(values, dtype=np.float64))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({k: np.concatenate(v) for k, v in self.parts.items()})
+
+
+def _geography(
+    rng: np.random.Generator, n: int, ccg_sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CCG, locality and cluster index of each practice (practices listed CCG by CCG)."""
+    if n == ENGLAND_PRACTICES:
+        sizes = ccg_sizes.copy()
+    else:
+        n_ccg = max(1, round(len(ccg_sizes) * n / ENGLAND_PRACTICES))
+        picked = (
+            rng.choice(ccg_sizes, size=n_ccg, replace=False)
+            if n_ccg <= len(ccg_sizes)
+            else rng.choice(ccg_sizes, size=n_ccg)
+        )
+        sizes = np.maximum(1, np.round(picked * n / picked.sum())).astype(int)
+        sizes[-1] += n - sizes.sum()
+        while sizes[-1] < 1:  # rounding took too much from the last CCG
+            i = int(np.argmax(sizes[:-1]))
+            sizes[i] -= 1
+            sizes[-1] += 1
+    ccg = np.repeat(np.arange(len(sizes)), sizes)
+    locality = np.empty(n, dtype=np.int64)
+    cluster = np.empty(n, dtype=np.int64)
+    next_loc = next_cluster = 0
+    start = 0
+    for size in sizes:  # loops over areas (a few hundred), not over practices' data
+        n_loc = max(1, round(size / 20))
+        loc_sizes = np.diff(np.round(np.linspace(0, size, n_loc + 1)).astype(int))
+        for ls in loc_sizes:
+            locality[start : start + ls] = next_loc
+            n_cl = max(1, round(ls / 6))
+            cl_sizes = np.diff(np.round(np.linspace(0, ls, n_cl + 1)).astype(int))
+            cluster[start : start + ls] = next_cluster + np.repeat(np.arange(n_cl), cl_sizes)
+            next_cluster += n_cl
+            next_loc += 1
+            start += ls
+    return ccg, locality, cluster
 
 
 def generate(
     practices: int = 300,
     seed: int = 2015,
-    periods: tuple[str, ...] = ("2014-15",),
-    practices_per_cluster: tuple[int, int] = (4, 8),
+    years: tuple[str, ...] = YEARS,
+    quarters_of: tuple[str, ...] = QUARTERS_OF,
     achievement_concentration: float = 40.0,
 ) -> Dataset:
-    """A dataset of ``practices`` synthetic practices: units and QOF measures for each period."""
+    """A dataset of ``practices`` synthetic practices over ``years`` (and the quarters of
+    ``quarters_of``), with every measure the shipped frameworks read."""
     rng = np.random.default_rng(seed)
     ref = reference()
     n = practices
     ids = np.array([f"S{i:05d}" for i in range(1, n + 1)], dtype=object)
 
-    # list sizes: log-normal with the England mean, CV 0.6
-    cv = 0.6
-    sigma = np.sqrt(np.log(1 + cv**2))
-    mu = np.log(MEAN_LIST_SIZE) - sigma**2 / 2
-    list_size = np.maximum(500, np.round(rng.lognormal(mu, sigma, n))).astype(np.int64)
+    # list sizes from the real distribution, scaled to the England total (pro rata)
+    q = ref.list_quantiles
+    raw = np.interp(rng.random(n), q["quantile"].to_numpy(), q["list_size"].to_numpy())
+    base_list = raw * (ENGLAND_LIST * n / ENGLAND_PRACTICES) / raw.sum()
 
-    # geography: clusters of 4-8 neighbouring practices, ~6 clusters a locality, 4 localities a CCG
-    sizes: list[int] = []
-    while sum(sizes) < n:
-        sizes.append(int(rng.integers(practices_per_cluster[0], practices_per_cluster[1] + 1)))
-    cluster_idx = np.repeat(np.arange(len(sizes)), sizes)[:n]
-    locality_idx = cluster_idx // 6
-    ccg_idx = locality_idx // 4
-    deprivation = rng.integers(1, 6, n)
+    ccg, locality, cluster = _geography(rng, n, ref.ccg_sizes)
+    deprivation = rng.integers(1, 6, n)  # quintile: 1 least, 5 most deprived
+    quality = rng.normal(0, 1, n)  # a practice's persistent tendency [MODEL]
     units = pd.DataFrame(
         {
             "unit_id": ids,
             "name": [f"Synthetic Practice {i}" for i in range(1, n + 1)],
-            "ccg": [f"CCG{c + 1:03d}" for c in ccg_idx],
-            "locality": [f"LOC{c + 1:03d}" for c in locality_idx],
-            "cluster": [f"CL{c + 1:03d}" for c in cluster_idx],
+            "region": [f"Region {c % 4 + 1}" for c in ccg],
+            "ccg": [f"CCG{c + 1:03d}" for c in ccg],
+            "locality": [f"LOC{c + 1:03d}" for c in locality],
+            "cluster": [f"CL{c + 1:03d}" for c in cluster],
             "deprivation_quintile": deprivation.astype(str),
         }
     )
 
-    groups = ref.groups.set_index("group")
-    prevalence: dict[str, float] = {
+    groups = ref.groups
+    prevalence = {
         str(g): float(r) / float(ls)
         for g, r, ls in zip(groups.index, groups["register"], groups["list_size"], strict=True)
     }
-    # The CCG tables publish no contraception (CON) register; assume 10% of the list (women 54 or
-    # under prescribed contraception in the last year) so CON001 can be held.
+    # The CCG tables publish no contraception (CON) register: assume 10% of the list [MODEL].
     prevalence["CON"] = prevalence.get("CON") or 0.10
-    frames = []
-    for period in periods:
-        rows: dict[str, list[np.ndarray]] = {"unit_id": [], "measure": [], "key": [], "value": []}
+    register_total = {
+        str(g): float(r) for g, r in zip(groups.index, groups["register"], strict=True)
+    }
+    sigma = 0.25
+    prev_factor = {g: rng.lognormal(-(sigma**2) / 2, sigma, n) for g in prevalence}  # mean 1
+    k = achievement_concentration
+    practice_rate: dict[str, np.ndarray] = {}
+    for ind in ref.indicators:
+        if ind.kind == "achievement":
+            rate = ind.numerator / ind.denominator
+            practice_rate[ind.indicator] = rng.beta(
+                max(rate * k, 1e-3), max((1 - rate) * k, 1e-3), n
+            )
 
-        def add(
-            measure: str,
-            key: str,
-            values: np.ndarray,
-            rows: dict[str, list[np.ndarray]] = rows,
-        ) -> None:
-            rows["unit_id"].append(ids)
-            rows["measure"].append(np.full(n, measure, dtype=object))
-            rows["key"].append(np.full(n, key, dtype=object))
-            rows["value"].append(values.astype(np.float64))
-
-        add("list_size", "", list_size)
+    rows = _Rows()
+    cql = _largest_in_cluster(base_list, cluster)
+    for y, year in enumerate(years):
+        growth = 1.0 + 0.01 * (
+            y - years.index("2014-15") if "2014-15" in years else 0
+        )  # [MODEL] 1% a year
+        list_size = np.maximum(1, np.round(base_list * growth * rng.lognormal(0, 0.01, n)))
+        rows.add(ids, year, "list_size", "", list_size)
         registers: dict[str, np.ndarray] = {}
         for group, prev in prevalence.items():
             if prev <= 0:
                 continue
-            factor = rng.lognormal(0.0, 0.25, n)
-            p = np.clip(prev * factor, 0, 0.9)
-            registers[group] = rng.binomial(list_size, p)
-            add("register", group, registers[group])
-        records: list[dict[str, Any]] = [
-            {str(k): v for k, v in rec.items()} for rec in ref.indicators.to_dict("records")
-        ]
-        register_of: dict[str, float] = {
-            str(g): float(r) for g, r in zip(groups.index, groups["register"], strict=True)
-        }
-        for rec in records:
-            row = _Row(**rec)
-            if row.kind == "register":
+            p = np.clip(prev * prev_factor[group], 0, 0.9)
+            registers[group] = rng.binomial(list_size.astype(np.int64), p)
+            rows.add(ids, year, "register", group, registers[group])
+        points = np.zeros(n)
+        for ind in ref.indicators:
+            if ind.kind == "register":
+                held = registers.get(ind.group, np.zeros(n)) > 0
+                points += ind.max_points * held
                 continue
-            if row.kind == "organisational":
-                rate = row.points_england / (row.max_points * 7_779)
-                met = (rng.random(n) < rate).astype(np.int64)
-                add("numerator", row.indicator, met)
-                add("denominator", row.indicator, np.ones(n))
+            if ind.kind == "organisational":
+                met = (
+                    rng.random(n) < ind.points_england / (ind.max_points * ENGLAND_PRACTICES)
+                ).astype(float)
+                rows.add(ids, year, "numerator", ind.indicator, met)
+                rows.add(ids, year, "denominator", ind.indicator, np.ones(n))
+                points += ind.max_points * met
                 continue
-            eligible_national = row.denominator + row.exceptions
-            base = registers.get(row.group)
-            if base is None or register_of.get(row.group, 0) == 0:  # a share of the list
-                share = eligible_national / MEAN_LIST_SIZE / 7_779
-                base = list_size
+            eligible_national = ind.denominator + ind.exceptions
+            base = registers.get(ind.group)
+            if base is None or register_total.get(ind.group, 0) == 0:  # a share of the list
+                base, share = list_size.astype(np.int64), eligible_national / ENGLAND_LIST
             else:
-                share = eligible_national / register_of[row.group]
+                share = eligible_national / register_total[ind.group]
+            scale = list_size.sum() / ENGLAND_LIST  # national totals, pro rata
             eligible = rng.binomial(base, min(share, 1.0))
-            exc_rate = row.exceptions / eligible_national if eligible_national else 0.0
-            exceptions = rng.binomial(eligible, exc_rate)
+            eligible = _match_total(rng, eligible, eligible_national * scale, base)
+            exceptions = rng.binomial(
+                eligible, ind.exceptions / eligible_national if eligible_national else 0.0
+            )
+            exceptions = _match_total(rng, exceptions, ind.exceptions * scale, eligible)
             denominator = eligible - exceptions
-            rate = row.numerator / row.denominator if row.denominator else 0.0
-            k = achievement_concentration
-            p = rng.beta(max(rate * k, 1e-3), max((1 - rate) * k, 1e-3), n)
-            numerator = rng.binomial(denominator, p)
-            add("numerator", row.indicator, numerator)
-            add("denominator", row.indicator, denominator)
-            add("exceptions", row.indicator, exceptions)
-        frame = pd.DataFrame({k: np.concatenate(v) for k, v in rows.items()})
-        frame.insert(1, "period", period)
-        frames.append(frame)
-    measures = pd.concat(frames, ignore_index=True)
+            wobble = np.clip(practice_rate[ind.indicator] + rng.normal(0, 0.01, n), 0, 1)  # [MODEL]
+            numerator = rng.binomial(denominator, wobble)
+            numerator = _match_total(rng, numerator, ind.numerator * scale, denominator)
+            rows.add(ids, year, "numerator", ind.indicator, numerator)
+            rows.add(ids, year, "denominator", ind.indicator, denominator)
+            rows.add(ids, year, "exceptions", ind.indicator, exceptions)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                achievement = numerator / np.where(denominator > 0, denominator, np.nan)
+            share_of_points = scoring.slide(achievement, ind.lower_pct / 100, ind.upper_pct / 100)
+            points += np.nan_to_num(share_of_points) * ind.max_points
+        rows.add(ids, year, "qof_achieved_points", "", np.round(points, 2))
+        rows.add(ids, year, "is_cql_practice", "", cql)
+        if year in quarters_of:
+            _quarters(rng, rows, ids, year, list_size, deprivation, quality)
+    measures = rows.frame()
     return Dataset.from_frames(units, measures, source=f"synthetic(practices={n}, seed={seed})")
 
 
-def write(ds: Dataset, folder: str, fmt: str = "csv") -> None:
-    """Write a dataset folder (units + measures)."""
-    from pathlib import Path
+def _match_total(
+    rng: np.random.Generator, values: np.ndarray, target: float, cap: np.ndarray
+) -> np.ndarray:
+    """Nudge counts so that their total is the (pro rata) national total: the sampling noise of
+    small indicators would otherwise miss it by a few per cent. Units are added where there is
+    room under ``cap`` and taken where there are some, in proportion, keeping 0 <= value <= cap."""
+    out = values.astype(np.int64).copy()
+    cap = cap.astype(np.int64)
+    for _ in range(5):
+        diff = round(target) - int(out.sum())
+        if diff == 0:
+            break
+        room = (cap - out) if diff > 0 else out
+        if room.sum() <= 0:
+            break
+        step = rng.multinomial(abs(diff), room / room.sum())
+        out = np.clip(out + np.sign(diff) * np.minimum(step, room), 0, cap)
+    return out
 
+
+def _largest_in_cluster(list_size: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+    order = np.lexsort((-list_size, cluster))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = cluster[order][1:] != cluster[order][:-1]
+    out = np.zeros(len(order))
+    out[order[first]] = 1.0
+    return out
+
+
+def _quarters(
+    rng: np.random.Generator,
+    rows: _Rows,
+    ids: np.ndarray,
+    year: str,
+    list_size: np.ndarray,
+    deprivation: np.ndarray,
+    quality: np.ndarray,
+) -> None:
+    """Quarterly measures of one year [MODEL: rates chosen to be plausible, not published]."""
+    n = len(ids)
+    admission_rate = (
+        14 / 1000 / 4 * (0.8 + 0.1 * deprivation) * np.exp(-0.1 * quality)
+    )  # per patient per quarter
+    accept_p = np.clip(0.9 + 0.05 * quality, 0.5, 0.99)
+    pql_p = np.where(rng.random(n) < 0.97, 0.99, 0.2)
+    attend_mean = np.clip(0.8 + 0.05 * quality, 0.3, 0.97)
+    for q in range(1, 5):
+        period = f"{year}Q{q}"
+        rows.add(ids, period, "emergency_admissions", "", rng.poisson(list_size * admission_rate))
+        rows.add(ids, period, "report_accepted", "", rng.random(n) < accept_p)
+        rows.add(ids, period, "pql_named", "", rng.random(n) < pql_p)
+        rows.add(
+            ids,
+            period,
+            "meetings_attended",
+            "",
+            np.round(rng.beta(attend_mean * 10, (1 - attend_mean) * 10), 2),
+        )
+        rows.add(ids, period, "reflections_returned", "", rng.random(n) < accept_p)
+
+
+def write(ds: Dataset, folder: str | Path, fmt: str = "csv") -> None:
+    """Write a dataset folder (units + measures, CSV or Parquet)."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    measures = ds.measures.copy()
     if fmt == "parquet":
         ds.units.to_parquet(out / "units.parquet", index=False)
-        measures.to_parquet(out / "measures.parquet", index=False)
+        ds.measures.to_parquet(out / "measures.parquet", index=False)
         return
     ds.units.to_csv(out / "units.csv", index=False, lineterminator="\n")
+    measures = ds.measures.copy()
     measures["value"] = measures["value"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
     measures.to_csv(out / "measures.csv", index=False, lineterminator="\n")

@@ -1,0 +1,79 @@
+"""The synthetic dataset reproduces the published 2014-15 England figures (issue: practice data).
+
+The national-size test generates 7,779 practices (about 11 s) and evaluates QOF on them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qframe
+from qframe import synth
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.fixture(scope="module")
+def national() -> qframe.Dataset:
+    return synth.generate(synth.ENGLAND_PRACTICES, seed=1)
+
+
+def test_national_counts(national: qframe.Dataset) -> None:
+    units = national.units
+    assert len(units) == 7_779
+    assert units["ccg"].nunique() == 209
+    sizes = units.groupby("cluster").size()
+    assert sizes.between(4, 8).mean() > 0.95  # clusters of 4-8 practices (a few areas are smaller)
+    assert units["unit_id"].str.match(r"^S\d{5}$").all()  # synthetic ids only
+    lists = national.measures.query("measure == 'list_size' and period == '2014-15'")["value"]
+    assert abs(lists.sum() / synth.ENGLAND_LIST - 1) < 0.01
+
+
+def test_national_totals_match_the_ccg_tables(national: qframe.Dataset) -> None:
+    m = national.measures
+    m = m[m["period"] == "2014-15"]
+    sums = m.groupby(["measure", "key"])["value"].sum()
+    checked = 0
+    for ind in synth.reference().indicators:
+        if ind.kind != "achievement":
+            continue
+        for measure in ("numerator", "denominator", "exceptions"):
+            target = getattr(ind, measure)
+            got = sums[(measure, ind.indicator)]
+            assert abs(got / target - 1) < 0.01, (ind.indicator, measure, got, target)
+            checked += 1
+    assert checked == 57 * 3
+
+
+def test_mean_qof_points_match_the_published_mean(national: qframe.Dataset) -> None:
+    result = qframe.load(ROOT / "frameworks" / "qof_2014").evaluate(national, periods=["2014-15"])
+    mean_points = result.units["points"].mean()
+    assert abs(mean_points / 529.58 - 1) < 0.02, mean_points
+    # the dataset's own record of achieved points agrees with the definition's evaluation
+    m = national.measures
+    recorded = m[(m["measure"] == "qof_achieved_points") & (m["period"] == "2014-15")].set_index(
+        "unit_id"
+    )["value"]
+    evaluated = result.units.set_index("unit_id")["points"]
+    assert np.nanmax(np.abs(recorded.reindex(evaluated.index) - evaluated)) <= 0.005 + 1e-9
+
+
+def test_quarterly_and_role_measures(national: qframe.Dataset) -> None:
+    m = national.measures
+    quarters = sorted(p for p in m["period"].unique() if "Q" in p)
+    assert quarters == ["2014-15Q1", "2014-15Q2", "2014-15Q3", "2014-15Q4"]
+    q = m[m["period"] == "2014-15Q1"]
+    for measure in (
+        "emergency_admissions",
+        "report_accepted",
+        "pql_named",
+        "meetings_attended",
+        "reflections_returned",
+    ):
+        assert (q["measure"] == measure).sum() == 7_779, measure
+    cql = m[(m["measure"] == "is_cql_practice") & (m["period"] == "2014-15")]
+    per_cluster = cql.merge(national.units, on="unit_id").groupby("cluster")["value"].sum()
+    assert (per_cluster == 1).all()  # one Cluster Quality Lead practice per cluster
