@@ -151,6 +151,32 @@ class Compiler:
         self.param_types = param_types
         strings, numbers = self._indicator_table()
         values = self._indicator_values()
+        for name in fw.outcome:
+            if name not in fw.rules:
+                self.error(
+                    "Q238",
+                    f"`outcome` names `{name}`, which is not a rule",
+                    fw.outcome_location,
+                    did_you_mean(name, fw.rules) or f"rules: {', '.join(fw.rules)}",
+                )
+        for name in fw.rounded:
+            if fw.rules and name not in fw.rules and name != "payment":
+                self.error(
+                    "Q239",
+                    f"`money.rounded` names `{name}`, which is not a rule",
+                    None,
+                    did_you_mean(name, fw.rules) or "list money rules",
+                )
+            elif name in fw.rules and self.rule_types.get(name, t.MONEY).kind not in (
+                t.Kind.MONEY,
+                t.Kind.ANY,
+            ):
+                self.error(
+                    "Q239",
+                    f"`money.rounded` names `{name}`, which is not money",
+                    fw.rules[name].location,
+                    "only money rules are rounded to the penny",
+                )
         totals = {name: self.named(("total", name)) for name in fw.totals}
         for name, c in totals.items():
             if c.type.kind in (t.Kind.STRING, t.Kind.RANGE):

@@ -120,7 +120,7 @@ def prepare(ds: Dataset, frequency: str) -> DataArrays:
     return arrays
 
 
-COMBINE = ("sum", "mean", "min", "max", "last", "count", "longest_run")
+COMBINE = ("sum", "mean", "min", "max", "last", "count", "longest_run", "longest_run_false")
 
 
 def combine_quarters(q: np.ndarray, how: str) -> np.ndarray:
@@ -142,11 +142,12 @@ def combine_quarters(q: np.ndarray, how: str) -> np.ndarray:
         elif how == "last":
             last = 3 - np.argmax(seen[:, :, ::-1, :], axis=2)
             out = np.take_along_axis(q, last[:, :, None, :], axis=2)[:, :, 0, :]
-        else:  # longest run of quarters that are true (1)
+        else:  # longest run of quarters that are true (1), or false (0)
+            target = 0 if how == "longest_run_false" else 1
             run = np.zeros(q.shape[:2] + q.shape[3:])
             best = np.zeros_like(run)
             for k in range(q.shape[2]):
-                run = np.where(q[:, :, k, :] == 1, run + 1, 0)
+                run = np.where(q[:, :, k, :] == target, run + 1, 0)
                 best = np.maximum(best, run)
             out = best
     return np.where(none, np.nan, out)
@@ -256,7 +257,8 @@ class Ctx:
 
     def _fetch(self, name: str, keys: list[str], default: float | None) -> np.ndarray:
         data = self.data
-        cols = [data.columns.get((name, k), -1) for k in keys]
+        measure = self.plan.framework.inputs[name].data_name
+        cols = [data.columns.get((measure, k), -1) for k in keys]
         idx = np.array(cols, dtype=np.intp)
         out = data.values[:, :, np.where(idx >= 0, idx, 0)]
         absent = idx < 0
@@ -278,9 +280,10 @@ class Ctx:
     def _from_other_frequency(self, name: str, key: str) -> np.ndarray | None:
         """A measure the data records at the other frequency, converted to this one."""
         data, other = self.data, self.data.other
-        if other is None or (name, key) not in other.columns:
+        measure = self.plan.framework.inputs[name].data_name
+        if other is None or (measure, key) not in other.columns:
             return None
-        col = other.values[:, :, other.columns[(name, key)]]  # (U, P_other)
+        col = other.values[:, :, other.columns[(measure, key)]]  # (U, P_other)
         grid = np.arange(data.first, data.first + len(data.periods))
         if data.frequency == "quarter":  # a year's value holds in each of its quarters
             pos = grid // 4 - other.first
@@ -340,7 +343,12 @@ class Ctx:
                     continue
                 with self.selecting(part) as frame:
                     result = self.grid(variant.compiled.fn(self))
-                if name in self.plan.money_values and self.plan.framework.rounding == "indicator":
+                fw = self.plan.framework
+                if (
+                    name in self.plan.money_values
+                    and fw.rounding == "indicator"
+                    and name in fw.rounded
+                ):
                     result = scoring.round_money(result)
                 out[..., part] = result
                 missing[..., part] = frame[0]
@@ -508,14 +516,15 @@ def _missing_measure_errors(plan: Plan, ctx: Ctx) -> list[Diagnostic]:
     for name, keys in sorted(by_measure.items()):
         inp = plan.framework.inputs[name]
         keys = sorted(keys)
-        shown = ", ".join(f"{name}[{k}]" if k else name for k in keys[:8])
+        measure = inp.data_name
+        shown = ", ".join(f"{measure}[{k}]" if k else measure for k in keys[:8])
         more = f" and {len(keys) - 8} more" if len(keys) > 8 else ""
         out.append(
             error(
                 "D070",
                 f"the data has no measure {shown}{more}, which the framework needs (input `{name}` declared at {inp.location})",
                 None,
-                f"add rows with measure={name}"
+                f"add rows with measure={measure}"
                 + (f" and key={keys[0]}" if keys[0] else "")
                 + " to measures, or give the input a `default:`",
             )
@@ -528,8 +537,9 @@ def _status(plan: Plan, ctx: Ctx, values: dict[str, np.ndarray]) -> np.ndarray:
     any_nan = np.zeros(shape, dtype=bool)
     missing = np.zeros(shape, dtype=bool)
     zero = np.zeros(shape, dtype=bool)
+    outcome = set(plan.framework.outcome) or {n for n, v in plan.values.items() if v.kind == "rule"}
     for name in plan.value_order:
-        if plan.values[name].kind != "rule":
+        if plan.values[name].kind != "rule" or name not in outcome:
             continue
         v = values[name][0]
         if v.dtype != object:

@@ -824,7 +824,9 @@ def _at(cc: Compiler, node: ast.Call, scope: Scope) -> C:
     x = cc.node(node.args[0], scope)
     label_node = node.args[1]
     pattern = QUARTER if cc.fw.frequency == "quarter" else YEAR
-    if not isinstance(label_node, ast.String) or not pattern.match(label_node.value):
+    label_c = cc.node(label_node, scope)
+    label_value = label_c.const if label_c.is_const and isinstance(label_c.const, str) else None
+    if label_value is None or not pattern.match(label_value):
         example = "2015-16Q1" if cc.fw.frequency == "quarter" else "2015-16"
         cc.error(
             "Q235",
@@ -835,7 +837,7 @@ def _at(cc: Compiler, node: ast.Call, scope: Scope) -> C:
         return _any(node)
     if not _kinds(cc, scope, x, (*QUANTITY, t.Kind.BOOL), "the value of `at`"):
         return _any(node)
-    label = label_node.value
+    label = label_value
     fx = x.fn
 
     def fn(ctx: Ctx) -> Any:

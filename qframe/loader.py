@@ -171,6 +171,8 @@ def _translate(doc: YamlDocument, err: ValidationError) -> list[Diagnostic]:
         out = []
         for key in extras:
             hint = did_you_mean(key, allowed) or f"allowed here: {', '.join(sorted(allowed))}"
+            if " " in key.strip():
+                hint = 'inside { }, a text containing a comma must be quoted: key: "a, b"'
             out.append(
                 error(
                     "Q010",
@@ -380,6 +382,7 @@ class _Builder:
                 default,
                 self.info(value),
                 str(value.get("combine", "")),
+                str(value.get("measure", "")),
             )
         attrs = {name: self.info(v) for name, v in (d.get("unit_attributes") or {}).items()}
         defines: dict[str, m.Definition] = {}
@@ -508,6 +511,9 @@ class _Builder:
             unit=d.get("unit", "practice"),
             frequency=d.get("frequency", "year"),
             rounding=money.get("rounding", "indicator"),
+            rounded=tuple(money.get("rounded", ["payment"])),
+            outcome=tuple(d.get("outcome", [])),
+            outcome_location=self.loc("outcome") if "outcome" in d else None,
             parameters=params,
             inputs=inputs,
             unit_attributes=attrs,

@@ -66,6 +66,11 @@ class Input:
     default: Expression | None = None
     info: Doc = field(default_factory=Doc)
     combine: str = ""  # how quarters make a year, for quarterly measures in a yearly framework
+    measure: str = ""  # the measure's name in the data (default: the input's name)
+
+    @property
+    def data_name(self) -> str:
+        return self.measure or self.name
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,9 @@ class FrameworkDef:
     unit: str = "practice"
     frequency: str = "year"
     rounding: str = "indicator"
+    rounded: tuple[str, ...] = ("payment",)  # money rules rounded per indicator
+    outcome: tuple[str, ...] = ()  # rules whose missing values set a row's status (default: all)
+    outcome_location: Location | None = None
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
     inputs: Mapping[str, Input] = field(default_factory=dict)
     unit_attributes: Mapping[str, Doc] = field(default_factory=dict)

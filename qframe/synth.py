@@ -21,7 +21,7 @@ What is calibrated, and to what (``qframe/reference_data``, Open Government Lice
 - **history**: years 2012-13 to 2015-16 share each practice's characteristics; ``qof_achieved_points``
   is each practice's QOF 2014/15 points for the year, computed by the published rules (as NHS
   Digital publishes achieved points), for schemes paid on historical achievement;
-- **quarters of 2014-15**: emergency admissions for ambulatory-care-sensitive conditions (about 14
+- **quarters of 2014-15 and 2015-16**: emergency admissions for ambulatory-care-sensitive conditions (about 14
   per 1,000 patients a year, higher with deprivation), quarterly report outcomes, Practice Quality
   Lead named, share of cluster meetings attended, reflections returned; each cluster's largest
   practice holds the Cluster Quality Lead (``is_cql_practice``).
@@ -46,7 +46,7 @@ from qframe.data import Dataset
 ENGLAND_PRACTICES = 7_779
 ENGLAND_LIST = 56_817_654  # QOF 2014-15, sum of the CCG tables
 YEARS = ("2012-13", "2013-14", "2014-15", "2015-16")
-QUARTERS_OF = ("2014-15",)
+QUARTERS_OF = ("2014-15", "2015-16")
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,7 @@ def generate(
     ccg, locality, cluster = _geography(rng, n, ref.ccg_sizes)
     deprivation = rng.integers(1, 6, n)  # quintile: 1 least, 5 most deprived
     quality = rng.normal(0, 1, n)  # a practice's persistent tendency [MODEL]
+    admissions_factor = rng.lognormal(-(0.3**2) / 2, 0.3, n)  # persistent, mean 1 [MODEL]
     units = pd.DataFrame(
         {
             "unit_id": ids,
@@ -263,7 +264,16 @@ def generate(
         rows.add(ids, year, "qof_achieved_points", "", np.round(points, 2))
         rows.add(ids, year, "is_cql_practice", "", cql)
         if year in quarters_of:
-            _quarters(rng, rows, ids, year, list_size, deprivation, quality)
+            _quarters(
+                rng,
+                rows,
+                ids,
+                year,
+                list_size,
+                deprivation,
+                quality * 0 + admissions_factor,
+                quality,
+            )
     measures = rows.frame()
     return Dataset.from_frames(units, measures, source=f"synthetic(practices={n}, seed={seed})")
 
@@ -304,13 +314,13 @@ def _quarters(
     year: str,
     list_size: np.ndarray,
     deprivation: np.ndarray,
+    admissions_factor: np.ndarray,
     quality: np.ndarray,
 ) -> None:
     """Quarterly measures of one year [MODEL: rates chosen to be plausible, not published]."""
     n = len(ids)
-    admission_rate = (
-        14 / 1000 / 4 * (0.8 + 0.1 * deprivation) * np.exp(-0.1 * quality)
-    )  # per patient per quarter
+    # per patient per quarter: about 14 a year per 1,000, more with deprivation, varying by practice
+    admission_rate = 14 / 1000 / 4 * (0.8 + 0.1 * deprivation) * admissions_factor
     accept_p = np.clip(0.9 + 0.05 * quality, 0.5, 0.99)
     pql_p = np.where(rng.random(n) < 0.97, 0.99, 0.2)
     attend_mean = np.clip(0.8 + 0.05 * quality, 0.3, 0.97)
