@@ -102,6 +102,7 @@ class Plan:
     unit_attributes: tuple[str, ...]
     money_values: frozenset[str]  # rule and total names whose type is money
     diagnostics: list[Diagnostic]
+    trace: Any = None  # the tracing Compiler, when compiled for explain
 
     @property
     def ok(self) -> bool:
@@ -122,6 +123,9 @@ class Compiler:
         self._cycle_reported: set[frozenset[tuple[str, str]]] = set()
         self.used: set[tuple[str, str]] = set()
         self.rule_types: dict[str, t.Type] = {}
+        self._frames: list[dict[Any, Any]] = []
+        self.named_traces: dict[tuple[str, str], dict[Any, Any]] = {}
+        self.variant_traces: dict[tuple[str, int], dict[Any, Any]] = {}
         # who refers to whom (with where), to find cycles that run through overrides
         self._edges: dict[tuple[str, str], dict[tuple[str, str], Location]] = {}
 
@@ -303,10 +307,13 @@ class Compiler:
                 )
             return _any(ref)
         self._stack.append(key)
+        self._frame_start()
         try:
             compiled = self._compile_named(key)
         finally:
             self._stack.pop()
+            if self.tracing:
+                self.named_traces[key] = self._frame_end()
         self._memo[key] = compiled
         return compiled
 
@@ -507,12 +514,15 @@ class Compiler:
                 else:
                     what = f"`{name}` of {ids[0]}" if len(ids) == 1 else f"rule `{name}`"
                     self._stack.append(("rule", name))
+                    self._frame_start()
                     try:
                         compiled = self.expression(
                             variant_expr, Scope(variant_expr, "indicator", what, indicators=ids)
                         )
                     finally:
                         self._stack.pop()
+                        if self.tracing:
+                            self.variant_traces[(name, id(variant_expr))] = self._frame_end()
                     want = value.type
                     if not (compiled.type.is_any or want.is_any or compiled.type.kind is want.kind):
                         self.error(
@@ -699,7 +709,22 @@ class Compiler:
     def node(self, node: ast.Node, scope: Scope) -> C:
         method = getattr(self, f"_n_{type(node).__name__}")
         result: C = method(node, scope)
+        if self.tracing and self._frames:
+            self._frames[-1][id(node)] = result
         return result
+
+    # ------------------------------------------------------------------ tracing (for explain)
+    # With tracing on, every compiled node's closure is kept, grouped by the expression it was
+    # compiled for (a named definition, a rule variant, a definition called with arguments), so
+    # `explain` can show the value of each step from the evaluation's own context.
+    tracing = False
+
+    def _frame_start(self) -> None:
+        if self.tracing:
+            self._frames.append({})
+
+    def _frame_end(self) -> dict[Any, Any]:
+        return self._frames.pop() if self.tracing else {}
 
     def _n_Number(self, node: ast.Number, scope: Scope) -> C:
         v = node.value
@@ -1183,10 +1208,15 @@ class Compiler:
         if key in self._stack:
             return self.named(key, node, scope)  # reports the cycle
         self._stack.append(key)
+        self._frame_start()
         try:
             body = self._define_body(d, bound, scope.where, scope.indicators)
         finally:
             self._stack.pop()
+            if self.tracing:
+                callee = self._frame_end()
+                if self._frames:  # kept inside the caller's trace: one per call site and binding
+                    self._frames[-1][("call", id(node))] = callee
         if body.type.per_indicator and not self._indicator_ok(
             node, scope, f"`{d.name}(...)` varies by indicator"
         ):
@@ -1323,5 +1353,10 @@ def _arith_hint(op: str, a: t.Kind, b: t.Kind) -> str:
     return "the two sides must be compatible kinds of value"
 
 
-def compile_framework(fw: m.FrameworkDef) -> Plan:
-    return Compiler(fw).compile()
+def compile_framework(fw: m.FrameworkDef, *, tracing: bool = False) -> Plan:
+    compiler = Compiler(fw)
+    compiler.tracing = tracing
+    plan = compiler.compile()
+    if tracing:
+        plan.trace = compiler
+    return plan

@@ -1,0 +1,569 @@
+"""Explain a result: the derivation of a practice's payment (or any value) as a tree of named
+steps — each with its expression, where it is defined (file:line) and its value for that unit —
+down to the input measures, ending in the points, the payment and any escalation.
+
+The values come from the evaluation itself: the definition is compiled once more with tracing on
+(the same compiler, keeping each node's closure), evaluated by the same engine, and each step's
+closure is run in that evaluation's context for the one practice and indicator asked about.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+import pandas as pd
+
+from qframe import model as m
+from qframe import typesys as t
+from qframe.compiler import C, Compiler, Plan, compile_framework
+from qframe.diagnostics import DataError, error
+from qframe.engine import STATUS_LABELS, Ctx, Evaluation, evaluate_plan, prepare
+from qframe.language import ast
+from qframe.language.printer import to_text
+
+
+@dataclass
+class Step:
+    """One step of a derivation."""
+
+    name: str
+    kind: str  # rule, total, definition, input, parameter, field, function, escalation, indicator
+    value: Any
+    expr: str = ""
+    where: str = ""  # file:line
+    note: str = ""
+    children: list[Step] = field(default_factory=list)
+    money: bool = False  # the value is an amount of money (shown as £)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "value": _json_value(self.value),
+        }
+        for key in ("expr", "where", "note"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.children:
+            out["children"] = [c.to_dict() for c in self.children]
+        return out
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    if isinstance(v, (np.floating, np.integer)):
+        return _json_value(float(v))
+    return v
+
+
+@dataclass
+class Explanation:
+    framework: str
+    unit: str
+    period: str
+    indicator: str | None
+    steps: list[Step]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "framework": self.framework,
+            "unit": self.unit,
+            "period": self.period,
+            "indicator": self.indicator,
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+    def render(self) -> str:
+        head = f"{self.framework} · {self.unit} · {self.period}" + (
+            f" · {self.indicator}" if self.indicator else ""
+        )
+        lines = [head]
+        for step in self.steps:
+            _render(step, "", True, lines, top=True)
+        return "\n".join(lines)
+
+
+def _render(step: Step, prefix: str, last: bool, lines: list[str], top: bool = False) -> None:
+    branch = "" if top else ("└─ " if last else "├─ ")
+    where = f"   [{step.where}]" if step.where else ""
+    kind = f" ({step.kind})" if step.kind in ("parameter", "input", "field") else ""
+    note = f"  — {step.note}" if step.note else ""
+    shown = _fmt(step.value, step.kind)
+    if step.money and shown[:1].isdigit():
+        shown = f"£{step.value:,.2f}"
+    lines.append(f"{prefix}{branch}{step.name} = {shown}{kind}{note}{where}")
+    child_prefix = prefix if top else prefix + ("   " if last else "│  ")
+    if step.expr:
+        lines.append(f"{child_prefix}{'│ ' if step.children else '  '}{step.expr}")
+    for i, child in enumerate(step.children):
+        _render(child, child_prefix, i == len(step.children) - 1, lines)
+
+
+def _fmt(value: Any, kind: str) -> str:
+    if isinstance(value, str):
+        return value if kind == "escalation" else f'"{value}"'
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "missing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.2f}"
+
+
+class _Explainer:
+    def __init__(self, plan: Plan, ev: Evaluation, u: int, p: int) -> None:
+        self.plan = plan
+        self.fw = plan.framework
+        self.tr: Compiler = plan.trace
+        self.ev = ev
+        self.ctx: Ctx = ev.ctx
+        self.u, self.p = u, p
+        self.index = {iid: i for i, iid in enumerate(plan.indicator_ids)}
+
+    # -- values --------------------------------------------------------------
+    def value_of(self, c: C, ind: int | None) -> Any:
+        ctx = self.ctx
+        sel = None if ind is None else np.array([ind], dtype=np.intp)
+        with ctx.selecting(sel):
+            raw = c.fn(ctx)
+            if isinstance(raw, tuple):
+                lo, hi = (self._pick(np.broadcast_to(np.asarray(x), ctx.shape)) for x in raw)
+                return f"{_fmt(lo, '')} .. {_fmt(hi, '')}"
+            value = self._pick(np.broadcast_to(np.asarray(raw), ctx.shape))
+        return _typed(value, c.type.kind)
+
+    def _pick(self, arr: np.ndarray) -> Any:
+        v = arr[0, self.u, self.p, 0]
+        return v.item() if isinstance(v, np.generic) else v
+
+    def where(self, loc: Any) -> str:
+        return f"{loc.path}:{loc.line}" if loc is not None else ""
+
+    # -- steps ---------------------------------------------------------------
+    def indicator_value(self, name: str, ind: int, seen: set[Any]) -> Step:
+        iv = self.plan.values[name]
+        value = self.ev.values[name][0, self.u, self.p, ind]
+        value = _typed(value, iv.type.kind)
+        variant = next(v for v in iv.variants if ind in v.indicators)
+        if variant.expr is None:  # data
+            iid = self.plan.indicator_ids[ind]
+            inp = self.fw.inputs[name]
+            return Step(
+                f"{name}[{iid}]",
+                "input",
+                value,
+                where=self.where(inp.location),
+                note=f"data: measure {inp.data_name}, key {iid}",
+            )
+        key = ("rule-ind", name, ind)
+        step = Step(
+            name,
+            "rule",
+            value,
+            to_text(variant.expr.tree) if variant.expr.tree else variant.expr.text,
+            self.where(variant.expr.location()),
+            money=iv.type.kind is t.Kind.MONEY,
+        )
+        if key in seen:
+            step.note, step.expr = "(shown above)", ""
+            return step
+        seen.add(key)
+        frame = self.tr.variant_traces.get((name, id(variant.expr)), {})
+        if variant.expr.tree is not None:
+            step.children = self.walk(variant.expr.tree, frame, ind, seen)
+        return step
+
+    def walk(
+        self, node: ast.Node, frame: dict[Any, Any], ind: int | None, seen: set[Any]
+    ) -> list[Step]:
+        """Named steps inside an expression, in order (operators and literals are not steps)."""
+        out: list[Step] = []
+        for child in _named_nodes(node):
+            step = self.step_for(child, frame, ind, seen)
+            if step is not None:
+                out.append(step)
+        return out
+
+    def step_for(
+        self, node: ast.Node, frame: dict[Any, Any], ind: int | None, seen: set[Any]
+    ) -> Step | None:
+        fw = self.fw
+        c = frame.get(id(node))
+        if isinstance(node, ast.Name):
+            name = node.name
+            if name in m.INDICATOR_STRINGS or name in m.INDICATOR_NUMBERS:
+                if ind is None:
+                    return None
+                table = (
+                    self.plan.indicator_strings
+                    if name in m.INDICATOR_STRINGS
+                    else self.plan.indicator_numbers
+                )
+                return Step(
+                    name,
+                    "field",
+                    _typed(
+                        table[name][ind],
+                        t.Kind.STRING if name in m.INDICATOR_STRINGS else t.Kind.NUMBER,
+                    ),
+                    where=self.where(fw.indicators[self.plan.indicator_ids[ind]].location),
+                )
+            if (
+                ind is not None
+                and name in self.plan.values
+                and not (name in fw.totals and ind is None)
+            ):
+                return self.indicator_value(name, ind, seen)
+            if name in fw.parameters:
+                value = self.value_of(c, ind) if c is not None else None
+                return Step(
+                    name,
+                    "parameter",
+                    value,
+                    where=self.where(fw.parameters[name].location),
+                    money=_is_money(c),
+                )
+            if name in fw.inputs:
+                value = self.value_of(c, ind) if c is not None else None
+                inp = fw.inputs[name]
+                return Step(
+                    name,
+                    "input",
+                    value,
+                    where=self.where(inp.location),
+                    note=f"data: measure {inp.data_name}",
+                )
+            if name in fw.defines:
+                d = fw.defines[name]
+                value = self.value_of(c, ind) if c is not None else None
+                step = Step(
+                    name,
+                    "definition",
+                    value,
+                    to_text(d.expr.tree) if d.expr.tree else d.expr.text,
+                    self.where(d.location),
+                    money=_is_money(c),
+                )
+                key = ("define", name, ind)
+                if key in seen:
+                    step.note, step.expr = "(shown above)", ""
+                    return step
+                seen.add(key)
+                if d.expr.tree is not None:
+                    step.children = self.walk(
+                        d.expr.tree, self.tr.named_traces.get(("define", name), {}), ind, seen
+                    )
+                return step
+            if name in fw.totals:
+                return self.total_step(name, seen)
+            return None
+        if isinstance(node, ast.Call):
+            value = self.value_of(c, ind) if c is not None else None
+            if node.func in fw.defines:
+                d = fw.defines[node.func]
+                step = Step(
+                    to_text(node),
+                    "definition",
+                    value,
+                    to_text(d.expr.tree) if d.expr.tree else d.expr.text,
+                    self.where(d.location),
+                    money=_is_money(c),
+                )
+                if d.expr.tree is not None:
+                    bound = frame.get(("call", id(node)), {})
+                    step.children = self.walk(d.expr.tree, bound, ind, seen)
+                return step
+            if node.func in fw.inputs:
+                inp = fw.inputs[node.func]
+                return Step(
+                    to_text(node),
+                    "input",
+                    value,
+                    where=self.where(inp.location),
+                    note=f"data: measure {inp.data_name}",
+                )
+            step = Step(to_text(node), "function", value, money=_is_money(c))
+            over = node.kwarg("over")
+            if (
+                over is not None
+                and isinstance(over.value, ast.Name)
+                and over.value.name == "indicators"
+            ):
+                return (
+                    step  # its terms are the indicators' own values, shown by `explain --indicator`
+                )
+            for arg in (*node.args, *(k.value for k in node.kwargs)):
+                step.children += self.walk(arg, frame, ind, seen)
+            return step
+        if (
+            isinstance(node, ast.Attr)
+            and isinstance(node.obj, ast.Name)
+            and node.obj.name in self.index
+        ):
+            other = self.index[node.obj.name]
+            if node.name in self.plan.values:
+                return self.indicator_value(node.name, other, seen)
+        return None
+
+    def total_step(self, name: str, seen: set[Any]) -> Step:
+        r = self.fw.totals[name]
+        value = self.ev.totals[name][self.u, self.p]
+        c = self.plan.totals[name]
+        step = Step(
+            name,
+            "total",
+            _typed(value, c.type.kind),
+            to_text(r.expr.tree) if r.expr.tree else r.expr.text,
+            self.where(r.location),
+            money=_is_money(c),
+        )
+        key = ("total", name)
+        if key in seen:
+            step.note, step.expr = "(shown above)", ""
+            return step
+        seen.add(key)
+        if r.expr.tree is not None:
+            step.children = self.walk(
+                r.expr.tree, self.tr.named_traces.get(("total", name), {}), None, seen
+            )
+        return step
+
+    def escalation_steps(self) -> list[Step]:
+        fw = self.fw
+        out = []
+        for rule in fw.escalation:
+            fired = self.ev.escalation[rule.id][self.u, self.p] == 1
+            frame = self.tr.named_traces.get(("escalation", rule.id), {})
+            c = self.plan.escalation[rule.id]
+            cond = self.value_of(c, None)
+            steps = self.plan.escalation_steps[rule.id]
+            note = f"level {rule.level}" + (
+                f", must hold {steps} periods running" if steps > 1 else ""
+            )
+            step = Step(
+                rule.id,
+                "escalation",
+                "fired" if fired else "not fired",
+                to_text(rule.when.tree) if rule.when.tree else rule.when.text,
+                self.where(rule.location),
+                note,
+            )
+            step.children = [Step("condition this period", "condition", cond)]
+            if rule.when.tree is not None:
+                step.children += self.walk(rule.when.tree, frame, None, set())
+            out.append(step)
+        return out
+
+
+def _is_money(c: C | None) -> bool:
+    return c is not None and c.type.kind is t.Kind.MONEY
+
+
+def _named_nodes(node: ast.Node) -> list[ast.Node]:
+    """The outermost named sub-expressions (names, calls, indicator references) of ``node``."""
+    if isinstance(node, (ast.Name, ast.Call)) or (
+        isinstance(node, ast.Attr) and isinstance(node.obj, ast.Name)
+    ):
+        return [node]
+    out: list[ast.Node] = []
+    for child in node.children():
+        out += _named_nodes(child)
+    return out
+
+
+def _typed(value: Any, kind: t.Kind) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if kind is t.Kind.BOOL and isinstance(value, float) and not np.isnan(value):
+        return bool(value)
+    return value
+
+
+def explain(
+    fw: Any,
+    data: Any,
+    unit: str,
+    indicator: str | None = None,
+    period: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> Explanation:
+    """Explain ``unit``'s results (one indicator's, or the totals) in ``period`` (default: the
+    latest). ``fw`` is a :class:`qframe.api.Framework`; ``data`` anything it evaluates."""
+    from qframe.api import as_dataset
+
+    definition: m.FrameworkDef = fw.definition
+    plan = compile_framework(definition, tracing=True)
+    ds = as_dataset(data)
+    arrays = prepare(ds, definition.frequency)
+    ev = evaluate_plan(plan, arrays, fw._param_values(params or {}))
+    ids = list(arrays.unit_ids)
+    present = [p for p, ok in zip(arrays.periods, arrays.present, strict=True) if ok]
+    if unit not in ids:
+        return _cluster_or_error(fw, ev, arrays, unit, period or present[-1], ids)
+    if period is None:
+        period = present[-1]
+    if period not in present:
+        raise DataError(
+            [
+                error(
+                    "D051",
+                    f"the data has no period {period}",
+                    None,
+                    f"periods: {', '.join(present)}",
+                )
+            ]
+        )
+    u, p = ids.index(unit), arrays.periods.index(period)
+    ex = _Explainer(plan, ev, u, p)
+    steps: list[Step] = []
+    if indicator is not None:
+        if indicator not in ex.index:
+            from qframe.diagnostics import did_you_mean
+
+            raise DataError(
+                [
+                    error(
+                        "E001",
+                        f"no indicator {indicator} in {definition.id}",
+                        None,
+                        did_you_mean(indicator, ex.index)
+                        or "list them with `qframe explain ... --unit ID`",
+                    )
+                ]
+            )
+        i = ex.index[indicator]
+        seen: set[Any] = set()
+        outcome = list(definition.outcome) or [
+            n for n, v in plan.values.items() if v.kind == "rule"
+        ]
+        last = outcome[-1]
+        top = ex.indicator_value(last, i, seen)
+        status = STATUS_LABELS[ev.status[u, p, i]]
+        top.note = f"status {status}"
+        steps.append(top)
+        for name in outcome[:-1]:
+            if ("rule-ind", name, i) not in seen:
+                steps.append(ex.indicator_value(name, i, seen))
+    else:
+        seen = set()
+        for name in definition.totals:
+            steps.append(ex.total_step(name, seen))
+        if plan.indicator_ids and "payment" in plan.values:
+            contributions = Step("payment by indicator", "indicator", None, money=True)
+            pay = ev.values["payment"][0, u, p, :]
+            for i, iid in enumerate(plan.indicator_ids):
+                contributions.children.append(
+                    Step(
+                        iid,
+                        "indicator",
+                        _typed(pay[i], t.Kind.MONEY),
+                        note=STATUS_LABELS[ev.status[u, p, i]],
+                        money=True,
+                    )
+                )
+            contributions.value = float(np.nansum(pay))
+            steps.append(contributions)
+    if definition.escalation:
+        from qframe.results import tidy
+
+        level = _level(ev, plan, u, p)
+        units = tidy(plan, ev, {}, [period]).units
+        row = units[units["unit_id"] == unit].iloc[0]
+        note = (
+            f"since {row['escalated_since']}; rules fired: {row['escalation_rules']}"
+            if level
+            else ""
+        )
+        esc = Step("escalation", "escalation", level or "none", note=note)
+        esc.children = ex.escalation_steps()
+        steps.append(esc)
+    return Explanation(definition.id, unit, period, indicator, steps)
+
+
+def _level(ev: Evaluation, plan: Plan, u: int, p: int) -> str:
+    best = -1
+    for rule in plan.framework.escalation:
+        if ev.escalation[rule.id][u, p] == 1:
+            best = max(best, plan.level_order.get(rule.level, -1))
+    return plan.framework.levels[best].id if best >= 0 else ""
+
+
+def _cluster_or_error(
+    fw: Any, ev: Evaluation, arrays: Any, unit: str, period: str, ids: list[str]
+) -> Explanation:
+    """`--unit` naming a cluster (or another grouping): the member practices' contributions."""
+    units: pd.DataFrame = arrays.units
+    for attr in ("cluster", "locality", "ccg", "region", "hscp"):
+        if attr in units.columns and (units[attr] == unit).any():
+            members = units.loc[units[attr] == unit, "unit_id"].tolist()
+            p = arrays.periods.index(period)
+            step = Step(f"{attr} {unit}", "group", None, note=f"{len(members)} members")
+            for name in fw.definition.totals:
+                values = ev.totals[name]
+                member_steps = [
+                    Step(mid, "unit", _typed(values[ids.index(mid), p], t.Kind.NUMBER))
+                    for mid in members
+                ]
+                total = float(np.nansum([s.value for s in member_steps]))
+                step.children.append(
+                    Step(name, "total", total, note="sum over members", children=member_steps)
+                )
+            return Explanation(fw.definition.id, unit, period, None, [step])
+    from qframe.diagnostics import did_you_mean
+
+    raise DataError(
+        [
+            error(
+                "E002",
+                f"no unit or cluster {unit} in the data",
+                None,
+                did_you_mean(unit, ids) or "give a practice id or a cluster id",
+            )
+        ]
+    )
+
+
+@click.command("explain")
+@click.argument("framework", type=click.Path(path_type=Path))
+@click.option(
+    "--data", "data_path", required=True, type=click.Path(path_type=Path), help="Dataset folder."
+)
+@click.option(
+    "--unit",
+    required=True,
+    help="Practice id (or a cluster, locality or CCG id: its members' contributions).",
+)
+@click.option(
+    "--indicator",
+    default=None,
+    help="Explain this indicator's result; without it, the practice's totals.",
+)
+@click.option("--period", default=None, help="Period to explain (default: the latest in the data).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def command(
+    framework: Path, data_path: Path, unit: str, indicator: str | None, period: str | None, fmt: str
+) -> None:
+    """Show how a result was derived: each named step with its expression, where it is defined
+    (file:line) and its value for this practice, down to the input measures, ending in the
+    points, the payment and any escalation (which rule fired, at what level, since when).
+
+    \b
+    Example:
+      qframe explain frameworks/qof_2014 --data data/sample --unit S00007 --indicator DM007
+      qframe explain frameworks/qof_2014 --data data/sample --unit S00007 --period 2014-15
+      qframe explain frameworks/improving_together --data data/sample --unit CL002 --format json
+    """
+    from qframe.api import load
+
+    result = explain(load(framework), data_path, unit, indicator=indicator, period=period)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=1, ensure_ascii=False))
+    else:
+        click.echo(result.render())

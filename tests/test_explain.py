@@ -1,0 +1,120 @@
+"""`qframe explain`: the derivation shown step by step, values from the evaluation itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import qframe
+from qframe.cli import main
+from qframe.explain import Step, explain
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI = FIXTURES / "mini"
+
+
+def find(steps: list[Step], name: str) -> Step:
+    for step in steps:
+        if step.name == name:
+            return step
+        try:
+            return find(step.children, name)
+        except KeyError:
+            continue
+    raise KeyError(name)
+
+
+def test_explain_reproduces_the_worked_example_step_by_step() -> None:
+    # payment.md §6: 300 / 480 = 62.5%; (62.5 − 35) / 40 × 17 = 11.6875 points;
+    # CPI 8000 / 7052 = 1.134430; APDF (520 / 8000) / 6.4% = 1.015625; £2,113.06
+    ex = explain(qframe.load(MINI), MINI / "data", "P001", indicator="DM007")
+    top = ex.steps[0]
+    assert top.name == "payment" and top.value == 2113.06 and top.money
+    assert top.where.endswith("framework.yaml:27") and top.note == "status ok"
+    assert find(ex.steps, "points").value == pytest.approx(11.6875)
+    assert find(ex.steps, "points").where.endswith("framework.yaml:26")
+    assert find(ex.steps, "achievement").value == pytest.approx(0.625)
+    assert find(ex.steps, "achievement").where.endswith("framework.yaml:25")
+    assert find(ex.steps, "numerator[DM007]").value == 300
+    assert find(ex.steps, "denominator[DM007]").value == 480
+    assert find(ex.steps, "cpi").value == pytest.approx(8000 / 7052)
+    assert find(ex.steps, "apdf(group)").value == pytest.approx(1.015625)
+    assert find(ex.steps, "register(g)").value == 520
+    assert find(ex.steps, "point_value").value == 156.92
+    # the arithmetic closes: 11.6875 × 156.92 × 1.134430 × 1.015625 = 2113.06
+    assert round(11.6875 * 156.92 * (8000 / 7052) * 1.015625, 2) == top.value
+
+
+def test_explain_zero_denominator_says_why() -> None:
+    ex = explain(qframe.load(MINI), MINI / "data", "P002", indicator="DM007")
+    assert ex.steps[0].note == "status zero_denominator"
+    assert find(ex.steps, "denominator[DM007]").value == 0
+
+
+def test_explain_totals_list_each_indicator() -> None:
+    ex = explain(qframe.load(MINI), MINI / "data", "P001")
+    by_indicator = find(ex.steps, "payment by indicator")
+    assert [(s.name, s.value) for s in by_indicator.children] == [
+        ("DM017", 1084.78),
+        ("DM007", 2113.06),
+        ("BP002", 2336.44),
+    ]
+    assert find(ex.steps, "payment").value == pytest.approx(5534.28)
+
+
+def test_explain_escalation_and_cluster(capsys: pytest.CaptureFixture[str]) -> None:
+    clusters = FIXTURES / "clusters"
+    ex = explain(qframe.load(clusters), clusters / "data", "P1", period="2014-15Q3")
+    esc = find(ex.steps, "escalation")
+    assert esc.value == "cluster" and "since 2014-15Q2" in esc.note
+    assert find(esc.children, "low_outlier").value == "fired"
+    assert find(esc.children, "no_improvement").value == "not fired"
+    assert find(esc.children, "z").value == pytest.approx(-0.13333 / 0.11547, abs=1e-3)
+    group = explain(qframe.load(clusters), clusters / "data", "C1", period="2014-15Q1")
+    rates = find(group.steps, "screening_rate")
+    assert [s.name for s in rates.children] == ["P1", "P2", "P3"]
+
+
+def test_explain_cli_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(
+            [
+                "explain",
+                str(MINI),
+                "--data",
+                str(MINI / "data"),
+                "--unit",
+                "P001",
+                "--indicator",
+                "DM007",
+            ]
+        )
+    out = capsys.readouterr().out
+    assert info.value.code == 0
+    assert "payment = £2,113.06" in out and "framework.yaml:27]" in out
+    assert "numerator[DM007] = 300 (input)" in out
+    with pytest.raises(SystemExit):
+        main(
+            [
+                "explain",
+                str(MINI),
+                "--data",
+                str(MINI / "data"),
+                "--unit",
+                "P001",
+                "--indicator",
+                "DM007",
+                "--format",
+                "json",
+            ]
+        )
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["steps"][0]["value"] == 2113.06 and doc["unit"] == "P001"
+
+
+def test_explain_unknown_unit_is_a_user_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["explain", str(MINI), "--data", str(MINI / "data"), "--unit", "P00l"])
+    assert info.value.code == 3 and "`P001`" in capsys.readouterr().err
