@@ -103,7 +103,15 @@ def validate(paths: Sequence[Path], strict: bool, fmt: str) -> None:
     help="File format of the result tables.",
 )
 @click.option("--strict", is_flag=True, help="Refuse to evaluate a definition that has warnings.")
-def evaluate(framework: Path, data_path: Path, out: Path, fmt: str, strict: bool) -> None:
+@click.option(
+    "--period",
+    "periods",
+    multiple=True,
+    help="Report only this period (repeatable); earlier periods are still read for lags and baselines.",
+)
+def evaluate(
+    framework: Path, data_path: Path, out: Path, fmt: str, strict: bool, periods: tuple[str, ...]
+) -> None:
     """Evaluate a framework on a dataset and write tidy results.
 
     Writes indicators.<fmt> (one row per unit × period × indicator), units.<fmt> (totals and
@@ -114,12 +122,13 @@ def evaluate(framework: Path, data_path: Path, out: Path, fmt: str, strict: bool
     Example:
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof --format parquet
+      qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof --period 2014-15
     """
     fw = api.load(framework)
     if strict and fw.warnings:
         _echo_err(render_all(fw.warnings))
         sys.exit(ExitCode.WARNINGS)
-    result = fw.evaluate(data_path)
+    result = fw.evaluate(data_path, periods=list(periods) or None)
     paths = result.write(out, fmt)
     units = result.units
     click.echo(
@@ -127,12 +136,14 @@ def evaluate(framework: Path, data_path: Path, out: Path, fmt: str, strict: bool
     )
     if "payment" in units.columns:
         missing = int(units["payment"].isna().sum())
-        note = (
-            f" ({missing} practice-period(s) have no payment: see `status` in indicators.{fmt})"
-            if missing
-            else ""
-        )
-        click.echo(f"total payment: £{units['payment'].sum():,.2f}{note}")
+        note = f" ({missing} {fw.definition.unit}-period(s) have no payment)" if missing else ""
+        by_period = units.groupby("period", observed=True)["payment"].sum()
+        for period, total in by_period.items():
+            click.echo(f"total payment {period}: £{total:,.2f}")
+        if len(by_period) > 1:
+            click.echo(f"total payment, all periods: £{units['payment'].sum():,.2f}{note}")
+        elif note:
+            click.echo(note.strip())
     if len(result.checks):
         click.echo(f"checks: {len(result.checks)} finding(s), see checks.{fmt}")
     for d in result.manifest.get("warnings", []):
@@ -156,10 +167,16 @@ def evaluate(framework: Path, data_path: Path, out: Path, fmt: str, strict: bool
     help="Random seed: the same seed gives the same data.",
 )
 @click.option(
-    "--periods",
-    default="2014-15",
+    "--years",
+    default="2012-13,2013-14,2014-15,2015-16",
     show_default=True,
-    help="Comma-separated periods, e.g. 2013-14,2014-15.",
+    help="Comma-separated years.",
+)
+@click.option(
+    "--quarters-of",
+    default="2014-15,2015-16",
+    show_default=True,
+    help="Comma-separated years that also get quarterly measures (admissions, reports, cluster participation); empty for none.",
 )
 @click.option(
     "--out", "out", required=True, type=click.Path(path_type=Path), help="Dataset folder to write."
@@ -167,20 +184,26 @@ def evaluate(framework: Path, data_path: Path, out: Path, fmt: str, strict: bool
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True
 )
-def synth(practices: int, seed: int, periods: str, out: Path, fmt: str) -> None:
+def synth(practices: int, seed: int, years: str, quarters_of: str, out: Path, fmt: str) -> None:
     """Generate a deterministic synthetic England-like dataset (synthetic ids and names only).
 
-    Calibrated to NHS Digital's 2014-15 QOF national totals: register prevalence, exception
-    rates and achievement per indicator.
+    Calibrated to NHS Digital's 2014-15 QOF figures: the real distribution of list sizes, 209
+    CCG-like areas, register prevalence, exception rates and achievement per indicator (national
+    totals within 1%, mean QOF points within 1% of 529.58 at the national size). Years 2012-13
+    to 2015-16 and the quarters of 2014-15 by default.
 
     \b
     Example:
-      qframe synth --practices 8000 --seed 1 --out data/national
+      qframe synth --practices 7779 --seed 1 --out data/national --format parquet
+      qframe synth --practices 300 --years 2014-15 --quarters-of "" --out data/small
     """
     from qframe import synth as synth_mod
 
+    def labels(text: str) -> tuple[str, ...]:
+        return tuple(p.strip() for p in text.split(",") if p.strip())
+
     ds = synth_mod.generate(
-        practices, seed=seed, periods=tuple(p.strip() for p in periods.split(",") if p.strip())
+        practices, seed=seed, years=labels(years), quarters_of=labels(quarters_of)
     )
     synth_mod.write(ds, str(out), fmt)
     click.echo(f"wrote {len(ds.units)} practices, {len(ds.measures)} measure rows to {out}/")
@@ -198,6 +221,168 @@ def schema_cmd() -> None:
 
 
 cli.add_command(__import__("qframe.reference").reference.command)  # `qframe reference`
+cli.add_command(__import__("qframe.explain").explain.command)  # `qframe explain`
+
+
+@cli.command("test")
+@click.argument("frameworks", nargs=-1, required=True, type=click.Path(path_type=Path))
+def test_cmd(frameworks: Sequence[Path]) -> None:
+    """Run the test cases stored with framework definitions (FRAMEWORK/tests/*.yaml).
+
+    Each case evaluates the framework on a small dataset (inline, or a dataset folder) and
+    compares the results with hand-computed values. Prints PASS or FAIL per case, with
+    file:line:col, the expected and the actual value for each value that differs, and a summary.
+    Exit code 0 when every case passes, 1 when a case fails or a test file has errors. The format
+    is in docs/testing-definitions.md.
+
+    \b
+    Example:
+      qframe test tests/fixtures/mini
+      qframe test frameworks/*
+      qframe test tests/fixtures/mini/tests/worked_example.yaml
+    """
+    from qframe import testing
+
+    results: list[testing.CaseResult] = []
+    exit_code = ExitCode.OK
+    for path in frameworks:
+        try:
+            cases = testing.run_tests(path)
+        except QframeError as exc:
+            _echo_err(exc.render())
+            exit_code = exit_code or exc.exit_code
+            continue
+        if not cases:
+            folder = testing.discover(path)[0]
+            _echo_err(
+                f"{path}: no test cases (write them in {Path(folder) / testing.TESTS_FOLDER}/*.yaml, see docs/testing-definitions.md)"
+            )
+        for case in cases:
+            click.echo(case.report())
+            if case.errors:
+                _echo_err(render_all(case.errors))
+        results.extend(cases)
+    if results or exit_code == ExitCode.OK:
+        click.echo(testing.summary(results))
+    if not results and exit_code == ExitCode.OK:
+        exit_code = ExitCode.DEFINITION_ERROR  # nothing was tested
+    if any(not r.passed for r in results):
+        exit_code = exit_code or ExitCode.DEFINITION_ERROR
+    sys.exit(exit_code)
+
+
+@cli.command("diff")
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(path_type=Path),
+    help="Dataset folder: evaluate A and B on it and report the effect per unit and period.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    help="Folder for changes.csv and, with --data, effect.csv (created if needed).",
+)
+@click.option(
+    "--total",
+    default="payment",
+    show_default=True,
+    help="With --data: the per-unit total to compare.",
+)
+def diff_cmd(a: Path, b: Path, data_path: Path | None, out: Path | None, total: str) -> None:
+    """Show how definition B differs from definition A, and what that does to payments.
+
+    Lists indicators added and removed; per indicator, changes to max_points, thresholds, title,
+    group, domain, kind, params and overridden rules; and changes to the framework's parameters,
+    inputs, definitions, rules, kinds, totals, checks and escalation. Expressions are compared by
+    their canonical text, so spacing and redundant parentheses are not changes. Each change is
+    printed with its place in A and in B.
+
+    With --data, both are evaluated on the dataset and the total (payment) of every unit and
+    period is shown under A and B with the difference (or written to effect.csv with --out),
+    then the overall difference.
+
+    \b
+    Example:
+      qframe diff frameworks/qof_2014 my_qof
+      qframe diff frameworks/qof_2014 my_qof --data data/sample --out out/diff
+    """
+    from qframe import diffing
+
+    changes = diffing.diff_definitions(a, b)
+    click.echo(f"A: {a}")
+    click.echo(f"B: {b}")
+    if changes:
+        click.echo(f"{len(changes)} change{'s' * (len(changes) != 1)}:")
+        for change in changes:
+            click.echo(change.render())
+    else:
+        click.echo("no structural changes")
+    written: list[Path] = []
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        written.append(diffing.write_changes(changes, out / "changes.csv"))
+    if data_path is not None:
+        table = diffing.diff_effect(a, b, data_path, total)
+        attrs = table.attrs
+        units, periods = table["unit_id"].nunique(), table["period"].nunique()
+        click.echo("")
+        click.echo(f"effect on {total}, on {data_path} ({units} units, {periods} period(s)):")
+        if out is None:
+            for line in diffing.effect_lines(table):
+                click.echo(f"  {line}")
+        else:
+            written.append(diffing.write_effect(table, out / "effect.csv"))
+        diff = table["difference"]
+        show = diffing.money if attrs["money"] else (lambda v, sign=False: f"{v:.10g}")
+        click.echo(f"total A: {show(attrs['total_a'])}")
+        click.echo(f"total B: {show(attrs['total_b'])}")
+        share = f" ({attrs['difference'] / attrs['total_a']:+.2%})" if attrs["total_a"] else ""
+        click.echo(f"difference: {show(attrs['difference'], sign=True)}{share}")
+        click.echo(
+            f"{int((diff > 0).sum())} up, {int((diff < 0).sum())} down, {int((diff == 0).sum())} unchanged;"
+            f" the per-unit differences add up to B − A"
+        )
+    if written:
+        click.echo(f"wrote {', '.join(p.name for p in written)} to {out}/")
+
+
+@cli.command("init")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "parent",
+    default=".",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Parent folder of the new framework folder.",
+)
+def init_cmd(name: str, parent: Path) -> None:
+    """Start a new framework: create the folder NAME with a commented framework.yaml.
+
+    The folder holds framework.yaml (parameters, inputs, definitions, rules, kinds, three QOF
+    2014/15 indicators the sample data carries, totals), README.md (where every number comes
+    from; the assumptions) and tests/example.yaml (a hand-computed definition test). It validates,
+    passes `qframe test` and evaluates on data/sample as it is. An existing folder is never
+    overwritten (exit code 4).
+
+    \b
+    Example:
+      qframe init my_framework --dir frameworks
+      qframe validate frameworks/my_framework
+      qframe test frameworks/my_framework
+    """
+    from qframe import scaffold
+
+    folder = scaffold.create(name, parent)
+    click.echo(f"created {folder}/: {', '.join(scaffold.FILES)}")
+    click.echo("next:")
+    click.echo(f"  qframe validate {folder}")
+    click.echo(f"  qframe test {folder}")
+    click.echo(f"  qframe evaluate {folder} --data data/sample --out out/{folder.name}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -87,8 +87,15 @@ def period_label(ordinal: int, frequency: str) -> str:
 
 
 def load_dataset(path: str | Path) -> Dataset:
-    """Read a dataset folder (units + measures as CSV or Parquet)."""
+    """Read a dataset: a folder of units + measures (CSV or Parquet), an Excel workbook (.xlsx)
+    with sheets units and measures, or a folder (or file) of NHS Digital files (qframe.readers)."""
+    from qframe import readers  # readers builds on this module
+
     folder = Path(path)
+    looked_for = (
+        "give a folder holding units.csv and measures.csv (or .parquet), an Excel .xlsx workbook "
+        f"with sheets units and measures, or a folder of NHS Digital files ({readers.LOOKED_FOR})"
+    )
     if not folder.exists():
         raise FileProblem(
             [
@@ -96,19 +103,31 @@ def load_dataset(path: str | Path) -> Dataset:
                     "D001",
                     f"no such data folder: {folder}",
                     None,
-                    "give a folder holding units.csv and measures.csv",
+                    "give a folder holding units.csv and measures.csv (or .parquet), an Excel "
+                    ".xlsx workbook, or a folder of NHS Digital files (see docs/data-model.md)",
                 )
             ],
             ExitCode.FILE_ERROR,
         )
     if not folder.is_dir():
+        return readers.read_path(folder)
+    has_canonical = any(
+        (folder / f"{stem}{ext}").exists()
+        for stem in ("units", "measures")
+        for ext in (".csv", ".parquet")
+    )
+    if not has_canonical:
+        found, ignored = readers.nhsd_files(folder)
+        if found:
+            return readers.read_nhsd_files(found, source=str(folder), ignored=ignored)
         raise FileProblem(
             [
                 error(
-                    "D001",
-                    f"{folder} is not a folder",
+                    "D002",
+                    f"{folder} has no units.csv or units.parquet, no measures.csv or "
+                    "measures.parquet, and no NHS Digital file qframe can read",
                     None,
-                    "give a folder holding units.csv and measures.csv",
+                    looked_for,
                 )
             ],
             ExitCode.FILE_ERROR,
@@ -282,9 +301,9 @@ def _validate(
         )
     measures["value"] = values
 
-    bad_period = ~measures["period"].map(_valid_period, na_action="ignore").fillna(False).astype(
-        bool
-    )
+    labels = measures["period"].dropna().unique()
+    valid = [p for p in labels if _valid_period(str(p))]  # check each distinct label once
+    bad_period = ~measures["period"].isin(valid).to_numpy()
     if bad_period.any():
         example = measures["period"][bad_period].iloc[0]
         problems.append(
@@ -338,7 +357,7 @@ def _validate(
 
     problems.extend(_consistency(measures, measures_name))
     warnings: list[Diagnostic] = []
-    without = ~units["unit_id"].isin(set(measures["unit_id"].dropna()))
+    without = ~units["unit_id"].isin(measures["unit_id"].dropna().unique())
     if without.any():
         warnings.append(
             _problem(

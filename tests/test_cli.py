@@ -74,7 +74,7 @@ def test_evaluate_writes_tables_and_manifest(
         str(out_dir),
     )
     assert code == 0
-    assert "total payment: £5,534.28" in out
+    assert "total payment 2014-15: £5,534.28" in out
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "checks.csv",
         "indicators.csv",
