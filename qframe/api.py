@@ -25,6 +25,7 @@ from qframe.data import Dataset, frames_from_mapping, load_dataset
 from qframe.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error
 from qframe.engine import evaluate_plan, prepare
 from qframe.loader import read_definition
+from qframe.overrides import Resolved, resolve
 from qframe.results import Result, tidy
 
 DataLike = Dataset | str | Path | Mapping[str, pd.DataFrame]
@@ -69,56 +70,53 @@ class Framework:
         periods: Sequence[str] | None = None,
     ) -> Result:
         """Evaluate on a dataset (a :class:`Dataset`, a dataset folder, or
-        ``{"units": DataFrame, "measures": DataFrame}``). ``periods`` limits the results to
-        those periods (earlier ones are still read for lags and baselines)."""
+        ``{"units": DataFrame, "measures": DataFrame}``).
+
+        ``params`` overrides parameters or indicator fields, checked like the definition:
+        ``{"point_value": "£180", "DM007.thresholds": "40% .. 80%"}`` (plain numbers are accepted
+        too: ``{"point_value": 180.0}``). ``periods`` limits the results to those periods (earlier
+        ones are still read for lags and baselines)."""
         ds = as_dataset(data)
-        values = self._param_values(params or {})
+        resolved = resolve(self.plan, params or {})
+        plan = resolved.apply(self.plan)
+        values = self._param_values(resolved)
         arrays = prepare(ds, self.definition.frequency)
         if periods:
             unknown = [p for p in periods if p not in arrays.periods]
             if unknown:
+                present = [p for p, ok in zip(arrays.periods, arrays.present, strict=True) if ok]
                 raise DataError(
                     [
                         error(
                             "D051",
                             f"the data has no period {', '.join(unknown)}",
                             None,
-                            f"periods in the data: {', '.join(p for p, ok in zip(arrays.periods, arrays.present, strict=True) if ok)}",
+                            f"periods in the data: {', '.join(present)}",
                         )
                     ]
                 )
-        ev = evaluate_plan(self.plan, arrays, values)
-        return tidy(self.plan, ev, self._manifest(ds, values), periods)
+        ev = evaluate_plan(plan, arrays, values)
+        manifest = self._manifest(ds, values)
+        if params:
+            manifest["overrides"] = {
+                k: str(v[0] if isinstance(v, tuple) else v) for k, v in params.items()
+            }
+        return tidy(plan, ev, manifest, periods)
 
-    def _param_values(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    def _param_values(self, overrides: Resolved | Mapping[str, Any]) -> dict[str, Any]:
+        """Each parameter's value for an evaluation: a scalar, or an array over the indicators
+        where some indicator sets its own."""
+        resolved = overrides if isinstance(overrides, Resolved) else resolve(self.plan, overrides)
         values: dict[str, Any] = {}
-        unknown = [k for k in overrides if k not in self.plan.params]
-        if unknown:
-            from qframe.diagnostics import did_you_mean
-
-            raise DefinitionError(
-                [
-                    error(
-                        "Q400", f"unknown parameter `{k}`", None, did_you_mean(k, self.plan.params)
-                    )
-                    for k in unknown
-                ]
-            )
+        n = len(self.plan.indicator_ids)
         for name, c in self.plan.params.items():
-            value = overrides.get(name, c.const)
-            if isinstance(value, bool):
-                value = 1.0 if value else 0.0
-            if isinstance(value, (int, np.integer)):
-                value = float(value)
-            overrides_ = self.plan.param_overrides.get(name)
-            if overrides_:
-                arr = np.full(
-                    len(self.plan.indicator_ids),
-                    value,
-                    dtype=object if isinstance(value, str) else np.float64,
-                )
-                for i, oc in overrides_.items():
-                    arr[i] = oc.const
+            value = resolved.params.get(name, c.const)
+            per_ind = {i: oc.const for i, oc in self.plan.param_overrides.get(name, {}).items()}
+            per_ind.update({i: v for (p, i), v in resolved.per_indicator.items() if p == name})
+            if per_ind:
+                arr = np.full(n, value, dtype=object if isinstance(value, str) else np.float64)
+                for i, v in per_ind.items():
+                    arr[i] = v
                 value = arr
             values[name] = value
         return values

@@ -19,6 +19,7 @@ import qframe
 from qframe import api
 from qframe.diagnostics import ExitCode, QframeError, render_all, sort_key
 from qframe.loader import schema
+from qframe.overrides import parse_assignments
 from qframe.results import FORMATS
 
 
@@ -109,8 +110,21 @@ def validate(paths: Sequence[Path], strict: bool, fmt: str) -> None:
     multiple=True,
     help="Report only this period (repeatable); earlier periods are still read for lags and baselines.",
 )
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a parameter or an indicator field, e.g. point_value=£180 or DM007.thresholds=40%..80% (repeatable).",
+)
 def evaluate(
-    framework: Path, data_path: Path, out: Path, fmt: str, strict: bool, periods: tuple[str, ...]
+    framework: Path,
+    data_path: Path,
+    out: Path,
+    fmt: str,
+    strict: bool,
+    periods: tuple[str, ...],
+    assignments: tuple[str, ...],
 ) -> None:
     """Evaluate a framework on a dataset and write tidy results.
 
@@ -123,12 +137,14 @@ def evaluate(
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof --format parquet
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof --period 2014-15
+      qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof180 --set point_value=£180
     """
     fw = api.load(framework)
     if strict and fw.warnings:
         _echo_err(render_all(fw.warnings))
         sys.exit(ExitCode.WARNINGS)
-    result = fw.evaluate(data_path, periods=list(periods) or None)
+    overrides = parse_assignments(assignments)
+    result = fw.evaluate(data_path, periods=list(periods) or None, params=overrides)
     paths = result.write(out, fmt)
     units = result.units
     click.echo(

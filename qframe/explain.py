@@ -397,10 +397,14 @@ def explain(
     from qframe.api import as_dataset
 
     definition: m.FrameworkDef = fw.definition
+    from qframe.overrides import resolve
+
     plan = compile_framework(definition, tracing=True)
+    resolved = resolve(plan, params or {})
+    plan = resolved.apply(plan)
     ds = as_dataset(data)
     arrays = prepare(ds, definition.frequency)
-    ev = evaluate_plan(plan, arrays, fw._param_values(params or {}))
+    ev = evaluate_plan(plan, arrays, fw._param_values(resolved))
     ids = list(arrays.unit_ids)
     present = [p for p, ok in zip(arrays.periods, arrays.present, strict=True) if ok]
     if unit not in ids:
@@ -547,8 +551,21 @@ def _cluster_or_error(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a parameter or an indicator field, e.g. point_value=£180 (repeatable).",
+)
 def command(
-    framework: Path, data_path: Path, unit: str, indicator: str | None, period: str | None, fmt: str
+    framework: Path,
+    data_path: Path,
+    unit: str,
+    indicator: str | None,
+    period: str | None,
+    fmt: str,
+    assignments: tuple[str, ...],
 ) -> None:
     """Show how a result was derived: each named step with its expression, where it is defined
     (file:line) and its value for this practice, down to the input measures, ending in the
@@ -561,8 +578,12 @@ def command(
       qframe explain frameworks/improving_together --data data/sample --unit CL002 --format json
     """
     from qframe.api import load
+    from qframe.overrides import parse_assignments
 
-    result = explain(load(framework), data_path, unit, indicator=indicator, period=period)
+    overrides = parse_assignments(assignments)
+    result = explain(
+        load(framework), data_path, unit, indicator=indicator, period=period, params=overrides
+    )
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=1, ensure_ascii=False))
     else:

@@ -1,0 +1,239 @@
+"""Parameter overrides: `--set point_value=£180 --set DM007.thresholds=40%..80%`.
+
+An override names a framework parameter (``point_value``), or an indicator's field or parameter
+(``DM007.thresholds``, ``DM007.max_points``, ``BP002.prevalence_adjusted``). Its value is written
+in the expression language (``£180``, ``35%``, ``40% .. 80%``, ``true``) and checked like the
+definition itself: unknown names get a "did you mean", a value of the wrong kind (a number for
+money) is refused with a hint, and every error points at the place in the argument.
+
+Python callers may pass plain numbers: ``{"point_value": 180.0}`` means £180.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from qframe import typesys as t
+from qframe.compiler import Plan
+from qframe.diagnostics import (
+    DefinitionError,
+    Diagnostic,
+    Location,
+    SourceFile,
+    did_you_mean,
+    error,
+)
+from qframe.language import ast
+from qframe.language.parser import ExpressionSyntaxError, parse
+
+INDICATOR_FIELDS = ("thresholds", "max_points")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Overrides checked against a plan: parameter values and indicator-field changes."""
+
+    params: dict[str, Any]  # parameter -> value (a float, a str) for every unit
+    per_indicator: dict[tuple[str, int], Any]  # (parameter, indicator index) -> value
+    numbers: dict[tuple[str, int], float]  # ("lower"/"upper"/"max_points", indicator) -> value
+
+    def apply(self, plan: Plan) -> Plan:
+        """A copy of the plan with the indicator fields changed (parameters are passed apart)."""
+        if not self.numbers:
+            return plan
+        numbers = {k: v.copy() for k, v in plan.indicator_numbers.items()}
+        for (fld, i), value in self.numbers.items():
+            numbers[fld][i] = value
+        return replace(plan, indicator_numbers=numbers)
+
+
+def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, tuple[str, SourceFile, int]]:
+    """`NAME=VALUE` strings → {name: (value text, source, offset of the value)}."""
+    out: dict[str, tuple[str, SourceFile, int]] = {}
+    problems: list[Diagnostic] = []
+    for item in items:
+        src = SourceFile("--set", item)
+        if "=" not in item:
+            problems.append(
+                error(
+                    "Q401",
+                    "an override is written NAME=VALUE",
+                    Location(src, 0, len(item)),
+                    "e.g. --set point_value=£180",
+                )
+            )
+            continue
+        name, value = item.split("=", 1)
+        out[name.strip()] = (value, src, len(name) + 1)
+    if problems:
+        raise DefinitionError(problems)
+    return out
+
+
+def resolve(plan: Plan, overrides: Mapping[str, Any]) -> Resolved:
+    """Check every override; raise DefinitionError listing every problem at once."""
+    problems: list[Diagnostic] = []
+    params: dict[str, Any] = {}
+    per_indicator: dict[tuple[str, int], Any] = {}
+    numbers: dict[tuple[str, int], float] = {}
+    index = {iid: i for i, iid in enumerate(plan.indicator_ids)}
+    for key, raw in overrides.items():
+        text, src, offset = raw if isinstance(raw, tuple) else (raw, None, 0)
+        where = Location(src, 0, len(src.text)) if src is not None else None
+        iid, _, fld = key.rpartition(".")
+        if iid:
+            if iid not in index:
+                problems.append(
+                    error(
+                        "Q400",
+                        f"unknown indicator `{iid}`",
+                        where,
+                        did_you_mean(iid, index) or "write INDICATOR.field, e.g. DM007.thresholds",
+                    )
+                )
+                continue
+            i = index[iid]
+            if fld in INDICATOR_FIELDS:
+                want = t.Type(t.Kind.RANGE, elem=t.Kind.NUMBER) if fld == "thresholds" else t.NUMBER
+                value = _value(text, want, key, src, offset, problems)
+                if value is None:
+                    continue
+                if fld == "thresholds":
+                    lo, hi = value
+                    if not lo < hi:
+                        problems.append(
+                            error(
+                                "Q310",
+                                f"{key}: the lower threshold must be below the upper one",
+                                where,
+                                "write e.g. 40% .. 80%",
+                            )
+                        )
+                        continue
+                    numbers[("lower", i)], numbers[("upper", i)] = lo, hi
+                else:
+                    numbers[("max_points", i)] = value
+                continue
+            if fld in plan.params:
+                value = _value(text, plan.param_types[fld], key, src, offset, problems)
+                if value is not None:
+                    per_indicator[(fld, i)] = value
+                continue
+            problems.append(
+                error(
+                    "Q400",
+                    f"indicator {iid} has no field or parameter `{fld}`",
+                    where,
+                    did_you_mean(fld, [*INDICATOR_FIELDS, *plan.params])
+                    or "fields: thresholds, max_points, or a parameter",
+                )
+            )
+            continue
+        if key not in plan.params:
+            problems.append(
+                error(
+                    "Q400",
+                    f"unknown parameter `{key}`",
+                    where,
+                    did_you_mean(key, plan.params) or f"parameters: {', '.join(plan.params)}",
+                )
+            )
+            continue
+        value = _value(text, plan.param_types[key], key, src, offset, problems)
+        if value is not None:
+            params[key] = value
+    if problems:
+        raise DefinitionError(problems)
+    return Resolved(params, per_indicator, numbers)
+
+
+def _value(
+    raw: Any,
+    want: t.Type,
+    key: str,
+    src: SourceFile | None,
+    offset: int,
+    problems: list[Diagnostic],
+) -> Any:
+    """The value of an override, checked against the kind the parameter has."""
+    kind = want.kind
+    if not isinstance(raw, str):  # from Python
+        if isinstance(raw, bool):
+            if kind is t.Kind.BOOL:
+                return 1.0 if raw else 0.0
+        elif isinstance(raw, (int, float, np.integer, np.floating)) and kind in (
+            t.Kind.NUMBER,
+            t.Kind.MONEY,
+            t.Kind.DURATION,
+        ):
+            return float(raw)
+        elif isinstance(raw, tuple) and kind is t.Kind.RANGE and len(raw) == 2:
+            return (float(raw[0]), float(raw[1]))
+        problems.append(
+            error("Q241", f"`{key}` must be {want.describe()}, not {raw!r}", None, _hint(kind))
+        )
+        return None
+    where = Location(src, offset, max(1, len(raw))) if src is not None else None
+    try:
+        node = parse(raw)
+    except ExpressionSyntaxError as exc:
+        loc = (
+            Location(src, offset + min(exc.offset, max(len(raw) - 1, 0)), exc.length)
+            if src is not None
+            else None
+        )
+        problems.append(error("Q100", f"`{key}`: {exc.message}", loc, exc.hint))
+        return None
+    got = _literal(node)
+    if got is None:
+        problems.append(
+            error("Q241", f"`{key}` must be a value, not an expression", where, _hint(kind))
+        )
+        return None
+    got_kind, value = got
+    if got_kind is not kind:
+        problems.append(
+            error(
+                "Q241",
+                f"`{key}` must be {want.describe()}, not {t.Type(got_kind).describe()}",
+                where,
+                _hint(kind),
+            )
+        )
+        return None
+    return value
+
+
+def _literal(node: ast.Node) -> tuple[t.Kind, Any] | None:
+    sign = 1.0
+    if isinstance(node, ast.Unary) and node.op == "-":
+        sign, node = -1.0, node.operand
+    if isinstance(node, ast.Number):
+        return t.Kind.NUMBER, sign * node.value
+    if isinstance(node, ast.Percent):
+        return t.Kind.NUMBER, sign * node.value / 100
+    if isinstance(node, ast.Money):
+        return t.Kind.MONEY, sign * node.value
+    if isinstance(node, ast.Bool) and sign == 1.0:
+        return t.Kind.BOOL, 1.0 if node.value else 0.0
+    if isinstance(node, ast.String) and sign == 1.0:
+        return t.Kind.STRING, node.value
+    if isinstance(node, ast.Binary) and node.op == ".." and sign == 1.0:
+        lo, hi = _literal(node.left), _literal(node.right)
+        if lo and hi and lo[0] is hi[0] is t.Kind.NUMBER:
+            return t.Kind.RANGE, (lo[1], hi[1])
+    return None
+
+
+def _hint(kind: t.Kind) -> str:
+    return {
+        t.Kind.MONEY: "write money with £, e.g. £180",
+        t.Kind.NUMBER: "write a number or a percentage, e.g. 7052 or 35%",
+        t.Kind.BOOL: "write true or false",
+        t.Kind.RANGE: "write a range, e.g. 40% .. 80%",
+        t.Kind.STRING: 'write text in double quotes, e.g. "2013-14"',
+    }.get(kind, "")
