@@ -14,9 +14,14 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/qframe validate frameworks/qof_2014
-	$(BIN)/qframe evaluate frameworks/qof_2014 --data data/sample --out out/demo
+	$(BIN)/qframe compare frameworks/qof_2014 frameworks/somerset_pqs frameworks/improving_together --data data/sample --out out/demo
 	@echo
-	@echo "Demo outputs are in out/demo/ (indicators.csv, units.csv, checks.csv, manifest.json)"
+	@echo "Open the report in a browser: out/demo/report.html (tables: out/demo/*.csv and out/demo/comparison.xlsx)"
+
+# Debian's chromium, for tests/test_report.py (report.html checked in a real headless browser)
+.PHONY: report-browser
+report-browser:
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check qframe tests benchmarks
@@ -31,7 +36,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_evaluate.py
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -81,20 +81,8 @@ class Framework:
         plan = resolved.apply(self.plan)
         values = self._param_values(resolved)
         arrays = prepare(ds, self.definition.frequency)
-        if periods:
-            unknown = [p for p in periods if p not in arrays.periods]
-            if unknown:
-                present = [p for p, ok in zip(arrays.periods, arrays.present, strict=True) if ok]
-                raise DataError(
-                    [
-                        error(
-                            "D051",
-                            f"the data has no period {', '.join(unknown)}",
-                            None,
-                            f"periods in the data: {', '.join(present)}",
-                        )
-                    ]
-                )
+        for period in periods or ():
+            arrays.period_index(period)  # a located error for a period the data lacks
         ev = evaluate_plan(plan, arrays, values)
         manifest = self._manifest(ds, values)
         if params:

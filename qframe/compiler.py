@@ -103,6 +103,8 @@ class Plan:
     money_values: frozenset[str]  # rule and total names whose type is money
     diagnostics: list[Diagnostic]
     trace: Any = None  # the tracing Compiler, when compiled for explain
+    # what each named thing reads: parameters, and indicator fields as "field:lower"
+    param_deps: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -147,6 +149,32 @@ class Compiler:
         fw = self.fw
         self._check_names()
         params = {name: self.named(("param", name)) for name in fw.parameters}
+        for name, prm in fw.parameters.items():  # plausible ranges of modelled assumptions
+            if prm.range is None or prm.range.tree is None:
+                continue
+            rc = self.expression(prm.range, Scope(prm.range, "parameter", f"range of `{name}`"))
+            want = params[name].type.kind
+            if (
+                rc.type.kind is not t.Kind.RANGE
+                or rc.type.elem not in (want, t.Kind.ANY)
+                or not rc.is_const
+            ):
+                self.error(
+                    "Q244",
+                    f"the range of `{name}` must be a range of {params[name].type.describe()}",
+                    prm.range.location(),
+                    "write e.g. range: 60% .. 80% (or £140 .. £170 for money)",
+                )
+            elif (
+                isinstance(params[name].const, float)
+                and not rc.const[0] <= params[name].const <= rc.const[1]
+            ):
+                self.warn(
+                    "W245",
+                    f"`{name}` = {params[name].const:g} lies outside its range",
+                    prm.range.location(),
+                    "widen the range or correct the value",
+                )
         param_types = {name: c.type for name, c in params.items()}
         param_overrides = self._param_overrides(param_types)
         for name, c in params.items():
@@ -230,6 +258,7 @@ class Compiler:
             level_order=levels,
             unit_attributes=self.unit_attrs,
             money_values=money,
+            param_deps=self._parameter_dependencies(),
             diagnostics=self.diags,
         )
 
@@ -638,6 +667,32 @@ class Compiler:
             return 1
         return int(steps)
 
+    def _depends_on(self, key: tuple[str, str], node: ast.Node, scope: Scope) -> None:
+        """Note that what is being compiled reads ``key`` (a parameter or an indicator field)."""
+        if self._stack:
+            self._edges.setdefault(self._stack[-1], {}).setdefault(key, scope.loc(node))
+
+    def _parameter_dependencies(self) -> dict[tuple[str, str], frozenset[str]]:
+        """For each rule, definition, total and escalation rule: the parameters and indicator
+        fields it reads, directly or through others (a sweep recomputes only what they touch)."""
+        memo: dict[tuple[str, str], frozenset[str]] = {}
+
+        def deps(node: tuple[str, str], seen: frozenset[tuple[str, str]]) -> frozenset[str]:
+            if node in memo:
+                return memo[node]
+            if node[0] == "param":
+                return frozenset([node[1]])
+            if node[0] == "field":
+                return frozenset([f"field:{node[1]}"])
+            out: set[str] = set()
+            for nxt in self._edges.get(node, {}):
+                if nxt not in seen:
+                    out |= deps(nxt, seen | {nxt})
+            memo[node] = frozenset(out)
+            return memo[node]
+
+        return {key: deps(key, frozenset([key])) for key in list(self._edges)}
+
     def _graph_cycles(self) -> None:
         """Cycles the memoised compile cannot see: through kind and indicator overrides."""
         state: dict[tuple[str, str], int] = {}
@@ -784,6 +839,7 @@ class Compiler:
                 return C(
                     t.Type(kind, True), lambda ctx: ctx.indicator_string(name), NOCONST, node, True
                 )
+            self._depends_on(("field", name), node, scope)
             return C(
                 t.Type(kind, True), lambda ctx: ctx.indicator_number(name), NOCONST, node, True
             )
@@ -920,6 +976,8 @@ class Compiler:
             if field_ in m.INDICATOR_STRINGS or field_ in m.INDICATOR_NUMBERS:
                 src = "string" if field_ in m.INDICATOR_STRINGS else "number"
                 kind = t.Kind.STRING if src == "string" else t.Kind.NUMBER
+                if src == "number":
+                    self._depends_on(("field", field_), node, scope)
                 return C(
                     t.Type(kind), lambda ctx: ctx.indicator_field_of(field_, index), NOCONST, node
                 )

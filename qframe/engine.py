@@ -58,6 +58,28 @@ class DataArrays:
     other: Layout | None  # measures recorded at the other frequency
     first: int = 0  # ordinal of periods[0]
 
+    @property
+    def present_periods(self) -> list[str]:
+        return [p for p, ok in zip(self.periods, self.present, strict=True) if ok]
+
+    def period_index(self, period: str | None) -> int:
+        """Index of ``period`` (default: the latest the data has); a located error otherwise."""
+        present = self.present_periods
+        if period is None:
+            period = present[-1]
+        if period not in present:
+            raise DataError(
+                [
+                    error(
+                        "D051",
+                        f"the data has no period {period}",
+                        None,
+                        f"periods in the data: {', '.join(present)}",
+                    )
+                ]
+            )
+        return self.periods.index(period)
+
 
 def _layout(ds: Dataset, unit_ids: np.ndarray, labels: list[str], frequency: str) -> Layout:
     ords = [period_ordinal(p) for p in labels]
@@ -90,8 +112,17 @@ def prepare(ds: Dataset, frequency: str) -> DataArrays:
     if not own_labels and not other_labels:  # pragma: no cover - validation requires periods
         raise DataError([error("D050", "the data has no periods", None, "add measures")])
     unit_ids = ds.units["unit_id"].to_numpy(dtype=object)
-    own = _layout(ds, unit_ids, own_labels, frequency) if own_labels else None
-    other = _layout(ds, unit_ids, other_labels, other_frequency) if other_labels else None
+
+    def layout(labels: list[str], freq: str) -> Layout | None:  # each frequency laid out once
+        if not labels:
+            return None
+        if ("layout", freq) not in ds._cache:
+            ds._cache[("layout", freq)] = _layout(ds, unit_ids, labels, freq)
+        cached_layout: Layout = ds._cache[("layout", freq)]
+        return cached_layout
+
+    own = layout(own_labels, frequency)
+    other = layout(other_labels, other_frequency)
     # the grid spans both, in this frequency
     spans = []
     if own is not None:
@@ -163,7 +194,18 @@ def _codes(column: pd.Series, labels: np.ndarray) -> np.ndarray:
 class Ctx:
     """The evaluation context the compiled closures read from."""
 
-    def __init__(self, plan: Plan, data: DataArrays, params: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        data: DataArrays,
+        params: dict[str, Any],
+        base: Ctx | None = None,
+        swept: frozenset[str] = frozenset(),
+    ) -> None:
+        # A sweep evaluates chunks of scenarios in contexts that share a `base` context: what
+        # does not read a swept parameter (or indicator field) is computed once, there.
+        self.base = base
+        self.swept = swept
         self.plan = plan
         self.data = data
         self.U, self.P = data.values.shape[0], data.values.shape[1]
@@ -190,12 +232,16 @@ class Ctx:
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
+        """The grid for one scenario: (1, units, periods, indicators selected)."""
         return (1, self.U, self.P, self.n)
 
     def grid(self, x: Any) -> np.ndarray:
-        return np.broadcast_to(
-            np.asarray(x, dtype=np.float64) if not _is_obj(x) else np.asarray(x), self.shape
-        )
+        """``x`` on the full grid. A value that varies by scenario (a swept parameter, and what
+        depends on it) keeps its scenario axis; every other value stays one scenario wide, so a
+        sweep only recomputes what the swept parameters touch."""
+        arr = np.asarray(x, dtype=np.float64) if not _is_obj(x) else np.asarray(x)
+        s = arr.shape[0] if arr.ndim == 4 else 1
+        return np.broadcast_to(arr, (s, self.U, self.P, self.n))
 
     @contextmanager
     def selecting(self, sel: np.ndarray | None) -> Iterator[list[np.ndarray]]:
@@ -214,11 +260,16 @@ class Ctx:
     def _ind(self, arr: np.ndarray) -> np.ndarray:
         if self.sel is None:  # pragma: no cover - prevented by the compiler
             raise RuntimeError("indicator value outside an indicator context")
+        if arr.ndim == 2:  # (scenario, indicator): an indicator field swept over scenarios
+            return arr[:, self.sel].reshape(arr.shape[0], 1, 1, -1)
         return arr[self.sel].reshape(1, 1, 1, -1)
 
     # -- flags (why a value is missing) ----------------------------------------
     def _note(self, which: int, mask: np.ndarray) -> None:
         if self._frames and np.any(mask):
+            mask = np.asarray(mask)
+            if mask.ndim == 4 and mask.shape[0] > 1:  # missing in any scenario
+                mask = np.asarray(mask.any(axis=0, keepdims=True))
             frame = self._frames[-1]
             frame[which] = frame[which] | np.broadcast_to(mask, self.shape)
 
@@ -244,7 +295,10 @@ class Ctx:
             if name in self.plan.indicator_strings
             else self.plan.indicator_numbers
         )
-        return table[name][index]
+        arr = table[name]
+        if arr.ndim == 2:  # varies by scenario
+            return arr[:, index].reshape(-1, 1, 1, 1)
+        return arr[index]
 
     def input(self, name: str, default: float | None) -> np.ndarray:
         return self._fetch(name, [""], default)
@@ -298,24 +352,40 @@ class Ctx:
         quarters = np.where(ok[None, :, :], col[:, np.clip(pos, 0, col.shape[1] - 1)], np.nan)
         return combine_quarters(quarters[..., None], how)[..., 0]
 
+    def _all(self, sel: np.ndarray | None) -> bool:
+        """Is ``sel`` every indicator, in order? (Then no indexing copy is needed.)"""
+        return sel is None or (len(sel) == self.I and bool(np.all(sel == np.arange(self.I))))
+
     def value(self, name: str) -> np.ndarray:
         sel = self.sel if self.sel is not None else np.arange(self.I, dtype=np.intp)
         full = self._ensure(name, sel)
+        every = self._all(self.sel)
         if self._frames and self.sel is not None:
             missing, zero = self._flags[name]
             frame = self._frames[-1]
-            frame[0] = frame[0] | missing[..., self.sel]
-            frame[1] = frame[1] | zero[..., self.sel]
-        return full[..., self.sel] if self.sel is not None else full
+            frame[0] = frame[0] | (missing if every else missing[..., self.sel])
+            frame[1] = frame[1] | (zero if every else zero[..., self.sel])
+        return full if every else full[..., self.sel]
 
     def value_of(self, name: str, index: int) -> np.ndarray:
         full = self._ensure(name, np.array([index], dtype=np.intp))
         return full[..., index : index + 1]
 
+    def _shared(self, key: tuple[str, str]) -> bool:
+        """Can this context take ``key`` from its base (it reads nothing that is swept)?"""
+        return self.base is not None and not (
+            self.plan.param_deps.get(key, frozenset()) & self.swept
+        )
+
     def _ensure(self, name: str, sel: np.ndarray) -> np.ndarray:
         """Compute value ``name`` for the indicators in ``sel`` not computed yet (one vectorised
         pass per distinct expression among them)."""
         iv = self.plan.values[name]
+        if name not in self._values and self.base is not None and self._shared(("rule", name)):
+            base = self.base
+            base._ensure(name, np.arange(self.I, dtype=np.intp))
+            self._values[name], self._flags[name] = base._values[name], base._flags[name]
+            self._done[name] = base._done[name]
         if name not in self._values:
             is_text = iv.type.kind.value == "string"
             shape = (1, self.U, self.P, self.I)
@@ -350,6 +420,14 @@ class Ctx:
                     and name in fw.rounded
                 ):
                     result = scoring.round_money(result)
+                if self._all(part):  # one expression for every indicator: keep its result as is
+                    out = np.asarray(result)
+                    self._values[name] = out
+                    missing[...], zero[...] = frame[0], frame[1]
+                    continue
+                if result.shape[0] > out.shape[0]:  # the value varies by scenario
+                    out = np.repeat(out, result.shape[0], axis=0)
+                    self._values[name] = out
                 out[..., part] = result
                 missing[..., part] = frame[0]
                 zero[..., part] = frame[1]
@@ -365,23 +443,39 @@ class Ctx:
         the indicators that take it."""
         assert self.sel is not None
         sel = self.sel
-        flags = np.broadcast_to(np.asarray(cond, dtype=np.float64), (1, 1, 1, len(sel))).reshape(-1)
-        out = np.full(self.shape, None if text else np.nan, dtype=object if text else np.float64)
+        flags = np.asarray(cond, dtype=np.float64)
+        if flags.ndim == 4 and flags.shape[0] > 1:  # pragma: no cover - needs a swept flag
+            raise NotImplementedError("an indicator-level condition cannot vary by scenario")
+        flags = np.broadcast_to(flags, (1, 1, 1, len(sel))).reshape(-1)
+        parts = []
         parent = self._frames[-1] if self._frames else None
         for mask, branch in ((flags == 1, then), (flags == 0, orelse)):
             if not mask.any():
                 continue
             with self.selecting(sel[mask]) as frame:
-                out[..., mask] = self.grid(branch(self))
+                parts.append((mask, self.grid(branch(self))))
             if parent is not None:
                 parent[0][..., mask] |= frame[0]
                 parent[1][..., mask] |= frame[1]
+        s = max([p.shape[0] for _, p in parts], default=1)
+        shape = (s, self.U, self.P, len(sel))
+        out = np.full(shape, None if text else np.nan, dtype=object if text else np.float64)
+        for mask, part in parts:
+            out[..., mask] = part
         return out
 
     def cached(self, name: str, fn: Callable[[Ctx], Any], per_indicator: bool) -> Any:
         """A named definition, computed once; the reasons for its missing values (missing input,
         division by zero) are noted again wherever the cached value is reused."""
         cache = self._sel_cache if per_indicator else self._unit_cache
+        if (
+            name not in cache
+            and not per_indicator
+            and self.base is not None
+            and self._shared(("define", name))
+        ):
+            self.base.cached(name, fn, per_indicator)
+            cache[name] = self.base._unit_cache[name]
         if name not in cache:
             frame = [np.zeros(self.shape, dtype=bool), np.zeros(self.shape, dtype=bool)]
             self._frames.append(frame)
@@ -398,9 +492,11 @@ class Ctx:
         return value
 
     def total(self, name: str) -> Any:
+        if name not in self._totals and self.base is not None and self._shared(("total", name)):
+            self._totals[name] = self.base.total(name)
         if name not in self._totals:
             with self.selecting(None):
-                value = np.broadcast_to(np.asarray(self.plan.totals[name].fn(self)), self.shape)
+                value = self.grid(self.plan.totals[name].fn(self))
                 if name in self.plan.money_values and self.plan.framework.rounding != "none":
                     # "total": the one rounding; "indicator": a sum of whole pennies, cleaned
                     # of floating-point noise (5534.280000000001 → 5534.28), not rounded again

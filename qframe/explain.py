@@ -406,22 +406,9 @@ def explain(
     arrays = prepare(ds, definition.frequency)
     ev = evaluate_plan(plan, arrays, fw._param_values(resolved))
     ids = list(arrays.unit_ids)
-    present = [p for p, ok in zip(arrays.periods, arrays.present, strict=True) if ok]
     if unit not in ids:
-        return _cluster_or_error(fw, ev, arrays, unit, period or present[-1], ids)
-    if period is None:
-        period = present[-1]
-    if period not in present:
-        raise DataError(
-            [
-                error(
-                    "D051",
-                    f"the data has no period {period}",
-                    None,
-                    f"periods: {', '.join(present)}",
-                )
-            ]
-        )
+        return _cluster_or_error(fw, ev, arrays, unit, period or arrays.present_periods[-1], ids)
+    period = arrays.periods[arrays.period_index(period)]
     u, p = ids.index(unit), arrays.periods.index(period)
     ex = _Explainer(plan, ev, u, p)
     steps: list[Step] = []

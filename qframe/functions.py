@@ -846,6 +846,6 @@ def _at(cc: Compiler, node: ast.Call, scope: Scope) -> C:
         if label not in periods:
             return np.full(ctx.shape, np.nan)
         i = periods.index(label)
-        return np.broadcast_to(full[:, :, i : i + 1, :], ctx.shape)
+        return np.broadcast_to(full[:, :, i : i + 1, :], full.shape)
 
     return C(t.Type(x.type.kind, x.type.per_indicator), fn, NOCONST, node)

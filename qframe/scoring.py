@@ -70,16 +70,21 @@ def clamp(value: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> np.ndarray:
 def round_money(amount: ArrayLike, places: int = 2) -> np.ndarray:
     """Round pounds to the penny, half away from zero (the rule used for every payment).
 
-    Floating point makes 2.675 really 2.67499999... (and 0.145 × 100 = 14.499999999999998); the
-    amount in pennies is first rounded to 6 decimal places, so a value that is exactly half a
-    penny in decimal rounds up.
+    Floating point makes 2.675 really 2.67499999... (and 0.145 × 100 = 14.499999999999998); an
+    amount within 0.0000005 of a penny below half a penny counts as half a penny, so a value that
+    is exactly half a penny in decimal rounds up.
 
     >>> float(round_money(2113.0560)), float(round_money(2.675)), float(round_money(-2.675))
     (2113.06, 2.68, -2.68)
     """
     a = np.asarray(amount, dtype=np.float64)
     scale = 10.0**places
-    return np.sign(a) * np.floor(np.round(np.abs(a) * scale, 6) + 0.5) / scale
+    # in place, few passes: this runs over every payment of every scenario of a sweep
+    x = np.asarray(np.abs(a) * scale, dtype=np.float64)  # a new array (0-d for a number)
+    x += 0.5 + 5e-7  # half a penny, and the 6th-decimal tolerance for floating point
+    np.floor(x, out=x)
+    x /= scale
+    return np.copysign(x, a, out=x)
 
 
 def contractor_population_index(list_size: ArrayLike, average_list_size: ArrayLike) -> np.ndarray:

@@ -147,7 +147,11 @@ _NAN_REDUCERS: dict[str, Callable[..., Any]] = {
 
 def reduce_axis(how: str, x: np.ndarray, axis: int, q: float = 0.5) -> np.ndarray:
     """Aggregate along one axis, skipping missing values; all-missing gives missing."""
-    valid = np.sum(~np.isnan(x), axis=axis, keepdims=True)
+    missing = np.isnan(x)
+    if how == "sum":  # the common case (totals over indicators), in few passes
+        out = np.sum(np.where(missing, 0.0, x), axis=axis, keepdims=True)
+        return np.where(missing.all(axis=axis, keepdims=True), np.nan, out)
+    valid = np.sum(~missing, axis=axis, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"), _quiet():
         if how == "count":
             out = np.nansum(x == 1, axis=axis, keepdims=True).astype(np.float64)

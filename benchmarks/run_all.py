@@ -1,0 +1,122 @@
+"""Run every benchmark and write docs/performance.md from the measured figures.
+
+    make bench          # = .venv/bin/python benchmarks/run_all.py
+
+Takes a few minutes (the largest scaling point generates 100,000 synthetic practices).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import bench_evaluate  # noqa: E402
+import bench_scaling  # noqa: E402
+import bench_scenarios  # noqa: E402
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
+def main() -> None:
+    ev = bench_evaluate.run()
+    scen = bench_scenarios.run()
+    evaluate_curve = bench_scaling.run([1000, 3000, 10000, 30000, 100000], "evaluate")
+    compare_curve = (
+        bench_scaling.run([1000, 3000, 10000, 30000], "compare")
+        if importlib.util.find_spec("qframe.compare")
+        else []
+    )
+    compare_line = ""
+    if importlib.util.find_spec("bench_compare") is not None:
+        import bench_compare
+
+        if hasattr(bench_compare, "run"):
+            seconds = bench_compare.run()
+            compare_line = f"| comparison of the three shipped frameworks, 7,779 practices, end to end | {seconds:.1f} s | < 10 s |\n"
+    lines = [
+        "# Performance",
+        "",
+        f"Measured by `make bench` (`benchmarks/run_all.py`) on this project's machine: {platform.machine()}, "
+        f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}. Ratios are measured in one "
+        "process against a baseline run alongside, so they carry across machines better than the times.",
+        "",
+        "## Evaluate: QOF 2014/15 on a national-size dataset",
+        "",
+        f"{ev['practices']:,} synthetic practices × {ev['indicators']} indicators, one year. The hand-written script is "
+        "vectorised pandas computing the same points and payments from the same data (`benchmarks/bench_evaluate.py`); "
+        f"the two agree to £{ev['agree_pounds']:.2f} for every practice.",
+        "",
+        "| measure | time | target |",
+        "|---|---:|---|",
+        f"| parse + validate the definition (warm) | {ms(ev['parse_validate'])} | < 100 ms |",
+        f"| the same, first call in a new process | {ms(ev['parse_validate_cold'])} | |",
+        f"| qframe evaluation (engine, data laid out) | {ms(ev['engine'])} | < 500 ms |",
+        f"| hand-written pandas script (data already pivoted) | {ms(ev['hand'])} | |",
+        f"| **ratio qframe / hand-written, compute only** | **{ev['engine'] / ev['hand']:.2f}×** | ≤ 2× |",
+        f"| qframe end to end from the long table (layout + evaluate + tidy tables) | {ms(ev['qframe_e2e'])} | |",
+        f"| hand-written end to end (pivot + compute) | {ms(ev['hand_e2e'])} | |",
+        f"| **ratio qframe / hand-written, end to end** | **{ev['qframe_e2e'] / ev['hand_e2e']:.2f}×** | |",
+        *([compare_line.rstrip("\n")] if compare_line else []),
+        "",
+        "## Scenarios: a thousand variants in one pass",
+        "",
+        f"{scen['scenarios']:,.0f} values of the point value for QOF 2014/15 on {scen['practices']:,.0f} practices "
+        "(`benchmarks/bench_scenarios.py`): the sweep evaluates them vectorised along a scenario axis, "
+        "recomputing only what depends on the swept parameter; one by one is `Framework.evaluate(params=...)` per "
+        "scenario, timed on 10 scenarios spread over the grid (checked equal to the sweep) and multiplied up.",
+        "",
+        "| measure | time | target |",
+        "|---|---:|---|",
+        f"| vectorised sweep, 1,000 scenarios | {scen['vectorised']:.1f} s | < 30 s |",
+        f"| one by one through the public API | {scen['single'] * 1000:.0f} ms each, {scen['one_by_one_estimate']:.0f} s for all | |",
+        f"| **speed-up** | **{scen['speedup']:.1f}×** | ≥ 20× |",
+        "",
+        "## Scaling",
+        "",
+        "Each size in a fresh process; peak memory is the process's maximum resident set, which includes generating "
+        "the synthetic data. Evaluate reads one year of QOF data; compare needs four years of history and the "
+        "quarters of 2015-16, so its data are about four times larger (and 100,000 practices of it do not fit "
+        "this 24 GiB machine).",
+        "",
+        "| practices | evaluate | µs per practice | peak MiB | compare | peak MiB |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    by_n = {int(r["practices"]): r for r in compare_curve}
+    for r in evaluate_curve:
+        c = by_n.get(int(r["practices"]))
+        cmp_cells = f"{c['seconds']:.2f} s | {c['peak_mib']:,.0f}" if c else "– | –"
+        lines.append(
+            f"| {int(r['practices']):,} | {r['seconds']:.2f} s | {r['seconds'] / r['practices'] * 1e6:.0f} | {r['peak_mib']:,.0f} | {cmp_cells} |"
+        )
+    lines += [
+        "",
+        "Time per practice stays flat from 1,000 to 100,000 practices: growth is linear.",
+        "",
+        "## Why it is fast",
+        "",
+        "Every expression is compiled once into numpy operations over a dense `(scenario, unit, period, indicator)` "
+        "grid; a rule stated once for all indicators runs as one vectorised pass over all of them (one pass per "
+        "distinct override). Tidy tables use categorical columns; the data layout (long measures → dense array) is "
+        "done once per dataset and cached. In a sweep, values that do not depend on the swept parameters keep a "
+        "scenario axis of one and are computed once, in a shared base context.",
+        "",
+    ]
+    (ROOT / "docs" / "performance.md").write_text(
+        "\n".join(line for line in lines if line is not None) + "\n", encoding="utf-8"
+    )
+    print((ROOT / "docs" / "performance.md").read_text())
+
+
+if __name__ == "__main__":
+    main()

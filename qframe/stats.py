@@ -1,0 +1,29 @@
+"""Small statistics shared by comparisons and scenarios."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def gini(values: Sequence[float] | np.ndarray) -> float:
+    """The Gini coefficient of non-negative values: the mean absolute difference between every
+    two values over twice the mean, ``Σᵢ Σⱼ |xᵢ − xⱼ| / (2 n² x̄)``. 0 when all are equal; it
+    approaches 1 when one value holds everything. Missing values are skipped; no values, or a
+    total of 0, give NaN.
+
+    >>> gini([1, 1, 1])
+    0.0
+    >>> round(gini([0, 0, 0, 1]), 4)   # Σ|xi-xj| = 6, n = 4, mean = 0.25: 6 / (2·16·0.25)
+    0.75
+    """
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    x = x[~np.isnan(x)]
+    n = x.size
+    total = x.sum()
+    if n == 0 or total <= 0:
+        return float("nan")
+    # sorted form of the same sum: Σᵢ Σⱼ |xᵢ − xⱼ| = 2 Σᵢ (2i − n − 1) x₍ᵢ₎ for i = 1..n
+    i = np.arange(1, n + 1)
+    return float(np.sum((2 * i - n - 1) * x) / (n * total))

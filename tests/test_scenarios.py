@@ -1,0 +1,190 @@
+"""Scenarios: sweeps (vectorised), calibration, uncertainty and scenario files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import qframe
+from qframe import scenarios as sc
+from qframe.cli import main
+
+ROOT = Path(__file__).parents[1]
+MINI = Path(__file__).parent / "fixtures" / "mini"
+
+
+@pytest.fixture(scope="module")
+def mini() -> qframe.Framework:
+    return qframe.load(MINI)
+
+
+@pytest.fixture(scope="module")
+def mini_data() -> qframe.Dataset:
+    return qframe.load_dataset(MINI / "data")
+
+
+def single_total(fw: qframe.Framework, data: qframe.Dataset, params: dict[str, object]) -> float:
+    return float(fw.evaluate(data, params=params).units["payment"].sum())
+
+
+point = st.tuples(
+    st.integers(10_000, 25_000).map(lambda p: p / 100),  # point value £100.00 .. £250.00
+    st.integers(20, 60),  # DM007 lower threshold, %
+    st.integers(10, 40),  # width to the upper threshold
+    st.sampled_from([0, 1, 5]),  # every threshold shifted up, percentage points
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(point, min_size=1, max_size=4))
+def test_sweep_point_equals_a_single_evaluation(
+    mini: qframe.Framework, mini_data: qframe.Dataset, points: list[tuple[float, int, int, int]]
+) -> None:
+    grid = [
+        sc.Point(
+            f"p{k}",
+            {"point_value": value, "DM007.thresholds": f"{lo}% .. {lo + width}%"},
+            shift / 100,
+        )
+        for k, (value, lo, width, shift) in enumerate(points)
+    ]
+    result = sc.sweep(mini, mini_data, points=grid, chunk=3)
+    for k, (value, lo, width, shift) in enumerate(points):
+        params: dict[str, object] = {
+            "point_value": value,
+            "DM007.thresholds": f"{lo + shift}% .. {lo + width + shift}%",
+        }
+        if shift:  # BP002 (50% .. 90%) moves too
+            params["BP002.thresholds"] = f"{50 + shift}% .. {90 + shift}%"
+        expected = single_total(mini, mini_data, params)
+        assert result.table["total_cost"].iloc[k] == pytest.approx(expected, abs=0.005)
+        per_practice = mini.evaluate(mini_data, params=params).units.set_index("unit_id")["payment"]
+        np.testing.assert_allclose(
+            result.payments.iloc[:, k].reindex(per_practice.index), per_practice, atol=0.005
+        )
+
+
+def test_sweep_of_point_value_is_linear(mini: qframe.Framework, mini_data: qframe.Dataset) -> None:
+    name, values = sc.parse_sweep("point_value=150..200 step 25")
+    assert (name, values) == ("point_value", ["150", "175", "200"])
+    table = sc.sweep(mini, mini_data, {name: values}).table
+    # P001 pays 5534.28 at £156.92; P002 nothing: the total scales with the point value (to the penny)
+    for value, total in zip((150, 175, 200), table["total_cost"], strict=True):
+        assert total == pytest.approx(5534.28 * value / 156.92, abs=0.02)
+
+
+def test_budget_neutral_calibration_is_checked_by_re_evaluating(
+    mini: qframe.Framework, mini_data: qframe.Dataset
+) -> None:
+    target = 6000.0
+    result = sc.calibrate(mini, mini_data, "point_value", target)
+    assert abs(result.achieved - target) < 1
+    again = single_total(mini, mini_data, {"point_value": result.value})
+    assert abs(again - target) < 1
+    # roughly 156.92 × 6000 / 5534.28 = 170.13 (pennies make it a step function)
+    assert result.value == pytest.approx(170.13, abs=0.01)
+
+
+def test_calibration_without_a_solution_says_so(
+    mini: qframe.Framework, mini_data: qframe.Dataset
+) -> None:
+    with pytest.raises(qframe.DefinitionError, match="no value of `point_value`"):
+        sc.calibrate(mini, mini_data, "point_value", -5.0)
+
+
+def test_uncertainty_is_seeded_and_brackets_the_estimate() -> None:
+    fw = qframe.load(ROOT / "frameworks" / "improving_together")
+    a = sc.uncertainty(fw, ROOT / "data" / "sample", samples=60, seed=3, period="2015-16Q4")
+    b = sc.uncertainty(fw, ROOT / "data" / "sample", samples=60, seed=3, period="2015-16Q4")
+    assert a.totals.equals(b.totals) and a.samples.equals(b.samples)
+    assert set(a.ranges) == {"cqi_share", "attendance_required"}
+    low, median, high = a.totals.iloc[0]
+    assert low <= median <= high
+    assert (a.practices["low"] <= a.practices["high"]).all()
+    assert a.samples["cqi_share"].between(0.2, 0.3).all()
+
+
+def test_uncertainty_needs_ranges(mini: qframe.Framework, mini_data: qframe.Dataset) -> None:
+    with pytest.raises(qframe.DefinitionError, match="range"):
+        sc.uncertainty(mini, mini_data, samples=10)
+
+
+def test_scenario_file(tmp_path: Path) -> None:
+    table, payments = sc.run_scenarios(
+        ROOT / "examples" / "scenarios" / "qof_variants.yaml",
+        ROOT / "data" / "sample",
+        period="2015-16",
+    )
+    rows = table.set_index("scenario")
+    assert list(rows.index) == [
+        "current",
+        "point_value_180",
+        "thresholds_up_5",
+        "no_smoking_indicators",
+        "no_smoking_budget_neutral",
+    ]
+    assert rows.loc["point_value_180", "total_cost"] == pytest.approx(
+        rows.loc["current", "total_cost"] * 180 / 156.92, rel=1e-5
+    )
+    assert rows.loc["thresholds_up_5", "total_cost"] < rows.loc["current", "total_cost"]
+    assert rows.loc["no_smoking_indicators", "total_cost"] < rows.loc["current", "total_cost"]
+    assert abs(rows.loc["no_smoking_budget_neutral", "difference_from_first"]) < 1
+    assert rows.loc["no_smoking_budget_neutral", "solved_point_value"] > 156.92
+    assert payments.shape == (300, 5)
+
+
+def test_scenario_file_errors_are_located(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(
+        f"framework: {MINI}\nscenarios:\n  a: {{sett: {{point_value: £1}}}}\n  b: {{drop: [DM070]}}\n"
+    )
+    with pytest.raises(qframe.DefinitionError) as info:
+        sc.load_scenarios(tmp_path / "s.yaml")
+    text = info.value.render()
+    assert (
+        "s.yaml:3:7: error S003 scenario `a`: unknown field `sett`" in text
+        and "did you mean `set`" in text
+    )
+    assert "drops unknown indicator `DM070`" in text and "`DM007`" in text
+
+
+def test_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(
+            [
+                "sweep",
+                str(MINI),
+                "--data",
+                str(MINI / "data"),
+                "--sweep",
+                "point_value=150..160 step 10",
+                "--out",
+                str(tmp_path / "sw"),
+            ]
+        )
+    assert info.value.code == 0
+    assert sorted(p.name for p in (tmp_path / "sw").iterdir()) == [
+        "payments.csv",
+        "sweep.csv",
+        "sweep.html",
+    ]
+    html = (tmp_path / "sw" / "sweep.html").read_text()
+    assert '<script src="http' not in html and "plotly" in html  # the chart library is embedded
+    with pytest.raises(SystemExit) as info:
+        main(
+            [
+                "calibrate",
+                str(MINI),
+                "--data",
+                str(MINI / "data"),
+                "--solve",
+                "point_value",
+                "--target",
+                "£6000",
+            ]
+        )
+    out = capsys.readouterr().out
+    assert info.value.code == 0 and "point_value = £170.1" in out and "gap £0.00" in out
