@@ -300,3 +300,12 @@ def test_shipped_frameworks_evaluate_on_the_bundled_sample() -> None:
         result = qframe.load(folder).evaluate(ROOT / "data" / "sample", periods=[period])
         payments = result.units["payment"]
         assert len(payments) == 300 and payments.notna().all() and (payments > 0).all(), folder.name
+
+
+@pytest.mark.parametrize("folder", [QOF, SOMERSET, TOGETHER], ids=lambda p: p.name)
+def test_shipped_definition_tests_pass(folder: Path) -> None:
+    from qframe.testing import run_tests
+
+    results = run_tests(folder)
+    assert results, f"{folder.name} has no definition tests"
+    assert all(r.status == "pass" for r in results), [r for r in results if r.status != "pass"]
