@@ -126,7 +126,7 @@ class Framework:
             },
             "data": {
                 "source": ds.source,
-                "sha256": ds.content_hash,
+                "sha256": ds.digest(),
                 "units": len(ds.units),
                 "measure_rows": len(ds.measures),
             },

@@ -28,7 +28,6 @@ level reached in the year. From that long table come the others (docs/compare.md
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -1127,16 +1126,6 @@ def _funnel(
     return out, note
 
 
-def _data_hash(ds: Dataset) -> str:
-    if ds.content_hash:
-        return ds.content_hash
-    digest = hashlib.sha256()
-    for frame in (ds.units, ds.measures):
-        digest.update(",".join(map(str, frame.columns)).encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
 def _manifest(
     runs: Sequence[FrameworkRun],
     ds: Dataset,
@@ -1173,7 +1162,7 @@ def _manifest(
         ],
         "data": {
             "source": ds.source,
-            "sha256": _data_hash(ds),
+            "sha256": ds.digest(),
             "units": len(ds.units),
             "measure_rows": len(ds.measures),
         },

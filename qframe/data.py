@@ -57,6 +57,19 @@ class Dataset:
     def unit_ids(self) -> np.ndarray:
         return self.units["unit_id"].to_numpy()
 
+    def digest(self) -> str:
+        """SHA-256 identifying the data: of the files read, or else of the tables' contents."""
+        if self.content_hash:
+            return self.content_hash
+        if "digest" not in self._cache:
+            h = hashlib.sha256()
+            for frame in (self.units, self.measures):
+                h.update(",".join(map(str, frame.columns)).encode())
+                h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+            self._cache["digest"] = h.hexdigest()
+        digest: str = self._cache["digest"]
+        return digest
+
     def periods(self, frequency: str) -> list[str]:
         pattern = QUARTER if frequency == "quarter" else YEAR
         return sorted(p for p in self.measures["period"].unique() if pattern.match(p))
