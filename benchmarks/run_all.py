@@ -22,6 +22,7 @@ sys.path.insert(0, str(HERE))
 import bench_evaluate  # noqa: E402
 import bench_scaling  # noqa: E402
 import bench_scenarios  # noqa: E402
+import bench_synth  # noqa: E402
 
 
 def ms(seconds: float) -> str:
@@ -29,6 +30,7 @@ def ms(seconds: float) -> str:
 
 
 def main() -> None:
+    gen = bench_synth.run()
     ev = bench_evaluate.run()
     scen = bench_scenarios.run()
     evaluate_curve = bench_scaling.run([1000, 3000, 10000, 30000, 100000], "evaluate")
@@ -68,6 +70,12 @@ def main() -> None:
         f"| hand-written end to end (pivot + compute) | {ms(ev['hand_e2e'])} | |",
         f"| **ratio qframe / hand-written, end to end** | **{ev['qframe_e2e'] / ev['hand_e2e']:.2f}×** | |",
         *([compare_line.rstrip("\n")] if compare_line else []),
+        "",
+        "## Synthetic data",
+        "",
+        f"`qframe synth` at the national size: {gen['practices']:,.0f} practices, {gen['rows']:,.0f} measure rows "
+        f"(four years, the quarters of two), validation included: **{gen['seconds']:.1f} s** (target < 30 s; "
+        "`benchmarks/bench_synth.py`).",
         "",
         "## Scenarios: a thousand variants in one pass",
         "",
