@@ -30,15 +30,16 @@ def ms(seconds: float) -> str:
 
 
 def main() -> None:
-    gen = bench_synth.run()
-    ev = bench_evaluate.run()
-    scen = bench_scenarios.run()
+    # the scaling curve first: its processes inherit this one's peak memory, so start small
     evaluate_curve = bench_scaling.run([1000, 3000, 10000, 30000, 100000], "evaluate")
     compare_curve = (
         bench_scaling.run([1000, 3000, 10000, 30000], "compare")
         if importlib.util.find_spec("qframe.compare")
         else []
     )
+    gen = bench_synth.run()
+    ev = bench_evaluate.run()
+    scen = bench_scenarios.run()
     compare_line = ""
     if importlib.util.find_spec("bench_compare") is not None:
         import bench_compare

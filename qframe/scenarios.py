@@ -35,6 +35,7 @@ from qframe.diagnostics import DataError, DefinitionError, Location, SourceFile,
 from qframe.engine import Ctx, DataArrays, prepare
 from qframe.overrides import resolve
 from qframe.scoring import round_money
+from qframe.vectors import _quiet as vec_quiet
 
 SHIFT = "thresholds_shift"  # sweepable: percentage points added to every indicator's thresholds
 
@@ -160,10 +161,7 @@ def sweep(
     for start in range(0, len(points), chunk):
         part = points[start : start + chunk]
         pay, flags = _evaluate_chunk(fw, arrays, part, p, total)
-        for k, point in enumerate(part):
-            rows.append(
-                _summary(point, pay[k], list_size, flags[k] if flags is not None else None, levels)
-            )
+        rows += _summaries(part, pay, list_size, flags, levels)
         columns.append(pay)
     payments = pd.DataFrame(
         np.vstack(columns).T,
@@ -287,44 +285,46 @@ def _base_context(fw: Framework, arrays: DataArrays) -> Ctx:
     return _BASES[key]
 
 
-def _summary(
-    point: Point,
+def _summaries(
+    points: Sequence[Point],
     pay: np.ndarray,
     list_size: np.ndarray,
     level: np.ndarray | None,
     levels: list[str],
-) -> dict[str, Any]:
-    from qframe.stats import gini
+) -> list[dict[str, Any]]:
+    """One summary row per scenario of a chunk, computed for the whole chunk at once."""
+    from qframe.stats import gini_rows
 
-    per_patient = pay / np.where(list_size > 0, list_size, np.nan)
-    row: dict[str, Any] = {
-        "scenario": point.label,
-        **{k: str(v) for k, v in point.overrides.items()},
-    }
-    if point.shift:
-        row[SHIFT] = point.shift
-    row.update(
-        total_cost=float(round_money(np.nansum(pay))),
-        practices_paid=int(np.sum(~np.isnan(pay))),
-        mean_per_patient=float(np.nanmean(per_patient))
-        if np.any(~np.isnan(per_patient))
-        else np.nan,
-        median_per_patient=float(np.nanmedian(per_patient))
-        if np.any(~np.isnan(per_patient))
-        else np.nan,
-        gini_per_patient=gini(per_patient),
-        p10_per_patient=float(np.nanpercentile(per_patient, 10))
-        if np.any(~np.isnan(per_patient))
-        else np.nan,
-        p90_per_patient=float(np.nanpercentile(per_patient, 90))
-        if np.any(~np.isnan(per_patient))
-        else np.nan,
-    )
-    if level is not None:
-        for i, lv in enumerate(levels):
-            row[f"flagged_{lv}"] = int(np.sum(level == i))
-        row["flagged_any"] = int(np.sum(level >= 0))
-    return row
+    per_patient = pay / np.where(list_size > 0, list_size, np.nan)[None, :]
+    with np.errstate(all="ignore"), vec_quiet():
+        mean = np.nanmean(per_patient, axis=1)
+        p10, median, p90 = np.nanpercentile(per_patient, [10, 50, 90], axis=1)
+    totals = round_money(np.nansum(pay, axis=1))
+    paid = np.sum(~np.isnan(pay), axis=1)
+    ginis = gini_rows(per_patient)
+    rows = []
+    for k, point in enumerate(points):
+        row: dict[str, Any] = {
+            "scenario": point.label,
+            **{n: str(v) for n, v in point.overrides.items()},
+        }
+        if point.shift:
+            row[SHIFT] = point.shift
+        row.update(
+            total_cost=float(totals[k]),
+            practices_paid=int(paid[k]),
+            mean_per_patient=float(mean[k]),
+            median_per_patient=float(median[k]),
+            gini_per_patient=float(ginis[k]),
+            p10_per_patient=float(p10[k]),
+            p90_per_patient=float(p90[k]),
+        )
+        if level is not None:
+            for i, lv in enumerate(levels):
+                row[f"flagged_{lv}"] = int(np.sum(level[k] == i))
+            row["flagged_any"] = int(np.sum(level[k] >= 0))
+        rows.append(row)
+    return rows
 
 
 # ---------------------------------------------------------------- calibration

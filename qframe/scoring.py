@@ -80,7 +80,8 @@ def round_money(amount: ArrayLike, places: int = 2) -> np.ndarray:
     a = np.asarray(amount, dtype=np.float64)
     scale = 10.0**places
     # in place, few passes: this runs over every payment of every scenario of a sweep
-    x = np.asarray(np.abs(a) * scale, dtype=np.float64)  # a new array (0-d for a number)
+    x = np.asarray(np.abs(a), dtype=np.float64)  # a new array (0-d for a number)
+    x *= scale
     x += 0.5 + 5e-7  # half a penny, and the 6th-decimal tolerance for floating point
     np.floor(x, out=x)
     x /= scale

@@ -188,3 +188,14 @@ def test_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         )
     out = capsys.readouterr().out
     assert info.value.code == 0 and "point_value = £170.1" in out and "gap £0.00" in out
+
+
+def test_gini_of_rows_matches_gini() -> None:
+    from qframe.stats import gini, gini_rows
+
+    rng = np.random.default_rng(0)
+    m = rng.gamma(2.0, 3.0, (5, 40))
+    m[2, :7] = np.nan
+    np.testing.assert_allclose(gini_rows(m), [gini(row) for row in m])
+    # [1, 2, 3]: Σ|xi − xj| = 8, n = 3, mean 2 → 8 / (2 · 9 · 2) = 0.2222
+    assert gini_rows(np.array([[1.0, 2.0, 3.0]]))[0] == pytest.approx(8 / 36)
