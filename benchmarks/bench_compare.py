@@ -26,6 +26,20 @@ FRAMEWORKS = [ROOT / "frameworks" / f for f in ("qof_2014", "somerset_pqs", "imp
 TARGET_SECONDS = 10.0
 
 
+def run(practices: int = 7779, seed: int = 1) -> float:
+    """Seconds, end to end (evaluate the three frameworks, tables, CSVs, workbook, report)."""
+    data = synth.generate(practices, seed=seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        comparison = compare(FRAMEWORKS, data)
+        comparison.write(Path(tmp) / "compare", "csv", report=False, workbook=False)
+        comparison.write_workbook(Path(tmp) / "compare" / WORKBOOK)
+        from qframe.report import write_report
+
+        write_report(comparison, Path(tmp) / "compare" / REPORT)
+        return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--practices", type=int, default=7779)
