@@ -215,6 +215,17 @@ def _problem(
     return Diagnostic(severity, code, text, None, hint, file, rows, count)
 
 
+def _categorical_text(measures: pd.DataFrame) -> pd.DataFrame:
+    """Text columns given as categoricals (as `qframe synth` makes them: a few hundred labels
+    over millions of rows) stay categorical: their labels are stripped instead of every cell."""
+    for col in ("unit_id", "period", "measure", "key"):
+        if col in measures.columns and isinstance(measures[col].dtype, pd.CategoricalDtype):
+            cats = pd.Index(measures[col].cat.categories.astype(str)).str.strip()
+            if not cats.has_duplicates:
+                measures[col] = measures[col].cat.rename_categories(cats)
+    return measures
+
+
 def _validate(
     units: pd.DataFrame, measures: pd.DataFrame, source: str, units_name: str, measures_name: str
 ) -> Dataset:
@@ -241,11 +252,19 @@ def _validate(
     units = units.reset_index(drop=True).copy()
     measures = measures.reset_index(drop=True).copy()
     units["unit_id"] = units["unit_id"].astype("string").str.strip()
+    measures = _categorical_text(measures)
     for col in ("unit_id", "period", "measure"):
-        measures[col] = measures[col].astype("string").str.strip()
+        if not isinstance(measures[col].dtype, pd.CategoricalDtype):
+            measures[col] = measures[col].astype("string").str.strip()
     if "key" not in measures.columns:
         measures["key"] = ""
-    measures["key"] = measures["key"].astype("string").fillna("").str.strip()
+    if isinstance(measures["key"].dtype, pd.CategoricalDtype):
+        if measures["key"].isna().any():
+            if "" not in measures["key"].cat.categories:
+                measures["key"] = measures["key"].cat.add_categories([""])
+            measures["key"] = measures["key"].fillna("")
+    else:
+        measures["key"] = measures["key"].astype("string").fillna("").str.strip()
 
     blank_units = units["unit_id"].isna() | (units["unit_id"] == "")
     if blank_units.any():

@@ -91,27 +91,36 @@ def reference() -> Reference:
 
 
 class _Rows:
-    """Columns of the long measures table, filled block by block."""
+    """Columns of the long measures table, filled block by block (one block: every practice's
+    value of one measure in one period). Text columns are categorical: a national dataset has
+    millions of rows but a few hundred distinct labels."""
 
     def __init__(self) -> None:
-        self.parts: dict[str, list[np.ndarray]] = {
-            "unit_id": [],
-            "period": [],
-            "measure": [],
-            "key": [],
-            "value": [],
-        }
+        self.blocks: list[tuple[str, str, str]] = []
+        self.values: list[np.ndarray] = []
+        self.n = 0
 
     def add(self, ids: np.ndarray, period: str, measure: str, key: str, values: np.ndarray) -> None:
-        n = len(ids)
-        self.parts["unit_id"].append(ids)
-        self.parts["period"].append(np.full(n, period, dtype=object))
-        self.parts["measure"].append(np.full(n, measure, dtype=object))
-        self.parts["key"].append(np.full(n, key, dtype=object))
-        self.parts["value"].append(np.asarray(values, dtype=np.float64))
+        self.n = len(ids)
+        self.blocks.append((period, measure, key))
+        self.values.append(np.asarray(values, dtype=np.float64))
 
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({k: np.concatenate(v) for k, v in self.parts.items()})
+    def frame(self, ids: np.ndarray) -> pd.DataFrame:
+        n, b = self.n, len(self.blocks)
+        columns: dict[str, Any] = {
+            "unit_id": pd.Categorical.from_codes(
+                np.tile(np.arange(n, dtype=np.int32), b), categories=pd.Index(ids, dtype=object)
+            )
+        }
+        for j, name in enumerate(("period", "measure", "key")):
+            labels, codes = np.unique(
+                np.array([blk[j] for blk in self.blocks], dtype=object), return_inverse=True
+            )
+            columns[name] = pd.Categorical.from_codes(
+                np.repeat(codes.astype(np.int32), n), categories=pd.Index(labels, dtype=object)
+            )
+        columns["value"] = np.concatenate(self.values)
+        return pd.DataFrame(columns)
 
 
 def _geography(
@@ -274,7 +283,7 @@ def generate(
                 quality * 0 + admissions_factor,
                 quality,
             )
-    measures = rows.frame()
+    measures = rows.frame(ids)
     return Dataset.from_frames(units, measures, source=f"synthetic(practices={n}, seed={seed})")
 
 
