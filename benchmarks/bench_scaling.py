@@ -53,7 +53,7 @@ def run(sizes: list[int], what: str) -> list[dict[str, float]]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--evaluate-sizes", default="1000,3000,10000,30000,100000")
-    ap.add_argument("--compare-sizes", default="1000,3000,10000,30000")
+    ap.add_argument("--compare-sizes", default="1000,3000,10000,30000,100000")
     args = ap.parse_args()
     for what, sizes in (("evaluate", args.evaluate_sizes), ("compare", args.compare_sizes)):
         print(f"{what}: {'practices':>10} {'seconds':>9} {'µs/practice':>12} {'peak MiB':>9}")
