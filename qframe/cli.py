@@ -18,7 +18,7 @@ import pandas as pd
 
 import qframe
 from qframe import api
-from qframe.diagnostics import ExitCode, QframeError, render_all, sort_key
+from qframe.diagnostics import ExitCode, QframeError, output_folder, render_all, sort_key
 from qframe.loader import schema
 from qframe.overrides import parse_assignments
 from qframe.results import FORMATS
@@ -345,7 +345,7 @@ def diff_cmd(a: Path, b: Path, data_path: Path | None, out: Path | None, total: 
         click.echo("no structural changes")
     written: list[Path] = []
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
+        output_folder(out)
         written.append(diffing.write_changes(changes, out / "changes.csv"))
     if data_path is not None:
         table = diffing.diff_effect(a, b, data_path, total)

@@ -42,7 +42,14 @@ import pandas as pd
 import qframe
 from qframe.api import DataLike, Framework, as_dataset, load
 from qframe.data import Dataset
-from qframe.diagnostics import DataError, DefinitionError, ExitCode, QframeError, error
+from qframe.diagnostics import (
+    DataError,
+    DefinitionError,
+    ExitCode,
+    QframeError,
+    error,
+    output_folder,
+)
 from qframe.engine import prepare
 from qframe.results import Result
 from qframe.stats import gini
@@ -185,7 +192,7 @@ class Comparison:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}: choose csv or parquet")
         folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
+        output_folder(folder)
         written: list[Path] = []
         for name, frame in self.tables().items():
             path = folder / f"{name}.{fmt}"
@@ -406,7 +413,7 @@ def write_xlsx(path: str | Path, sheets: dict[str, pd.DataFrame]) -> Path:
     for i, frame in enumerate(sheets.values(), start=1):
         parts[f"xl/worksheets/sheet{i}.xml"] = _xlsx_sheet(frame, first=i == 1)
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    output_folder(target.parent)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as book:
         for name, text_ in parts.items():
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))

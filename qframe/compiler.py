@@ -203,11 +203,14 @@ class Compiler:
                 t.Kind.MONEY,
                 t.Kind.ANY,
             ):
+                money_params = [n for n, c in params.items() if c.type.kind is t.Kind.MONEY]
                 self.error(
                     "Q239",
-                    f"`money.rounded` names `{name}`, which is not money",
+                    f"rule `{name}` gives {self.rule_types[name].describe()}, not money, so it cannot be paid (rounded to the penny)",
                     fw.rules[name].location,
-                    "only money rules are rounded to the penny",
+                    "is a parameter missing its £? e.g. point_value: £156.92"
+                    if not money_params
+                    else f"multiply by a money parameter ({', '.join(money_params)}), or list only money rules under money.rounded",
                 )
         totals = {name: self.named(("total", name)) for name in fw.totals}
         for name, c in totals.items():
@@ -759,7 +762,16 @@ class Compiler:
     def expression(self, expr: m.Expression, scope: Scope) -> C:
         if expr.tree is None:
             return _any()
-        return self.node(expr.tree, scope)
+        try:
+            return self.node(expr.tree, scope)
+        except RecursionError:
+            self.error(
+                "Q101",
+                f"{scope.what} is nested too deeply to compile",
+                expr.location(),
+                "split it into named definitions",
+            )
+            return _any()
 
     def node(self, node: ast.Node, scope: Scope) -> C:
         method = getattr(self, f"_n_{type(node).__name__}")
@@ -1247,6 +1259,7 @@ class Compiler:
     def _call_define(self, node: ast.Call, scope: Scope) -> C:
         d = self.fw.defines[node.func]
         self.used.add(("define", d.name))
+        self._depends_on(("define", d.name), node, scope)
         if node.kwargs:
             self.error("Q221", f"`{d.name}` takes no keyword arguments", scope.loc(node.kwargs[0]))
         if len(node.args) != len(d.args):

@@ -221,3 +221,47 @@ def file_location(path: str | Path, text: str, line: int, col: int, length: int 
     src = SourceFile(str(path), text)
     line = max(1, min(line, len(src.line_starts)))
     return Location(src, src.line_starts[line - 1] + col - 1, length)
+
+
+def output_folder(path: str | Path) -> Path:
+    """Create (if needed) the folder results are written to, or say plainly why it cannot be."""
+    folder = Path(path)
+    if str(path).strip() == "":
+        raise FileProblem(
+            [
+                error(
+                    "Q005",
+                    "the output folder is empty",
+                    None,
+                    "give --out a folder, e.g. --out out/results",
+                )
+            ],
+            ExitCode.FILE_ERROR,
+        )
+    if folder.exists() and not folder.is_dir():
+        raise FileProblem(
+            [
+                error(
+                    "Q006",
+                    f"{folder} is a file, not a folder",
+                    None,
+                    "give --out a folder (it is created if needed)",
+                )
+            ],
+            ExitCode.FILE_ERROR,
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileProblem(
+            [
+                error(
+                    "Q006",
+                    f"cannot create the folder {folder}: {exc.strerror}",
+                    None,
+                    "choose a folder you can write to",
+                )
+            ],
+            ExitCode.FILE_ERROR,
+        ) from None
+    return folder

@@ -314,7 +314,10 @@ class Ctx:
         measure = self.plan.framework.inputs[name].data_name
         cols = [data.columns.get((measure, k), -1) for k in keys]
         idx = np.array(cols, dtype=np.intp)
-        out = data.values[:, :, np.where(idx >= 0, idx, 0)]
+        if data.values.shape[2] == 0:  # the data has no measure at this frequency at all
+            out = np.full((self.U, self.P, len(keys)), np.nan)
+        else:
+            out = data.values[:, :, np.where(idx >= 0, idx, 0)]
         absent = idx < 0
         if absent.any():
             out = out.copy()
@@ -620,7 +623,12 @@ def _missing_measure_errors(plan: Plan, ctx: Ctx) -> list[Diagnostic]:
                 "D070",
                 f"the data has no measure {shown}{more}, which the framework needs (input `{name}` declared at {inp.location})",
                 None,
-                f"add rows with measure={measure}"
+                (
+                    f"the data has no {plan.framework.frequency}ly measures at all: is this the right dataset? "
+                    if not ctx.data.columns
+                    else ""
+                )
+                + f"add rows with measure={measure}"
                 + (f" and key={keys[0]}" if keys[0] else "")
                 + " to measures, or give the input a `default:`",
             )

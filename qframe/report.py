@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from qframe.diagnostics import output_folder
+
 if TYPE_CHECKING:
     from qframe.compare import Comparison
 
@@ -868,6 +870,6 @@ def render_report(c: Comparison) -> str:
 def write_report(c: Comparison, path: str | Path) -> Path:
     """Write report.html; returns its path."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    output_folder(target.parent)
     target.write_text(render_report(c), encoding="utf-8")
     return target

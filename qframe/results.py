@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from qframe.compiler import Plan
+from qframe.diagnostics import output_folder
 from qframe.engine import STATUS_LABELS, STATUS_OK, Evaluation
 
 FORMATS = ("csv", "parquet", "json")
@@ -47,7 +48,7 @@ class Result:
     def write(self, out: str | Path, fmt: str = "csv") -> list[Path]:
         """Write the three tables and manifest.json into folder ``out``; returns the paths."""
         folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
+        output_folder(folder)
         written = []
         for name in ("indicators", "units", "checks"):
             frame = self.to_frame(name)

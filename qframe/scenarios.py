@@ -31,7 +31,15 @@ from qframe import typesys as t
 from qframe.api import DataLike, Framework, as_dataset, load
 from qframe.compiler import compile_framework
 from qframe.data import Dataset
-from qframe.diagnostics import DataError, DefinitionError, Location, SourceFile, did_you_mean, error
+from qframe.diagnostics import (
+    DataError,
+    DefinitionError,
+    Location,
+    SourceFile,
+    did_you_mean,
+    error,
+    output_folder,
+)
 from qframe.engine import Ctx, DataArrays, prepare
 from qframe.overrides import resolve
 from qframe.scoring import round_money
@@ -82,9 +90,44 @@ def parse_sweep(spec: str) -> tuple[str, list[Any]]:
                 ]
             )
         count = int(np.floor((hi_f - lo_f) / step_f + 1e-9)) + 1
-        values = [lo_f + k * step_f for k in range(count)]
-        return name, [f"{money}{_num(v)}{pct}" for v in values]
-    return name, [v.strip() for v in text.split(",") if v.strip()]
+        grid = [lo_f + k * step_f for k in range(count)]
+        return name, [f"{money}{_num(v)}{pct}" for v in grid]
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    if not values:
+        raise DefinitionError(
+            [
+                error(
+                    "Q402",
+                    f"the sweep of `{name}` lists no values",
+                    Location(src, len(spec), 1),
+                    "e.g. point_value=150..200 step 5, or point_value=150,180",
+                )
+            ]
+        )
+    if name == SHIFT:
+        for v in values:
+            if _shift(v) is None:
+                at = spec.index(v, len(name) + 1)
+                raise DefinitionError(
+                    [
+                        error(
+                            "Q402",
+                            f"`{v}` is not a shift of thresholds",
+                            Location(src, at, len(v)),
+                            "write percentage points, e.g. thresholds_shift=0%..10% step 1%",
+                        )
+                    ]
+                )
+    return name, values
+
+
+def _shift(text: Any) -> float | None:
+    """A threshold shift written `5%` (percentage points) or `0.05`; None if it is neither."""
+    raw = str(text).strip()
+    try:
+        return float(raw.rstrip("%")) / (100 if raw.endswith("%") else 1)
+    except ValueError:
+        return None
 
 
 def _num(v: float) -> str:
@@ -108,7 +151,7 @@ def grid_points(axes: Mapping[str, Sequence[Any]]) -> list[Point]:
         shift = 0.0
         for name, value in zip(names, combo, strict=True):
             if name == SHIFT:
-                shift = float(str(value).rstrip("%")) / (100 if str(value).endswith("%") else 1)
+                shift = _shift(value) or 0.0
             else:
                 over[name] = value
         label = ", ".join(f"{n}={v}" for n, v in zip(names, combo, strict=True))
@@ -586,7 +629,18 @@ def load_scenarios(path: str | Path) -> tuple[list[ScenarioRun], dict[str, Any]]
             overrides[key] = (str(value), SourceFile(where.path, where.source.text), where.offset)
         shift = spec.get("shift_thresholds")
         if shift is not None:
-            amount = float(str(shift).rstrip("%")) / (100 if str(shift).endswith("%") else 1)
+            parsed = _shift(shift)
+            if parsed is None:
+                problems.append(
+                    error(
+                        "S006",
+                        f"scenario `{name}`: `{shift}` is not a shift of thresholds",
+                        doc.location(("scenarios", name, "shift_thresholds")),
+                        "write percentage points, e.g. shift_thresholds: 5%",
+                    )
+                )
+                continue
+            amount = parsed
             for iid, ind in fw.definition.indicators.items():
                 if ind.thresholds is not None:
                     lo = fw.plan.indicator_numbers["lower"][fw.plan.indicator_ids.index(iid)]
@@ -739,7 +793,7 @@ def sweep_command(
     fw = load(framework)
     axes = dict(parse_sweep(s) for s in specs)
     result = sweep(fw, data_path, axes, period=period)
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out)
     result.table.to_csv(out / "sweep.csv", index=False, lineterminator="\n", float_format="%.12g")
     result.payments.to_csv(out / "payments.csv", lineterminator="\n", float_format="%.12g")
     _chart(result.table, next(iter(axes)), out / "sweep.html")
@@ -818,7 +872,7 @@ def uncertainty_command(
     """
     fw = load(framework)
     result = uncertainty(fw, data_path, samples=samples, seed=seed, period=period)
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out)
     result.samples.to_csv(
         out / "samples.csv", index=False, lineterminator="\n", float_format="%.12g"
     )
@@ -851,7 +905,7 @@ def scenarios_command(file: Path, data_path: Path, period: str | None, out: Path
       qframe scenarios examples/scenarios/qof_variants.yaml --data data/sample --out out/scenarios
     """
     table, payments = run_scenarios(file, data_path, period=period)
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out)
     table.to_csv(out / "scenarios.csv", index=False, lineterminator="\n", float_format="%.12g")
     payments.to_csv(out / "payments.csv", lineterminator="\n", float_format="%.12g")
     for row in table.itertuples():

@@ -42,6 +42,7 @@ import pandas as pd
 
 from qframe import scoring
 from qframe.data import Dataset
+from qframe.diagnostics import output_folder
 
 ENGLAND_PRACTICES = 7_779
 ENGLAND_LIST = 56_817_654  # QOF 2014-15, sum of the CCG tables
@@ -351,7 +352,7 @@ def _quarters(
 def write(ds: Dataset, folder: str | Path, fmt: str = "csv") -> None:
     """Write a dataset folder (units + measures, CSV or Parquet)."""
     out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out)
     if fmt == "parquet":
         ds.units.to_parquet(out / "units.parquet", index=False)
         ds.measures.to_parquet(out / "measures.parquet", index=False)

@@ -191,3 +191,55 @@ def test_console_script_runs_in_a_real_process(tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and "Q201" in proc.stderr
+
+
+def test_out_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "afile"
+    target.write_text("")
+    code, _, err = run(
+        capsys,
+        "evaluate",
+        str(FIXTURES / "mini"),
+        "--data",
+        str(FIXTURES / "mini" / "data"),
+        "--out",
+        str(target),
+    )
+    assert (
+        code == ExitCode.FILE_ERROR and "is a file, not a folder" in err and "Traceback" not in err
+    )
+
+
+def test_data_of_the_wrong_frequency_is_a_data_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "units.csv").write_text((FIXTURES / "mini" / "data" / "units.csv").read_text())
+    (data / "measures.csv").write_text(
+        (FIXTURES / "mini" / "data" / "measures.csv").read_text().replace("2014-15,", "2014-15Q1,")
+    )
+    code, _, err = run(
+        capsys,
+        "evaluate",
+        str(FIXTURES / "mini"),
+        "--data",
+        str(data),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert (
+        code == ExitCode.DATA_ERROR and "recorded by quarter" in err and "internal error" not in err
+    )
+
+
+def test_very_long_expressions_are_user_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (FIXTURES / "mini" / "framework.yaml").read_text()
+    text = text.replace(
+        "  achievement: numerator / denominator", "  achievement: " + "+".join(["numerator"] * 1500)
+    )
+    (tmp_path / "framework.yaml").write_text(text)
+    code, _, err = run(capsys, "validate", str(tmp_path))
+    assert code == ExitCode.DEFINITION_ERROR and "too long or nested too deeply" in err

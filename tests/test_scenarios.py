@@ -199,3 +199,25 @@ def test_gini_of_rows_matches_gini() -> None:
     np.testing.assert_allclose(gini_rows(m), [gini(row) for row in m])
     # [1, 2, 3]: Σ|xi − xj| = 8, n = 3, mean 2 → 8 / (2 · 9 · 2) = 0.2222
     assert gini_rows(np.array([[1.0, 2.0, 3.0]]))[0] == pytest.approx(8 / 36)
+
+
+def test_sweep_of_a_parameter_used_inside_a_define_with_arguments(
+    mini: qframe.Framework, mini_data: qframe.Dataset
+) -> None:
+    # national_dm_prevalence is read only inside apdf(g): the sweep must still recompute payments
+    table = sc.sweep(mini, mini_data, {"national_dm_prevalence": ["3%", "6.4%", "10%"]}).table
+    singles = [
+        single_total(mini, mini_data, {"national_dm_prevalence": v}) for v in ("3%", "6.4%", "10%")
+    ]
+    assert list(table["total_cost"]) == pytest.approx(singles, abs=0.005)
+    assert singles[0] > singles[1] > singles[2]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [("point_value=", "lists no values"), ("thresholds_shift=abc", "is not a shift")],
+)
+def test_bad_sweeps_are_located(spec: str, message: str) -> None:
+    with pytest.raises(qframe.DefinitionError) as info:
+        sc.parse_sweep(spec)
+    assert message in info.value.render() and "--sweep:1:" in info.value.render()

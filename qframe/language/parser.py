@@ -227,14 +227,34 @@ def parse(text: str) -> ast.Node:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise _friendly(text, exc) from None
+    except RecursionError:  # pragma: no cover - lark's parser is iterative
+        raise ExpressionSyntaxError(
+            "the expression is nested too deeply", 0, "split it into named definitions", len(text)
+        ) from None
     try:
         result = _ToAst().transform(tree)
+    except RecursionError:
+        raise ExpressionSyntaxError(
+            "the expression is too long or nested too deeply",
+            0,
+            "split it into named definitions",
+            len(text),
+        ) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, ExpressionSyntaxError):
             raise exc.orig_exc from None
         raise
     assert isinstance(result, ast.Node)
-    for node in result.walk():
+    try:
+        nodes = list(result.walk())
+    except RecursionError:
+        raise ExpressionSyntaxError(
+            "the expression is too long or nested too deeply",
+            0,
+            "split it into named definitions",
+            len(text),
+        ) from None
+    for node in nodes:
         value = getattr(node, "amount" if isinstance(node, ast.Duration) else "value", 0.0)
         if isinstance(value, float) and not math.isfinite(value):
             raise ExpressionSyntaxError(
