@@ -103,6 +103,8 @@ class Plan:
     money_values: frozenset[str]  # rule and total names whose type is money
     diagnostics: list[Diagnostic]
     trace: Any = None  # the tracing Compiler, when compiled for explain
+    # unit attributes the definition groups by (by=, per:), with where: the data must have them
+    attribute_uses: dict[str, Location] = field(default_factory=dict)
     # what each named thing reads: parameters, and indicator fields as "field:lower"
     param_deps: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
@@ -126,6 +128,7 @@ class Compiler:
         self.used: set[tuple[str, str]] = set()
         self.rule_types: dict[str, t.Type] = {}
         self._frames: list[dict[Any, Any]] = []
+        self.attribute_uses: dict[str, Location] = {}  # unit attributes grouped by, and where
         self.named_traces: dict[tuple[str, str], dict[Any, Any]] = {}
         self.variant_traces: dict[tuple[str, int], dict[Any, Any]] = {}
         # who refers to whom (with where), to find cycles that run through overrides
@@ -262,6 +265,7 @@ class Compiler:
             unit_attributes=self.unit_attrs,
             money_values=money,
             param_deps=self._parameter_dependencies(),
+            attribute_uses=dict(self.attribute_uses),
             diagnostics=self.diags,
         )
 
@@ -594,6 +598,8 @@ class Compiler:
 
     # ------------------------------------------------------------------ checks and escalation
     def _check(self, chk: m.Check) -> C:
+        if chk.per:
+            self.attribute_uses.setdefault(chk.per, chk.location)
         c = self.expression(chk.expr, Scope(chk.expr, "unit", f"check `{chk.name}`"))
         self._expect_bool(c, chk.expr, None, f"check `{chk.name}`")
         if chk.per and chk.per not in self.unit_attrs:

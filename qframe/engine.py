@@ -569,6 +569,19 @@ class Evaluation:
 
 
 def evaluate_plan(plan: Plan, data: DataArrays, params: dict[str, Any]) -> Evaluation:
+    absent = [a for a in plan.attribute_uses if a not in data.units.columns]
+    if absent:
+        raise DataError(
+            [
+                error(
+                    "D060",
+                    f"the units table has no column `{a}`, which the framework groups by",
+                    plan.attribute_uses[a],
+                    f"add a `{a}` column to the units table (units.csv), or group by another attribute",
+                )
+                for a in absent
+            ]
+        )
     ctx = Ctx(plan, data, params)
     with np.errstate(all="ignore"):
         every = np.arange(ctx.I, dtype=np.intp)

@@ -144,6 +144,8 @@ def _symbol(
 ) -> str | None:
     value = kw.value
     if isinstance(value, ast.Name) and value.name in choices:
+        if choices is cc.unit_attrs:  # the data must have it: checked when the data is read
+            cc.attribute_uses.setdefault(value.name, scope.loc(value))
         return value.name
     text = value.name if isinstance(value, ast.Name) else "this"
     cc.error(

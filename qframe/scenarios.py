@@ -829,6 +829,13 @@ def calibrate_command(
     """
     fw = load(framework)
     ds = as_dataset(data_path)
+    if not (
+        target.startswith("£") or target.replace(".", "", 1).isdigit() or Path(target).exists()
+    ):
+        raise click.BadParameter(
+            f"`{target}` is neither an amount (e.g. £25000000) nor a framework folder",
+            param_hint="--target",
+        )
     if target.startswith("£") or target.replace(".", "", 1).isdigit():
         amount = float(target.lstrip("£").replace(",", ""))
         what = f"makes the total £{amount:,.2f}"

@@ -243,3 +243,29 @@ def test_very_long_expressions_are_user_errors(
     (tmp_path / "framework.yaml").write_text(text)
     code, _, err = run(capsys, "validate", str(tmp_path))
     assert code == ExitCode.DEFINITION_ERROR and "too long or nested too deeply" in err
+
+
+def test_grouping_by_a_missing_attribute_points_at_the_definition(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "units.csv").write_text("unit_id\nP1\nP2\nP3\nP4\nP5\nP6\n")
+    (data / "measures.csv").write_text(
+        (FIXTURES / "clusters" / "data" / "measures.csv").read_text()
+    )
+    code, _, err = run(
+        capsys,
+        "evaluate",
+        str(FIXTURES / "clusters"),
+        "--data",
+        str(data),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert code == ExitCode.DATA_ERROR
+    assert (
+        "framework.yaml:" in err
+        and "no column `cluster`" in err
+        and "add a `cluster` column" in err
+    )
