@@ -18,6 +18,7 @@ import pandas as pd
 
 import qframe
 from qframe import api
+from qframe.cli_options import data_option, set_option
 from qframe.diagnostics import ExitCode, QframeError, output_folder, render_all, sort_key
 from qframe.loader import schema
 from qframe.overrides import parse_assignments
@@ -82,13 +83,7 @@ def validate(paths: Sequence[Path], strict: bool, fmt: str) -> None:
 
 @cli.command()
 @click.argument("framework", type=click.Path(path_type=Path))
-@click.option(
-    "--data",
-    "data_path",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Dataset folder (units.csv + measures.csv, or .parquet).",
-)
+@data_option()
 @click.option(
     "--out",
     "out",
@@ -111,13 +106,7 @@ def validate(paths: Sequence[Path], strict: bool, fmt: str) -> None:
     multiple=True,
     help="Report only this period (repeatable); earlier periods are still read for lags and baselines.",
 )
-@click.option(
-    "--set",
-    "assignments",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a parameter or an indicator field, e.g. point_value=£180 or DM007.thresholds=40%..80% (repeatable).",
-)
+@set_option()
 def evaluate(
     framework: Path,
     data_path: Path,

@@ -20,6 +20,7 @@ import pandas as pd
 
 from qframe import model as m
 from qframe import typesys as t
+from qframe.cli_options import data_option, set_option
 from qframe.compiler import C, Compiler, Plan, compile_framework
 from qframe.diagnostics import DataError, error
 from qframe.engine import STATUS_LABELS, Ctx, Evaluation, evaluate_plan, prepare
@@ -521,9 +522,7 @@ def _cluster_or_error(
 
 @click.command("explain")
 @click.argument("framework", type=click.Path(path_type=Path))
-@click.option(
-    "--data", "data_path", required=True, type=click.Path(path_type=Path), help="Dataset folder."
-)
+@data_option()
 @click.option(
     "--unit",
     required=True,
@@ -538,13 +537,7 @@ def _cluster_or_error(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-@click.option(
-    "--set",
-    "assignments",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a parameter or an indicator field, e.g. point_value=£180 (repeatable).",
-)
+@set_option()
 def command(
     framework: Path,
     data_path: Path,

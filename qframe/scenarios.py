@@ -29,6 +29,7 @@ import pandas as pd
 
 from qframe import typesys as t
 from qframe.api import DataLike, Framework, as_dataset, load
+from qframe.cli_options import data_option
 from qframe.compiler import compile_framework
 from qframe.data import Dataset
 from qframe.diagnostics import (
@@ -758,9 +759,7 @@ def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
 
 @click.command("sweep")
 @click.argument("framework", type=click.Path(path_type=Path))
-@click.option(
-    "--data", "data_path", required=True, type=click.Path(path_type=Path), help="Dataset folder."
-)
+@data_option()
 @click.option(
     "--sweep",
     "specs",
@@ -805,9 +804,7 @@ def sweep_command(
 
 @click.command("calibrate")
 @click.argument("framework", type=click.Path(path_type=Path))
-@click.option(
-    "--data", "data_path", required=True, type=click.Path(path_type=Path), help="Dataset folder."
-)
+@data_option()
 @click.option(
     "--solve", "parameter", required=True, help="The parameter to solve for, e.g. point_value."
 )
@@ -854,9 +851,7 @@ def calibrate_command(
 
 @click.command("uncertainty")
 @click.argument("framework", type=click.Path(path_type=Path))
-@click.option(
-    "--data", "data_path", required=True, type=click.Path(path_type=Path), help="Dataset folder."
-)
+@data_option()
 @click.option("--samples", default=500, show_default=True, type=click.IntRange(10, 100_000))
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--period", default=None, help="Period (default: the latest).")
@@ -893,9 +888,7 @@ def uncertainty_command(
 
 @click.command("scenarios")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option(
-    "--data", "data_path", required=True, type=click.Path(path_type=Path), help="Dataset folder."
-)
+@data_option()
 @click.option("--period", default=None, help="Period (default: the latest).")
 @click.option(
     "--out",

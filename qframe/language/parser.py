@@ -146,36 +146,6 @@ class _ToAst(Transformer[Token, ast.Node]):
     def _bin(self, op: str, meta: Any, c: list[Any]) -> ast.Node:
         return ast.Binary(op, c[0], c[-1], **self._pos(meta))
 
-    def add(self, meta: Any, c: list[Any]) -> ast.Node:
-        return self._bin("+", meta, c)
-
-    def sub(self, meta: Any, c: list[Any]) -> ast.Node:
-        return self._bin("-", meta, c)
-
-    def mul(self, meta: Any, c: list[Any]) -> ast.Node:
-        return self._bin("*", meta, c)
-
-    def div(self, meta: Any, c: list[Any]) -> ast.Node:
-        return self._bin("/", meta, c)
-
-    def pow(self, meta: Any, c: list[Any]) -> ast.Node:
-        return self._bin("^", meta, c)
-
-    def and_op(self, meta: Any, c: list[Any]) -> ast.Node:
-        return self._bin("and", meta, c)
-
-    def or_op(self, meta: Any, c: list[Any]) -> ast.Node:
-        return self._bin("or", meta, c)
-
-    def in_op(self, meta: Any, c: list[Any]) -> ast.Node:
-        return self._bin("in", meta, c)
-
-    def not_in_op(self, meta: Any, c: list[Any]) -> ast.Node:
-        return self._bin("not in", meta, c)
-
-    def range_op(self, meta: Any, c: list[Any]) -> ast.Node:
-        return self._bin("..", meta, c)
-
     def compare(self, meta: Any, c: list[Any]) -> ast.Node:
         return ast.Binary(str(c[1]), c[0], c[2], **self._pos(meta))
 
@@ -198,6 +168,32 @@ def _reserve_keyword(tok: Token) -> Token:
     if tok.value in KEYWORDS:
         return Token.new_borrow_pos(str(tok.value).upper(), tok.value, tok)
     return tok
+
+
+# One grammar rule per binary operator (grammar.lark names them); each builds an ast.Binary.
+_BINARY_RULES = {
+    "add": "+",
+    "sub": "-",
+    "mul": "*",
+    "div": "/",
+    "pow": "^",
+    "and_op": "and",
+    "or_op": "or",
+    "in_op": "in",
+    "not_in_op": "not in",
+    "range_op": "..",
+}
+
+
+def _binary_rule(op: str) -> Any:
+    def rule(self: _ToAst, meta: Any, c: list[Any]) -> ast.Node:
+        return self._bin(op, meta, c)
+
+    return v_args(meta=True)(rule)
+
+
+for _rule, _op in _BINARY_RULES.items():
+    setattr(_ToAst, _rule, _binary_rule(_op))
 
 
 @lru_cache(maxsize=1)
