@@ -182,6 +182,23 @@ def _read(file: Path) -> pd.DataFrame:
             return frame.astype({c: "string" for c in frame.columns if c != "value"})
         # every column as text: numbers are parsed strictly below, never guessed
         return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raw = file.read_bytes()
+        row = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            [
+                Diagnostic(
+                    Severity.ERROR,
+                    "D004",
+                    f"row {row} is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                    None,
+                    "save the file as CSV UTF-8 (in Excel: Save As → CSV UTF-8)",
+                    str(file),
+                    (row,),
+                    1,
+                )
+            ]
+        ) from None
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise FileProblem(
             [

@@ -119,8 +119,8 @@ def load_yaml(path: str, text: str) -> YamlDocument:
 def _yaml_hint(problem: str, text: str, offset: int) -> str:
     if "mapping values are not allowed" in problem:
         return "a value that contains ': ' must be quoted, e.g. title: 'Diabetes: HbA1c'"
-    if "tab" in problem:
-        return "indent with spaces, not tabs"
+    if "tab" in problem or "'\\t'" in problem or (0 <= offset < len(text) and text[offset] == "\t"):
+        return "YAML does not allow tabs: indent with spaces"
     if "found character '`'" in problem or "cannot start any token" in problem:
         return "a value that starts with a special character (` @ * & ! | > %) must be quoted"
     if "expected <block end>" in problem:

@@ -140,3 +140,12 @@ def test_bundled_sample_evaluates_with_qof() -> None:
 def test_year_labels_must_be_consecutive_years(tmp_path: Path) -> None:
     d = fault(tmp_path, [*GOOD, "P002,2014-16,register,DM,3"])
     assert d.code == "D023" and d.rows == (6,) and "2014-16" in d.message
+
+
+def test_text_that_is_not_utf8_names_the_row(tmp_path: Path) -> None:
+    folder = write(tmp_path, GOOD)
+    (folder / "units.csv").write_bytes(b"unit_id,name\nP001,One\nP002,K" + b"\xf6ln\n")
+    with pytest.raises(qframe.DataError) as info:
+        load_dataset(folder)
+    (d,) = info.value.diagnostics
+    assert d.code == "D004" and d.rows == (3,) and "CSV UTF-8" in d.hint

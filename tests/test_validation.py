@@ -192,3 +192,8 @@ def test_shipped_definitions_are_clean() -> None:
     root = Path(__file__).parents[1] / "frameworks"
     for folder in sorted(p for p in root.iterdir() if (p / "framework.yaml").exists()):
         assert qframe.validate(folder) == [], folder
+
+
+def test_tabs_in_yaml_get_a_plain_hint() -> None:
+    d = only("qframe: 1\nid: t\ntitle: t\nrules:\n\ta: 1\n", "Q001")
+    assert where(d) == (5, 1) and "indent with spaces" in d.hint
