@@ -18,7 +18,7 @@ import pandas as pd
 
 import qframe
 from qframe import api
-from qframe.cli_options import data_option, set_option
+from qframe.cli_options import data_option, out_option, set_option
 from qframe.diagnostics import ExitCode, QframeError, output_folder, render_all, sort_key
 from qframe.loader import schema
 from qframe.overrides import parse_assignments
@@ -84,13 +84,7 @@ def validate(paths: Sequence[Path], strict: bool, fmt: str) -> None:
 @cli.command()
 @click.argument("framework", type=click.Path(path_type=Path))
 @data_option()
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the results (created if needed).",
-)
+@out_option("Folder for the results (created if needed).")
 @click.option(
     "--format",
     "fmt",
@@ -405,13 +399,7 @@ def init_cmd(name: str, parent: Path) -> None:
     type=click.Path(path_type=Path),
     help="Dataset folder (units + measures): every framework is evaluated on it.",
 )
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the tables, comparison.xlsx and report.html (created if needed).",
-)
+@out_option("Folder for the tables, comparison.xlsx and report.html (created if needed).")
 @click.option(
     "--baseline",
     default=None,

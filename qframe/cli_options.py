@@ -30,3 +30,9 @@ def set_option() -> Decorator:
         metavar="NAME=VALUE",
         help="Override a parameter or an indicator field, e.g. point_value=£180 or DM007.thresholds=40%..80% (repeatable).",
     )
+
+
+def out_option(help_text: str = "Folder for the results (created if needed).") -> Decorator:
+    return click.option(
+        "--out", "out", required=True, type=click.Path(path_type=Path), help=help_text
+    )

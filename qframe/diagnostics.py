@@ -176,6 +176,13 @@ class QframeError(Exception):
             self.exit_code = exit_code
         super().__init__(self.render())
 
+    @classmethod
+    def single(
+        cls, code: str, message: str, location: Location | None = None, hint: str = ""
+    ) -> QframeError:
+        """The error for one problem (most commands stop at the first they cannot get past)."""
+        return cls([error(code, message, location, hint)])
+
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.is_error]

@@ -29,7 +29,7 @@ import pandas as pd
 
 from qframe import typesys as t
 from qframe.api import DataLike, Framework, as_dataset, load
-from qframe.cli_options import data_option
+from qframe.cli_options import data_option, out_option
 from qframe.compiler import compile_framework
 from qframe.data import Dataset
 from qframe.diagnostics import (
@@ -62,15 +62,11 @@ def parse_sweep(spec: str) -> tuple[str, list[Any]]:
     """
     src = SourceFile("--sweep", spec)
     if "=" not in spec:
-        raise DefinitionError(
-            [
-                error(
-                    "Q402",
-                    "a sweep is written NAME=LO..HI step STEP or NAME=V1,V2",
-                    Location(src, 0, len(spec)),
-                    "e.g. --sweep point_value=150..200 step 5",
-                )
-            ]
+        raise DefinitionError.single(
+            "Q402",
+            "a sweep is written NAME=LO..HI step STEP or NAME=V1,V2",
+            Location(src, 0, len(spec)),
+            "e.g. --sweep point_value=150..200 step 5",
         )
     name, text = (part.strip() for part in spec.split("=", 1))
     stepped = re.fullmatch(
@@ -80,44 +76,32 @@ def parse_sweep(spec: str) -> tuple[str, list[Any]]:
         money, lo, pct, hi, step = stepped.groups()
         lo_f, hi_f, step_f = float(lo), float(hi), float(step)
         if step_f <= 0 or hi_f < lo_f:
-            raise DefinitionError(
-                [
-                    error(
-                        "Q402",
-                        "the sweep's range is empty or its step is not positive",
-                        Location(src, len(name) + 1, len(text)),
-                        "write LO..HI step STEP with LO ≤ HI and STEP > 0",
-                    )
-                ]
+            raise DefinitionError.single(
+                "Q402",
+                "the sweep's range is empty or its step is not positive",
+                Location(src, len(name) + 1, len(text)),
+                "write LO..HI step STEP with LO ≤ HI and STEP > 0",
             )
         count = int(np.floor((hi_f - lo_f) / step_f + 1e-9)) + 1
         grid = [lo_f + k * step_f for k in range(count)]
         return name, [f"{money}{_num(v)}{pct}" for v in grid]
     values = [v.strip() for v in text.split(",") if v.strip()]
     if not values:
-        raise DefinitionError(
-            [
-                error(
-                    "Q402",
-                    f"the sweep of `{name}` lists no values",
-                    Location(src, len(spec), 1),
-                    "e.g. point_value=150..200 step 5, or point_value=150,180",
-                )
-            ]
+        raise DefinitionError.single(
+            "Q402",
+            f"the sweep of `{name}` lists no values",
+            Location(src, len(spec), 1),
+            "e.g. point_value=150..200 step 5, or point_value=150,180",
         )
     if name == SHIFT:
         for v in values:
             if _shift(v) is None:
                 at = spec.index(v, len(name) + 1)
-                raise DefinitionError(
-                    [
-                        error(
-                            "Q402",
-                            f"`{v}` is not a shift of thresholds",
-                            Location(src, at, len(v)),
-                            "write percentage points, e.g. thresholds_shift=0%..10% step 1%",
-                        )
-                    ]
+                raise DefinitionError.single(
+                    "Q402",
+                    f"`{v}` is not a shift of thresholds",
+                    Location(src, at, len(v)),
+                    "write percentage points, e.g. thresholds_shift=0%..10% step 1%",
                 )
     return name, values
 
@@ -186,15 +170,11 @@ def sweep(
         points = grid_points(axes or {})
     points = [_money_as_pounds(fw, pt) for pt in points]
     if total not in fw.plan.totals:
-        raise DefinitionError(
-            [
-                error(
-                    "Q403",
-                    f"{fw.id} has no total `{total}`",
-                    None,
-                    did_you_mean(total, fw.plan.totals) or "",
-                )
-            ]
+        raise DefinitionError.single(
+            "Q403",
+            f"{fw.id} has no total `{total}`",
+            None,
+            did_you_mean(total, fw.plan.totals) or "",
         )
     ds = as_dataset(data)
     arrays = prepare(ds, fw.definition.frequency)
@@ -254,29 +234,21 @@ def _evaluate_chunk(
             params[name] = value
             continue
         if isinstance(value, np.ndarray):
-            raise DefinitionError(
-                [
-                    error(
-                        "Q404",
-                        f"`{name}` is set per indicator in this framework and cannot be swept",
-                        None,
-                        "sweep a framework-wide parameter, or an indicator's thresholds",
-                    )
-                ]
+            raise DefinitionError.single(
+                "Q404",
+                f"`{name}` is set per indicator in this framework and cannot be swept",
+                None,
+                "sweep a framework-wide parameter, or an indicator's thresholds",
             )
         params[name] = np.array(
             [value if v is None else v for v in swept], dtype=np.float64
         ).reshape(s, 1, 1, 1)
     if any(r.per_indicator for r in resolved):
-        raise DefinitionError(
-            [
-                error(
-                    "Q404",
-                    "per-indicator parameters cannot be swept",
-                    None,
-                    "sweep thresholds or max points, or a framework-wide parameter",
-                )
-            ]
+        raise DefinitionError.single(
+            "Q404",
+            "per-indicator parameters cannot be swept",
+            None,
+            "sweep thresholds or max points, or a framework-wide parameter",
         )
     numbers = dict(plan.indicator_numbers)
     touched = {fld for r in resolved for (fld, _i) in r.numbers} | (
@@ -405,15 +377,11 @@ def calibrate(
         t.Kind.NUMBER,
         t.Kind.MONEY,
     ):
-        raise DefinitionError(
-            [
-                error(
-                    "Q405",
-                    f"`{parameter}` is not a number or money parameter of {fw.id}",
-                    None,
-                    did_you_mean(parameter, fw.plan.params) or "",
-                )
-            ]
+        raise DefinitionError.single(
+            "Q405",
+            f"`{parameter}` is not a number or money parameter of {fw.id}",
+            None,
+            did_you_mean(parameter, fw.plan.params) or "",
         )
     ds = as_dataset(data)
     current = float(fw.plan.params[parameter].const)
@@ -434,15 +402,11 @@ def calibrate(
 
     f_lo, f_hi = cost(lo), cost(hi)
     if f_lo * f_hi > 0:
-        raise DefinitionError(
-            [
-                error(
-                    "Q406",
-                    f"no value of `{parameter}` between {lo:g} and {hi:g} gives a total of £{target:,.2f} (£{f_lo + target:,.2f} to £{f_hi + target:,.2f})",
-                    None,
-                    "widen the bracket, or check the target",
-                )
-            ]
+        raise DefinitionError.single(
+            "Q406",
+            f"no value of `{parameter}` between {lo:g} and {hi:g} gives a total of £{target:,.2f} (£{f_lo + target:,.2f} to £{f_hi + target:,.2f})",
+            None,
+            "widen the bracket, or check the target",
         )
     value = float(brentq(cost, lo, hi, xtol=1e-9, rtol=1e-12, maxiter=200))
     achieved = cost(value) + target
@@ -507,15 +471,11 @@ def uncertainty(
     """Seeded Monte Carlo over the ranged assumptions (uniform within each range)."""
     ranges = ranged_parameters(fw)
     if not ranges:
-        raise DefinitionError(
-            [
-                error(
-                    "Q407",
-                    f"no parameter of {fw.id} states a `range:`",
-                    None,
-                    "give modelled assumptions a plausible range, e.g. range: 60% .. 80%",
-                )
-            ]
+        raise DefinitionError.single(
+            "Q407",
+            f"no parameter of {fw.id} states a `range:`",
+            None,
+            "give modelled assumptions a plausible range, e.g. range: 60% .. 80%",
         )
     rng = np.random.default_rng(seed)
     draws = {name: rng.uniform(lo, hi, samples) for name, (lo, hi) in ranges.items()}
@@ -679,15 +639,11 @@ def run_scenarios(
         if "__budget_neutral__" in run.overrides:
             parameter = run.overrides["__budget_neutral__"]
             if baseline_cost is None:
-                raise DefinitionError(
-                    [
-                        error(
-                            "S005",
-                            f"scenario `{run.name}` is budget neutral, but it is the first scenario: there is nothing to match",
-                            None,
-                            "list the baseline scenario first",
-                        )
-                    ]
+                raise DefinitionError.single(
+                    "S005",
+                    f"scenario `{run.name}` is budget neutral, but it is the first scenario: there is nothing to match",
+                    None,
+                    "list the baseline scenario first",
                 )
             fw = run.framework
             if overrides:
@@ -768,13 +724,7 @@ def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
     help="NAME=LO..HI step STEP or NAME=V1,V2 (repeatable: a grid). NAME is a parameter, INDICATOR.thresholds, INDICATOR.max_points or thresholds_shift.",
 )
 @click.option("--period", default=None, help="Period (default: the latest).")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Folder for sweep.csv, payments.csv and sweep.html.",
-)
+@out_option("Folder for sweep.csv, payments.csv and sweep.html.")
 def sweep_command(
     framework: Path, data_path: Path, specs: tuple[str, ...], period: str | None, out: Path
 ) -> None:
@@ -855,13 +805,7 @@ def calibrate_command(
 @click.option("--samples", default=500, show_default=True, type=click.IntRange(10, 100_000))
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--period", default=None, help="Period (default: the latest).")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Folder for samples.csv and practices.csv.",
-)
+@out_option("Folder for samples.csv and practices.csv.")
 def uncertainty_command(
     framework: Path, data_path: Path, samples: int, seed: int, period: str | None, out: Path
 ) -> None:
@@ -890,13 +834,7 @@ def uncertainty_command(
 @click.argument("file", type=click.Path(path_type=Path))
 @data_option()
 @click.option("--period", default=None, help="Period (default: the latest).")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Folder for scenarios.csv and payments.csv.",
-)
+@out_option("Folder for scenarios.csv and payments.csv.")
 def scenarios_command(file: Path, data_path: Path, period: str | None, out: Path) -> None:
     """Evaluate the named variants of a scenario file on the same data and compare them.
 
