@@ -1,6 +1,6 @@
 """Benchmark: `qframe compare` of the three shipped frameworks on a national-size dataset.
 
-Generates the synthetic national dataset (``qframe.synth.generate(7779, seed=1)``: 7,779
+Generates the synthetic national dataset (``qframe.data.synth.generate(7779, seed=1)``: 7,779
 practices, years 2012-13 to 2015-16 and the quarters of 2014-15 and 2015-16; not timed), then
 times the comparison end to end on it: loading and compiling the three definitions, evaluating
 each once, building the tables, and writing the CSV tables, comparison.xlsx, manifest.json and
@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from qframe import synth
-from qframe.compare import REPORT, WORKBOOK, compare
+from qframe.data import synth
+from qframe.tools.compare import REPORT, WORKBOOK, compare
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS = [ROOT / "frameworks" / f for f in ("qof_2014", "somerset_pqs", "improving_together")]
@@ -34,7 +34,7 @@ def run(practices: int = 7779, seed: int = 1) -> float:
         comparison = compare(FRAMEWORKS, data)
         comparison.write(Path(tmp) / "compare", "csv", report=False, workbook=False)
         comparison.write_workbook(Path(tmp) / "compare" / WORKBOOK)
-        from qframe.report import write_report
+        from qframe.tools.report import write_report
 
         write_report(comparison, Path(tmp) / "compare" / REPORT)
         return time.perf_counter() - start
@@ -80,7 +80,7 @@ def main() -> None:
         now = time.perf_counter()
         stages["comparison.xlsx"] = now - last
         last = now
-        from qframe.report import write_report
+        from qframe.tools.report import write_report
 
         report = write_report(comparison, out / REPORT)
         now = time.perf_counter()

@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 
 import qframe
-from qframe import api, synth
-from qframe.engine import evaluate_plan, prepare
-from qframe.scoring import round_money
+from qframe import api
+from qframe.data import synth
+from qframe.engines.numpy.engine import evaluate_plan, prepare
+from qframe.scoring.rules import round_money
 
 ROOT = Path(__file__).resolve().parents[1]
 QOF = ROOT / "frameworks" / "qof_2014"

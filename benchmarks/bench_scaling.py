@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import json, resource, sys, time
 import qframe
-from qframe import synth
+from qframe.data import synth
 n, root, what = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 out = {"practices": n}
 if what == "evaluate":  # one year of QOF data: 81 indicators
@@ -27,7 +27,7 @@ if what == "evaluate":  # one year of QOF data: 81 indicators
     fw = qframe.load(root + "/frameworks/qof_2014")
     t0 = time.perf_counter(); fw.evaluate(ds); out["seconds"] = time.perf_counter() - t0
 else:  # the three frameworks need four years of history and the quarters of 2015-16
-    from qframe.compare import compare
+    from qframe.tools.compare import compare
     ds = synth.generate(n, seed=1, quarters_of=("2015-16",))
     paths = [root + f"/frameworks/{f}" for f in ("qof_2014", "somerset_pqs", "improving_together")]
     t0 = time.perf_counter(); compare(paths, ds, periods="2015-16"); out["seconds"] = time.perf_counter() - t0

@@ -1,5 +1,5 @@
 """Benchmark: 1,000 scenarios of QOF 2014/15 on the national synthetic dataset, vectorised
-(`qframe.scenarios.sweep`) against evaluating them one by one through the public
+(`qframe.tools.scenarios.sweep`) against evaluating them one by one through the public
 single-scenario API (`Framework.evaluate(params=...)`), in the same process.
 
 One-by-one evaluation is timed on a sample of scenarios and multiplied up (running all 1,000 one
@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 import qframe
-from qframe import scenarios as sc
-from qframe import synth
+from qframe.data import synth
+from qframe.tools import scenarios as sc
 
 ROOT = Path(__file__).resolve().parents[1]
 

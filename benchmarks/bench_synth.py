@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from qframe import synth
+from qframe.data import synth
 
 
 def run(practices: int = synth.ENGLAND_PRACTICES) -> dict[str, float]:

@@ -34,7 +34,7 @@ def main() -> None:
     evaluate_curve = bench_scaling.run([1000, 3000, 10000, 30000, 100000], "evaluate")
     compare_curve = (
         bench_scaling.run([1000, 3000, 10000, 30000, 100000], "compare")
-        if importlib.util.find_spec("qframe.compare")
+        if importlib.util.find_spec("qframe.tools.compare")
         else []
     )
     gen = bench_synth.run()

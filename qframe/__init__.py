@@ -8,9 +8,9 @@
 __version__ = "0.1.0"
 
 from qframe.api import Framework, check, load, validate
-from qframe.data import Dataset, load_dataset
-from qframe.diagnostics import DataError, DefinitionError, Diagnostic, QframeError
-from qframe.results import Result
+from qframe.data.dataset import Dataset, load_dataset
+from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError
+from qframe.results.tidy import Result
 
 __all__ = [
     "DataError",

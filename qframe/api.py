@@ -18,15 +18,15 @@ import numpy as np
 import pandas as pd
 
 import qframe
-from qframe import model as m
-from qframe import typesys as t
-from qframe.compiler import Plan, compile_framework
-from qframe.data import Dataset, frames_from_mapping, load_dataset
-from qframe.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error
-from qframe.engine import evaluate_plan, prepare
-from qframe.loader import read_definition
-from qframe.overrides import Resolved, resolve
-from qframe.results import Result, tidy
+from qframe.check.compiler import Plan, compile_framework
+from qframe.check.overrides import Resolved, resolve
+from qframe.data.dataset import Dataset, frames_from_mapping, load_dataset
+from qframe.engines.numpy.engine import evaluate_plan, prepare
+from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error
+from qframe.ir import kinds as t
+from qframe.model import definition as m
+from qframe.model.build import read_definition
+from qframe.results.tidy import Result, tidy
 
 DataLike = Dataset | str | Path | Mapping[str, pd.DataFrame]
 
@@ -180,7 +180,7 @@ def check(path: str | Path) -> tuple[m.FrameworkDef | None, Plan | None, list[Di
 def load(path: str | Path) -> Framework:
     """Load, validate and compile a framework definition (a folder or its framework.yaml).
 
-    Raises :class:`~qframe.diagnostics.DefinitionError` listing every error found."""
+    Raises :class:`~qframe.errors.diagnostics.DefinitionError` listing every error found."""
     definition, plan, diags = check(path)
     if definition is None or plan is None or any(d.is_error for d in diags):
         raise DefinitionError(diags)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qframe.cli import main
-from qframe.diagnostics import ExitCode
+from qframe.cli.main import main
+from qframe.errors.diagnostics import ExitCode
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parents[1]

@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qframe.cli import main
-from qframe.compare import compare, gini, parse_threshold, quintiles, spearman, write_xlsx
-from qframe.diagnostics import ExitCode, QframeError
+from qframe.cli.main import main
+from qframe.errors.diagnostics import ExitCode, QframeError
+from qframe.tools.compare import compare, gini, parse_threshold, quintiles, spearman, write_xlsx
 
 ROOT = Path(__file__).parents[1]
 FIX = Path(__file__).parent / "fixtures" / "compare"

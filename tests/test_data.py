@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import qframe
-from qframe import synth
-from qframe.data import load_dataset, period_label, period_ordinal
+from qframe.data import synth
+from qframe.data.dataset import load_dataset, period_label, period_ordinal
 
 UNITS = "unit_id,name,cluster\nP001,One,C1\nP002,Two,C1\n"
 GOOD = [

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import qframe
-from qframe.cli import main
-from qframe.diagnostics import DefinitionError, ExitCode
-from qframe.diffing import Change, diff_definitions, diff_effect
+from qframe.cli.main import main
+from qframe.errors.diagnostics import DefinitionError, ExitCode
+from qframe.tools.diff import Change, diff_definitions, diff_effect
 
 ROOT = Path(__file__).parents[1]
 QOF = ROOT / "frameworks" / "qof_2014"

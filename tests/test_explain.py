@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import qframe
-from qframe.cli import main
-from qframe.explain import Step, explain
+from qframe.cli.main import main
+from qframe.tools.explain import Step, explain
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import qframe
-from qframe import synth
+from qframe.data import synth
 
 ROOT = Path(__file__).parents[1]
 QOF = ROOT / "frameworks" / "qof_2014"
@@ -304,7 +304,7 @@ def test_shipped_frameworks_evaluate_on_the_bundled_sample() -> None:
 
 @pytest.mark.parametrize("folder", [QOF, SOMERSET, TOGETHER], ids=lambda p: p.name)
 def test_shipped_definition_tests_pass(folder: Path) -> None:
-    from qframe.testing import run_tests
+    from qframe.tools.testing import run_tests
 
     results = run_tests(folder)
     assert results, f"{folder.name} has no definition tests"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import qframe
-from qframe.cli import main
-from qframe.overrides import parse_assignments
+from qframe.check.overrides import parse_assignments
+from qframe.cli.main import main
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 

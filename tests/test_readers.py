@@ -16,15 +16,15 @@ import pandas as pd
 import pytest
 
 import qframe
-from qframe.data import Dataset, load_dataset
-from qframe.diagnostics import Diagnostic, ExitCode, FileProblem
-from qframe.readers import (
+from qframe.data.dataset import Dataset, load_dataset
+from qframe.data.readers import (
     detect_layout,
     parse_numbers,
     period_from_name,
     read_excel,
     read_nhsd_files,
 )
+from qframe.errors.diagnostics import Diagnostic, ExitCode, FileProblem
 
 FIX = Path(__file__).parent / "fixtures" / "nhsd"
 Q1819 = FIX / "qof_1819"

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 import qframe
-from qframe.cli import cli
-from qframe.functions import EXAMPLE_DATA, REGISTRY, FunctionSpec
-from qframe.reference import REGENERATE, grammar_text, ladder, parse_grammar, render
+from qframe.cli.main import cli
+from qframe.docs.reference import REGENERATE, grammar_text, ladder, parse_grammar, render
+from qframe.functions.registry import EXAMPLE_DATA, REGISTRY, FunctionSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2014-15"  # the documented results are for this period

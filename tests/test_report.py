@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from qframe.compare import compare
+from qframe.tools.compare import compare
 
 ROOT = Path(__file__).parents[1]
 FIX = Path(__file__).parent / "fixtures" / "compare"
@@ -128,7 +128,7 @@ def test_report_without_funnel_renders(tmp_path: Path) -> None:
 def test_the_page_records_errors(tmp_path: Path) -> None:
     """The check above would see a failure: a script error, a resource the page cannot load
     offline and a console error are all recorded in data-errors."""
-    from qframe.report import CAPTURE_SCRIPT, FINISH_SCRIPT
+    from qframe.tools.report import CAPTURE_SCRIPT, FINISH_SCRIPT
 
     chromium()
     page = tmp_path / "broken.html"

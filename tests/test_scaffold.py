@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import qframe
-from qframe import scaffold
-from qframe.cli import main
-from qframe.diagnostics import ExitCode, FileProblem
-from qframe.testing import run_tests
+from qframe.cli.main import main
+from qframe.errors.diagnostics import ExitCode, FileProblem
+from qframe.tools import scaffold
+from qframe.tools.testing import run_tests
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "data" / "sample"

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qframe
-from qframe import scenarios as sc
-from qframe.cli import main
+from qframe.cli.main import main
+from qframe.tools import scenarios as sc
 
 ROOT = Path(__file__).parents[1]
 MINI = Path(__file__).parent / "fixtures" / "mini"
@@ -191,7 +191,7 @@ def test_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_gini_of_rows_matches_gini() -> None:
-    from qframe.stats import gini, gini_rows
+    from qframe.tools.stats import gini, gini_rows
 
     rng = np.random.default_rng(0)
     m = rng.gamma(2.0, 3.0, (5, 40))

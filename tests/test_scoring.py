@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qframe.scoring import (
+from qframe.scoring.rules import (
     all_or_nothing,
     band,
     clamp,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import qframe
-from qframe import synth
+from qframe.data import synth
 
 ROOT = Path(__file__).parents[1]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from qframe.cli import main
-from qframe.diagnostics import ExitCode, FileProblem
-from qframe.testing import run_tests
+from qframe.cli.main import main
+from qframe.errors.diagnostics import ExitCode, FileProblem
+from qframe.tools.testing import run_tests
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import qframe
-from qframe.diagnostics import Diagnostic
-from qframe.loader import build_definition
+from qframe.errors.diagnostics import Diagnostic
+from qframe.model.build import build_definition
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -37,7 +37,7 @@ totals:
 def problems(text: str) -> list[Diagnostic]:
     fw, diags = build_definition("t/framework.yaml", text)
     if fw is not None:
-        from qframe.compiler import compile_framework
+        from qframe.check.compiler import compile_framework
 
         diags += compile_framework(fw).diagnostics
     return diags

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from qframe.diagnostics import ExitCode, FileProblem, QframeError, error
+from qframe.errors.diagnostics import ExitCode, FileProblem, QframeError, error
 
 FRAMEWORK_TEMPLATE = """\
 # {title}
@@ -247,7 +247,7 @@ def framework_id(name: str) -> str:
 
 def create(name: str, parent: str | Path = ".") -> Path:
     """Create the framework folder ``parent/name`` and return its path. Never overwrites: an
-    existing folder (or file) of that name is :class:`~qframe.diagnostics.FileProblem`."""
+    existing folder (or file) of that name is :class:`~qframe.errors.diagnostics.FileProblem`."""
     folder = Path(parent) / name
     ident = framework_id(folder.name)
     if folder.exists():

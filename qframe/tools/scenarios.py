@@ -27,12 +27,14 @@ import click
 import numpy as np
 import pandas as pd
 
-from qframe import typesys as t
 from qframe.api import DataLike, Framework, as_dataset, load
-from qframe.cli_options import data_option, out_option
-from qframe.compiler import compile_framework
-from qframe.data import Dataset
-from qframe.diagnostics import (
+from qframe.check.compiler import compile_framework
+from qframe.check.overrides import resolve
+from qframe.cli.options import data_option, out_option
+from qframe.data.dataset import Dataset
+from qframe.engines.numpy.engine import Ctx, DataArrays, prepare
+from qframe.engines.numpy.vectors import _quiet as vec_quiet
+from qframe.errors.diagnostics import (
     DataError,
     DefinitionError,
     Location,
@@ -41,10 +43,8 @@ from qframe.diagnostics import (
     error,
     output_folder,
 )
-from qframe.engine import Ctx, DataArrays, prepare
-from qframe.overrides import resolve
-from qframe.scoring import round_money
-from qframe.vectors import _quiet as vec_quiet
+from qframe.ir import kinds as t
+from qframe.scoring.rules import round_money
 
 SHIFT = "thresholds_shift"  # sweepable: percentage points added to every indicator's thresholds
 
@@ -283,7 +283,7 @@ def _evaluate_chunk(
                 )
             flags = level
     if ctx.missing_measures:
-        from qframe.engine import _missing_measure_errors
+        from qframe.engines.numpy.engine import _missing_measure_errors
 
         raise DataError(_missing_measure_errors(plan, ctx))
     return pay, flags
@@ -309,7 +309,7 @@ def _summaries(
     levels: list[str],
 ) -> list[dict[str, Any]]:
     """One summary row per scenario of a chunk, computed for the whole chunk at once."""
-    from qframe.stats import gini_rows
+    from qframe.tools.stats import gini_rows
 
     per_patient = pay / np.where(list_size > 0, list_size, np.nan)[None, :]
     with np.errstate(all="ignore"), vec_quiet():
@@ -445,7 +445,7 @@ def ranged_parameters(fw: Framework) -> dict[str, tuple[float, float]]:
 
 
 def _range_value(node: Any) -> tuple[float, float]:
-    from qframe.overrides import _literal
+    from qframe.check.overrides import _literal
 
     got = _literal(node)
     if got is None or got[0] is not t.Kind.RANGE:
@@ -511,11 +511,11 @@ def load_scenarios(path: str | Path) -> tuple[list[ScenarioRun], dict[str, Any]]
     """Read a scenario file: `framework:` (relative path), and `scenarios:` each with `set:`,
     `shift_thresholds:`, `drop:` (indicator ids), `budget_neutral:` (a parameter to solve so the
     scenario costs what the first scenario costs) and `doc:`."""
-    from qframe.yamlsource import load_yaml
+    from qframe.source.yamldoc import load_yaml
 
     file = Path(path)
     if not file.exists():
-        from qframe.diagnostics import ExitCode, FileProblem
+        from qframe.errors.diagnostics import ExitCode, FileProblem
 
         raise FileProblem(
             [

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from qframe.diagnostics import Diagnostic, Location, SourceFile, error
+from qframe.errors.diagnostics import Diagnostic, Location, SourceFile, error
 
 Path_ = tuple[str | int, ...]
 

@@ -40,9 +40,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe import scoring
-from qframe.data import Dataset
-from qframe.diagnostics import output_folder
+from qframe.data.dataset import Dataset
+from qframe.errors.diagnostics import output_folder
+from qframe.scoring import rules as scoring
 
 ENGLAND_PRACTICES = 7_779
 ENGLAND_LIST = 56_817_654  # QOF 2014-15, sum of the CCG tables

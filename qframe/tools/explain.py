@@ -18,14 +18,14 @@ import click
 import numpy as np
 import pandas as pd
 
-from qframe import model as m
-from qframe import typesys as t
-from qframe.cli_options import data_option, set_option
-from qframe.compiler import C, Compiler, Plan, compile_framework
-from qframe.diagnostics import DataError, error
-from qframe.engine import STATUS_LABELS, Ctx, Evaluation, evaluate_plan, prepare
+from qframe.check.compiler import C, Compiler, Plan, compile_framework
+from qframe.cli.options import data_option, set_option
+from qframe.engines.numpy.engine import STATUS_LABELS, Ctx, Evaluation, evaluate_plan, prepare
+from qframe.errors.diagnostics import DataError, error
+from qframe.ir import kinds as t
 from qframe.language import ast
 from qframe.language.printer import to_text
+from qframe.model import definition as m
 
 
 @dataclass
@@ -398,7 +398,7 @@ def explain(
     from qframe.api import as_dataset
 
     definition: m.FrameworkDef = fw.definition
-    from qframe.overrides import resolve
+    from qframe.check.overrides import resolve
 
     plan = compile_framework(definition, tracing=True)
     resolved = resolve(plan, params or {})
@@ -415,7 +415,7 @@ def explain(
     steps: list[Step] = []
     if indicator is not None:
         if indicator not in ex.index:
-            from qframe.diagnostics import did_you_mean
+            from qframe.errors.diagnostics import did_you_mean
 
             raise DataError(
                 [
@@ -461,7 +461,7 @@ def explain(
             contributions.value = float(np.nansum(pay))
             steps.append(contributions)
     if definition.escalation:
-        from qframe.results import tidy
+        from qframe.results.tidy import tidy
 
         level = _level(ev, plan, u, p)
         units = tidy(plan, ev, {}, [period]).units
@@ -506,7 +506,7 @@ def _cluster_or_error(
                     Step(name, "total", total, note="sum over members", children=member_steps)
                 )
             return Explanation(fw.definition.id, unit, period, None, [step])
-    from qframe.diagnostics import did_you_mean
+    from qframe.errors.diagnostics import did_you_mean
 
     raise DataError(
         [
@@ -558,7 +558,7 @@ def command(
       qframe explain frameworks/improving_together --data data/sample --unit CL002 --format json
     """
     from qframe.api import load
-    from qframe.overrides import parse_assignments
+    from qframe.check.overrides import parse_assignments
 
     overrides = parse_assignments(assignments)
     result = explain(

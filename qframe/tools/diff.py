@@ -23,11 +23,11 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from qframe import api
-from qframe import model as m
-from qframe.diagnostics import DefinitionError, Location, did_you_mean, error
+from qframe.errors.diagnostics import DefinitionError, Location, did_you_mean, error
 from qframe.language.printer import to_text
-from qframe.loader import read_definition
-from qframe.yamlsource import YamlDocument, load_yaml
+from qframe.model import definition as m
+from qframe.model.build import read_definition
+from qframe.source.yamldoc import YamlDocument, load_yaml
 
 DefinitionLike = str | Path | m.FrameworkDef | api.Framework
 NONE = "(none)"

@@ -1,13 +1,13 @@
 """The language reference (docs/language.md), generated.
 
 The operator table, the token table and the grammar listing come from
-``qframe/language/grammar.lark``; the unit rules from :mod:`qframe.typesys`; the function sections
-(signature, description, example and its documented result) from :data:`qframe.functions.REGISTRY`,
+``qframe/language/grammar.lark``; the unit rules from :mod:`qframe.ir.kinds`; the function sections
+(signature, description, example and its documented result) from :data:`qframe.functions.registry.REGISTRY`,
 whose examples tests/test_reference.py runs. The prose between them is written here.
 
 Regenerate the document after changing any of these::
 
-    .venv/bin/python -m qframe.reference > docs/language.md
+    .venv/bin/python -m qframe.docs.reference > docs/language.md
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from typing import Any
 
 import click
 
-from qframe import typesys as t
-from qframe.functions import EXAMPLE_DATA, REGISTRY, FunctionSpec
-from qframe.model import INDICATOR_NUMBERS, INDICATOR_STRINGS, STANDARD_UNIT_ATTRIBUTES
+from qframe.functions.registry import EXAMPLE_DATA, REGISTRY, FunctionSpec
+from qframe.ir import kinds as t
+from qframe.model.definition import INDICATOR_NUMBERS, INDICATOR_STRINGS, STANDARD_UNIT_ATTRIBUTES
 
-REGENERATE = ".venv/bin/python -m qframe.reference > docs/language.md"
+REGENERATE = ".venv/bin/python -m qframe.docs.reference > docs/language.md"
 _DATA: dict[str, Any] = EXAMPLE_DATA
 
 
@@ -283,8 +283,8 @@ def _anchor(title: str) -> str:
 
 def _example_kind(example: str) -> t.Kind | None:
     """The kind of value an example gives (so booleans print as true/false, money with £)."""
-    from qframe.compiler import compile_framework
-    from qframe.loader import build_definition
+    from qframe.check.compiler import compile_framework
+    from qframe.model.build import build_definition
 
     quoted = example.replace("'", "''")
     text = f"qframe: 1\nid: example\ntitle: Example\ninputs:\n  x: {{}}\ntotals:\n  result: '{quoted}'\n"

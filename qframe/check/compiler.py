@@ -2,10 +2,10 @@
 
 One walk over each syntax tree both checks it (names, arity, units, indicator context, cycles)
 and builds a closure ``fn(ctx) -> column`` made of vectorised numpy operations
-(:mod:`qframe.vectors`). The closures run once per evaluation over all units, periods and
+(:mod:`qframe.engines.numpy.vectors`). The closures run once per evaluation over all units, periods and
 indicators at once: the tree is never walked per practice.
 
-Every problem is collected as a :class:`~qframe.diagnostics.Diagnostic` with its place in the file.
+Every problem is collected as a :class:`~qframe.errors.diagnostics.Diagnostic` with its place in the file.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qframe import model as m
-from qframe import typesys as t
-from qframe import vectors as vec
-from qframe.diagnostics import Diagnostic, Location, did_you_mean, error, warning
+from qframe.engines.numpy import vectors as vec
+from qframe.errors.diagnostics import Diagnostic, Location, did_you_mean, error, warning
+from qframe.ir import kinds as t
 from qframe.language import ast
 from qframe.language.printer import to_text
+from qframe.model import definition as m
 
 if TYPE_CHECKING:
-    from qframe.engine import Ctx
+    from qframe.engines.numpy.engine import Ctx
 
 NOCONST: Any = object()
 Fn = Callable[["Ctx"], Any]
@@ -281,7 +281,7 @@ class Compiler:
             ("total", {n: r.location for n, r in fw.totals.items()}),
         ]
         builtin = set(m.INDICATOR_STRINGS) | set(m.INDICATOR_NUMBERS)
-        from qframe.functions import REGISTRY
+        from qframe.functions.registry import REGISTRY
 
         for section, names in sections:
             for name, where in names.items():
@@ -924,7 +924,7 @@ class Compiler:
                 f"write e.g. {name}.points",
             )
             return _any(node)
-        from qframe.functions import REGISTRY
+        from qframe.functions.registry import REGISTRY
 
         if name in REGISTRY:
             self.error(
@@ -1240,7 +1240,7 @@ class Compiler:
         return self.node(node.value, scope)
 
     def _n_Call(self, node: ast.Call, scope: Scope) -> C:
-        from qframe.functions import REGISTRY
+        from qframe.functions.registry import REGISTRY
 
         fw = self.fw
         name = node.func

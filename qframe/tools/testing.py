@@ -15,7 +15,7 @@ The format is described in docs/testing-definitions.md::
         - {unit: P001, period: 2014-15, indicator: DM007, points: 11.6875, payment: 2113.06}
 
 Every problem in a test file (YAML, unknown fields, an unknown parameter or column, bad data) is
-a :class:`~qframe.diagnostics.Diagnostic` with its place in the test file; a value that differs
+a :class:`~qframe.errors.diagnostics.Diagnostic` with its place in the test file; a value that differs
 from the expectation is a :class:`Mismatch`, also with its place.
 """
 
@@ -31,9 +31,8 @@ import pandas as pd
 import yaml
 
 from qframe import api
-from qframe import typesys as t
-from qframe.data import Dataset, load_dataset
-from qframe.diagnostics import (
+from qframe.data.dataset import Dataset, load_dataset
+from qframe.errors.diagnostics import (
     Diagnostic,
     Location,
     QframeError,
@@ -42,11 +41,12 @@ from qframe.diagnostics import (
     error,
     sort_key,
 )
+from qframe.ir import kinds as t
 from qframe.language import ast
 from qframe.language.parser import ExpressionSyntaxError, parse
-from qframe.loader import DEFINITION_FILE, definition_path
-from qframe.scoring import round_money
-from qframe.yamlsource import Path_, YamlDocument, load_yaml
+from qframe.model.build import DEFINITION_FILE, definition_path
+from qframe.scoring.rules import round_money
+from qframe.source.yamldoc import Path_, YamlDocument, load_yaml
 
 TESTS_FOLDER = "tests"
 DEFAULT_TOLERANCE = 1e-9
@@ -157,8 +157,8 @@ def discover(path: str | Path) -> tuple[Path, list[Path]]:
 def run_tests(path: str | Path) -> list[CaseResult]:
     """Run every test case of a framework (folder or definition file), or of one test file.
 
-    Raises :class:`~qframe.diagnostics.DefinitionError` when the framework itself has errors and
-    :class:`~qframe.diagnostics.FileProblem` when the path does not exist; problems in a test
+    Raises :class:`~qframe.errors.diagnostics.DefinitionError` when the framework itself has errors and
+    :class:`~qframe.errors.diagnostics.FileProblem` when the path does not exist; problems in a test
     file are returned as cases with status ``error``."""
     framework_path, files = discover(path)
     framework = api.load(framework_path)

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qframe import scoring
-from qframe import typesys as t
-from qframe import vectors as vec
-from qframe.diagnostics import Location, did_you_mean
+from qframe.engines.numpy import vectors as vec
+from qframe.errors.diagnostics import Location, did_you_mean
+from qframe.ir import kinds as t
 from qframe.language import ast
+from qframe.scoring import rules as scoring
 
 if TYPE_CHECKING:
-    from qframe.compiler import C, Compiler, Scope
-    from qframe.engine import Ctx
+    from qframe.check.compiler import C, Compiler, Scope
+    from qframe.engines.numpy.engine import Ctx
 
 CompileFn = Callable[["Compiler", ast.Call, "Scope"], "C"]
 
@@ -65,13 +65,13 @@ def register(
 
 
 def _c(cc: Compiler) -> type[C]:
-    from qframe.compiler import C
+    from qframe.check.compiler import C
 
     return C
 
 
 def _any(node: ast.Node) -> C:
-    from qframe.compiler import _any as any_
+    from qframe.check.compiler import _any as any_
 
     return any_(node)
 
@@ -411,8 +411,8 @@ def _aggregate(
     n_pos = (0, 1) if how == "count" else (2, 2) if how == "percentile" else (1, 1)
 
     def compile_(cc: Compiler, node: ast.Call, scope: Scope) -> C:
-        from qframe.compiler import NOCONST
-        from qframe.compiler import Scope as Scope_
+        from qframe.check.compiler import NOCONST
+        from qframe.check.compiler import Scope as Scope_
 
         C = _c(cc)
         ok = _arity(cc, node, scope, n_pos[0], n_pos[1], ("by", "over", "where", *extra))
@@ -630,7 +630,7 @@ def _time(
     combine: str,
 ) -> None:
     def compile_(cc: Compiler, node: ast.Call, scope: Scope) -> C:
-        from qframe.compiler import NOCONST
+        from qframe.check.compiler import NOCONST
 
         C = _c(cc)
         lo = 1 if name == "previous" else 2
@@ -706,7 +706,7 @@ _time(
 
 def _funnel(name: str, sign: float, example_result: Sequence[float | None]) -> None:
     def compile_(cc: Compiler, node: ast.Call, scope: Scope) -> C:
-        from qframe.compiler import NOCONST
+        from qframe.check.compiler import NOCONST
 
         C = _c(cc)
         ok = _arity(cc, node, scope, 2, 2, ("level", "by"))
@@ -786,7 +786,7 @@ _funnel("funnel_upper", 1.0, [0.518, 0.518, 0.518, 0.518])
     [],
 )
 def _escalated(cc: Compiler, node: ast.Call, scope: Scope) -> C:
-    from qframe.compiler import NOCONST
+    from qframe.check.compiler import NOCONST
 
     C = _c(cc)
     ok = _arity(cc, node, scope, 1, 1)
@@ -817,8 +817,8 @@ def _escalated(cc: Compiler, node: ast.Call, scope: Scope) -> C:
     [1.0, 1.0, 5.0, 5.0],
 )
 def _at(cc: Compiler, node: ast.Call, scope: Scope) -> C:
-    from qframe.compiler import NOCONST
-    from qframe.data import QUARTER, YEAR
+    from qframe.check.compiler import NOCONST
+    from qframe.data.dataset import QUARTER, YEAR
 
     C = _c(cc)
     if not _arity(cc, node, scope, 2, 2):

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.diagnostics import DataError, Diagnostic, ExitCode, FileProblem, Severity, error
+from qframe.errors.diagnostics import DataError, Diagnostic, ExitCode, FileProblem, Severity, error
 
 UNIT_COLUMNS = ("unit_id",)
 MEASURE_COLUMNS = ("unit_id", "period", "measure", "value")
@@ -101,8 +101,8 @@ def period_label(ordinal: int, frequency: str) -> str:
 
 def load_dataset(path: str | Path) -> Dataset:
     """Read a dataset: a folder of units + measures (CSV or Parquet), an Excel workbook (.xlsx)
-    with sheets units and measures, or a folder (or file) of NHS Digital files (qframe.readers)."""
-    from qframe import readers  # readers builds on this module
+    with sheets units and measures, or a folder (or file) of NHS Digital files (qframe.data.readers)."""
+    from qframe.data import readers  # readers builds on this module
 
     folder = Path(path)
     looked_for = (

@@ -1,7 +1,7 @@
 """The typed model of a framework definition: frozen dataclasses that keep source positions.
 
-Built from YAML by :mod:`qframe.loader`; compiled into an evaluation plan by
-:mod:`qframe.compiler`. Nothing here reads data.
+Built from YAML by :mod:`qframe.model.build`; compiled into an evaluation plan by
+:mod:`qframe.check.compiler`. Nothing here reads data.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from qframe.diagnostics import Location, SourceFile
+from qframe.errors.diagnostics import Location, SourceFile
 from qframe.language import ast
 
 # Names every indicator provides to its rules.

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.compiler import Plan
-from qframe.diagnostics import output_folder
-from qframe.engine import STATUS_LABELS, STATUS_OK, Evaluation
+from qframe.check.compiler import Plan
+from qframe.engines.numpy.engine import STATUS_LABELS, STATUS_OK, Evaluation
+from qframe.errors.diagnostics import output_folder
 
 FORMATS = ("csv", "parquet", "json")
 

@@ -1,4 +1,4 @@
-"""Read the files analysts really have, as they are, into a canonical :class:`~qframe.data.Dataset`.
+"""Read the files analysts really have, as they are, into a canonical :class:`~qframe.data.dataset.Dataset`.
 
 Supported (documented in docs/data-model.md, "Reading NHS Digital files"):
 
@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.data import MAX_ROWS_SHOWN, Dataset, _valid_period, _validate, period_ordinal
-from qframe.diagnostics import DataError, Diagnostic, ExitCode, FileProblem, Severity, error
+from qframe.data.dataset import MAX_ROWS_SHOWN, Dataset, _valid_period, _validate, period_ordinal
+from qframe.errors.diagnostics import DataError, Diagnostic, ExitCode, FileProblem, Severity, error
 
 # --------------------------------------------------------------------------------------------
 # Column mappings. A role maps to the header names it may have (the first one present is used).
@@ -858,7 +858,7 @@ def read_nhsd_files(
                     str(path),
                     (),
                     "put the year in the file or folder name (INDICATORS_BY_PRAC_1415.csv, or a "
-                    "folder named qof-1415), or pass period='2014-15' to qframe.readers.read_nhsd_files",
+                    "folder named qof-1415), or pass period='2014-15' to qframe.data.readers.read_nhsd_files",
                 )
             )
             continue

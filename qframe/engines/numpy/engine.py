@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe import scoring
-from qframe import vectors as vec
-from qframe.compiler import Plan
-from qframe.data import Dataset, period_label, period_ordinal
-from qframe.diagnostics import DataError, Diagnostic, error
+from qframe.check.compiler import Plan
+from qframe.data.dataset import Dataset, period_label, period_ordinal
+from qframe.engines.numpy import vectors as vec
+from qframe.errors.diagnostics import DataError, Diagnostic, error
+from qframe.scoring import rules as scoring
 
 # Why an indicator row has no value: codes into STATUS_LABELS.
 STATUS_LABELS = ("ok", "undefined", "zero_denominator", "missing_input")

@@ -7,6 +7,7 @@ qframe itself (please report it). User errors never print a Python traceback.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import traceback
@@ -18,11 +19,11 @@ import pandas as pd
 
 import qframe
 from qframe import api
-from qframe.cli_options import data_option, out_option, set_option
-from qframe.diagnostics import ExitCode, QframeError, output_folder, render_all, sort_key
-from qframe.loader import schema
-from qframe.overrides import parse_assignments
-from qframe.results import FORMATS
+from qframe.check.overrides import parse_assignments
+from qframe.cli.options import data_option, out_option, set_option
+from qframe.errors.diagnostics import ExitCode, QframeError, output_folder, render_all, sort_key
+from qframe.model.build import schema
+from qframe.results.tidy import FORMATS
 
 
 def _echo_err(text: str) -> None:
@@ -198,7 +199,7 @@ def synth(practices: int, seed: int, years: str, quarters_of: str, out: Path, fm
       qframe synth --practices 7779 --seed 1 --out data/national --format parquet
       qframe synth --practices 300 --years 2014-15 --quarters-of "" --out data/small
     """
-    from qframe import synth as synth_mod
+    from qframe.data import synth as synth_mod
 
     def labels(text: str) -> tuple[str, ...]:
         return tuple(p.strip() for p in text.split(",") if p.strip())
@@ -221,12 +222,10 @@ def schema_cmd() -> None:
     click.echo(json.dumps(schema(), indent=2))
 
 
-cli.add_command(__import__("qframe.reference").reference.command)  # `qframe reference`
-cli.add_command(__import__("qframe.explain").explain.command)  # `qframe explain`
-for _command in __import__(
-    "qframe.scenarios"
-).scenarios.commands:  # sweep, calibrate, uncertainty, scenarios
-    cli.add_command(_command)
+cli.add_command(importlib.import_module("qframe.docs.reference").command)  # `qframe reference`
+cli.add_command(importlib.import_module("qframe.tools.explain").command)  # `qframe explain`
+for _command in importlib.import_module("qframe.tools.scenarios").commands:
+    cli.add_command(_command)  # sweep, calibrate, uncertainty, scenarios
 
 
 @cli.command("test")
@@ -246,7 +245,7 @@ def test_cmd(frameworks: Sequence[Path]) -> None:
       qframe test frameworks/*
       qframe test tests/fixtures/mini/tests/worked_example.yaml
     """
-    from qframe import testing
+    from qframe.tools import testing
 
     results: list[testing.CaseResult] = []
     exit_code = ExitCode.OK
@@ -315,7 +314,7 @@ def diff_cmd(a: Path, b: Path, data_path: Path | None, out: Path | None, total: 
       qframe diff frameworks/qof_2014 my_qof
       qframe diff frameworks/qof_2014 my_qof --data data/sample --out out/diff
     """
-    from qframe import diffing
+    from qframe.tools import diff as diffing
 
     changes = diffing.diff_definitions(a, b)
     click.echo(f"A: {a}")
@@ -380,7 +379,7 @@ def init_cmd(name: str, parent: Path) -> None:
       qframe validate frameworks/my_framework
       qframe test frameworks/my_framework
     """
-    from qframe import scaffold
+    from qframe.tools import scaffold
 
     folder = scaffold.create(name, parent)
     click.echo(f"created {folder}/: {', '.join(scaffold.FILES)}")
@@ -448,7 +447,7 @@ def compare_cmd(
       qframe compare frameworks/qof_2014 frameworks/somerset_pqs --data data/sample --out out/compare \\
           --baseline somerset_pqs --period 2014-15 --threshold 5% --format parquet
     """
-    from qframe import compare as compare_mod
+    from qframe.tools import compare as compare_mod
 
     try:
         share = compare_mod.parse_threshold(threshold)

@@ -1,4 +1,4 @@
-"""report.html: one self-contained page presenting a :class:`~qframe.compare.Comparison`.
+"""report.html: one self-contained page presenting a :class:`~qframe.tools.compare.Comparison`.
 
 Charts are drawn by plotly.js, embedded once inline (the page needs no network); tables are plain
 HTML. The page is deterministic: the same comparison gives byte-identical HTML (fixed chart ids,
@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from qframe.diagnostics import output_folder
+from qframe.errors.diagnostics import output_folder
 
 if TYPE_CHECKING:
-    from qframe.compare import Comparison
+    from qframe.tools.compare import Comparison
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")

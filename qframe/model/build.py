@@ -1,4 +1,4 @@
-"""Definition file → typed model (:class:`qframe.model.FrameworkDef`).
+"""Definition file → typed model (:class:`qframe.model.definition.FrameworkDef`).
 
 Steps: read the file, parse YAML keeping positions, check the structure against the published
 JSON Schema (every problem collected, translated into plain words), then build the model and parse
@@ -17,8 +17,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
-from qframe import model as m
-from qframe.diagnostics import (
+from qframe.errors.diagnostics import (
     Diagnostic,
     ExitCode,
     FileProblem,
@@ -27,7 +26,8 @@ from qframe.diagnostics import (
     error,
 )
 from qframe.language.parser import ExpressionSyntaxError, parse
-from qframe.yamlsource import Path_, YamlDocument, load_yaml
+from qframe.model import definition as m
+from qframe.source.yamldoc import Path_, YamlDocument, load_yaml
 
 DEFINITION_FILE = "framework.yaml"
 

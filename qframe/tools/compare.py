@@ -20,7 +20,7 @@ level reached in the year. From that long table come the others (docs/compare.md
 ``funnel``          (when a framework reports funnel-plot totals, as improving_together does) the
                     admission rate of each practice in the year's last quarter, with its limits
 
->>> from qframe.compare import compare
+>>> from qframe.tools.compare import compare
 >>> c = compare(["frameworks/qof_2014", "frameworks/somerset_pqs"], "data/sample")  # doctest: +SKIP
 >>> c.frameworks[["framework", "total_cost", "gini_payment_per_patient"]]           # doctest: +SKIP
 >>> c.write("out/compare")                                                          # doctest: +SKIP
@@ -41,8 +41,9 @@ import pandas as pd
 
 import qframe
 from qframe.api import DataLike, Framework, as_dataset, load
-from qframe.data import Dataset
-from qframe.diagnostics import (
+from qframe.data.dataset import Dataset
+from qframe.engines.numpy.engine import prepare
+from qframe.errors.diagnostics import (
     DataError,
     DefinitionError,
     ExitCode,
@@ -50,9 +51,8 @@ from qframe.diagnostics import (
     error,
     output_folder,
 )
-from qframe.engine import prepare
-from qframe.results import Result
-from qframe.stats import gini
+from qframe.results.tidy import Result
+from qframe.tools.stats import gini
 
 FORMATS = ("csv", "parquet")
 WORKBOOK = "comparison.xlsx"
@@ -211,7 +211,7 @@ class Comparison:
         )
         written.append(manifest)
         if report:
-            from qframe.report import write_report
+            from qframe.tools.report import write_report
 
             written.append(write_report(self, folder / REPORT))
         return written

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from qframe import typesys as t
-from qframe.compiler import Plan
-from qframe.diagnostics import (
+from qframe.check.compiler import Plan
+from qframe.errors.diagnostics import (
     DefinitionError,
     Diagnostic,
     Location,
@@ -27,6 +26,7 @@ from qframe.diagnostics import (
     did_you_mean,
     error,
 )
+from qframe.ir import kinds as t
 from qframe.language import ast
 from qframe.language.parser import ExpressionSyntaxError, parse
 
