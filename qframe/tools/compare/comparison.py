@@ -1,0 +1,75 @@
+"""A comparison: each framework's run, the tables comparing them, and writing it all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from qframe.api import Framework
+from qframe.errors.diagnostics import output_folder
+from qframe.results.comparison import ComparisonTables
+from qframe.results.tidy import Result
+from qframe.results.writer import write_manifest, write_table
+from qframe.tools.report import write_report
+
+FORMATS = ("csv", "parquet")
+WORKBOOK = "comparison.xlsx"
+REPORT = "report.html"
+MONEY = "payment"
+
+FrameworkLike = Framework | str | Path
+
+
+def totals_of(fw: Framework) -> tuple[str, ...]:
+    """The names of a framework's per-unit totals."""
+    return tuple(fw.definition.totals)
+
+
+@dataclass(frozen=True)
+class FrameworkRun:
+    """One framework of a comparison and its result (all periods evaluated)."""
+
+    label: str  # the framework's id (its folder name too when two share an id)
+    framework: Framework
+    result: Result
+    complete_years: tuple[str, ...]
+
+    @property
+    def frequency(self) -> str:
+        return self.framework.definition.frequency
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        return tuple(level.id for level in self.framework.definition.levels)
+
+    @property
+    def has_escalation(self) -> bool:
+        return bool(self.framework.definition.levels)
+
+
+@dataclass(frozen=True)
+class Comparison(ComparisonTables):
+    """The tables comparing frameworks on one year of one dataset (docs/compare.md), with each
+    framework's run (its definition and full result)."""
+
+    runs: tuple[FrameworkRun, ...] = ()
+
+    def write(
+        self, out: str | Path, fmt: str = "csv", report: bool = True, workbook: bool = True
+    ) -> list[Path]:
+        """Write each table (CSV or Parquet), comparison.xlsx (a sheet per table),
+        manifest.json and report.html into folder ``out``; returns the paths written."""
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}: choose csv or parquet")
+        folder = Path(out)
+        output_folder(folder)
+        written = [
+            write_table(frame, folder / f"{name}.{fmt}", fmt)
+            for name, frame in self.tables().items()
+        ]
+        if workbook:
+            written.append(self.write_workbook(folder / WORKBOOK))
+        written.append(write_manifest(self.manifest, folder / "manifest.json"))
+        if report:
+            written.append(write_report(self, folder / REPORT))
+        return written

@@ -1,0 +1,148 @@
+"""compare(): evaluate each framework once on the same data and build the comparison."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import qframe
+from qframe.api import DataLike, Framework, as_dataset, load
+from qframe.data.dataset import Dataset
+from qframe.errors.diagnostics import DefinitionError, ExitCode, QframeError, error
+from qframe.tools.compare.agreement import agreement_table, mismatches_table
+from qframe.tools.compare.comparison import (
+    MONEY,
+    Comparison,
+    FrameworkLike,
+    FrameworkRun,
+    totals_of,
+)
+from qframe.tools.compare.equity import equity_table, funnel_table
+from qframe.tools.compare.practices import practices_table
+from qframe.tools.compare.selection import (
+    choose_baseline,
+    choose_period,
+    complete_years,
+    framework_labels,
+    parse_threshold,
+    periods_of,
+    wanted_year,
+)
+from qframe.tools.compare.summary import framework_tables
+from qframe.tools.compare.winners import winners_losers_table
+
+
+def compare(
+    frameworks: Sequence[FrameworkLike],
+    data: DataLike,
+    baseline: str | None = None,
+    periods: str | Sequence[str] | None = None,
+    threshold: float | str = 0.10,
+    progress: Callable[[str], None] | None = None,
+) -> Comparison:
+    """Evaluate each framework once on the same data and compare them on one financial year.
+
+    ``frameworks``: framework folders (or loaded :class:`Framework` objects); the first is the
+    baseline unless ``baseline`` names another (by id, label or path). ``periods``: the year to
+    compare (``"2015-16"``, or a list of one); by default the latest year every framework has a
+    complete result for (every practice has a payment). ``threshold``: the share of the baseline
+    payment beyond which a practice counts as gaining or losing (``0.1`` or ``"10%"``).
+    ``progress`` is called with each framework's label after it is evaluated."""
+    if not frameworks:
+        raise QframeError(
+            [error("C001", "no framework to compare", None, "give one or more")], ExitCode.USAGE
+        )
+    share = parse_threshold(threshold)  # ValueError when it is not a share
+    loaded = [fw if isinstance(fw, Framework) else load(fw) for fw in frameworks]
+    labels = framework_labels(loaded, frameworks)
+    missing_money = [
+        lb for lb, fw in zip(labels, loaded, strict=True) if MONEY not in totals_of(fw)
+    ]
+    if missing_money:
+        raise DefinitionError(
+            [
+                error(
+                    "C002",
+                    f"framework `{lb}` has no total called `{MONEY}` to compare",
+                    None,
+                    "add `payment:` under `totals:` (the money paid to each practice)",
+                )
+                for lb in missing_money
+            ]
+        )
+    base = choose_baseline(baseline, labels, loaded, frameworks)
+    wanted = wanted_year(periods)
+    ds = as_dataset(data)  # loaded once: every framework reads the same Dataset (and its layout)
+    runs: list[FrameworkRun] = []
+    for label, fw in zip(labels, loaded, strict=True):
+        only = periods_of(ds, fw, wanted) if wanted else None
+        result = fw.evaluate(ds, periods=only)
+        runs.append(FrameworkRun(label, fw, result, complete_years(result, fw, ds)))
+        if progress is not None:
+            progress(label)
+    period, why = choose_period(runs, wanted)
+    long = practices_table(runs, ds, period, base, share)
+    funnel, note = funnel_table(runs, long, period)
+    summary, escalation = framework_tables(runs, long, period, base)
+    comparison = Comparison(
+        period=period,
+        period_source=why,
+        baseline=base,
+        threshold=share,
+        runs=tuple(runs),
+        practices=long,
+        frameworks=summary,
+        escalation=escalation,
+        winners_losers=winners_losers_table(runs, long, base, share),
+        agreement=agreement_table(runs, long),
+        mismatches=mismatches_table(runs, long, base),
+        equity=equity_table(runs, long),
+        funnel=funnel,
+        funnel_note=note,
+        manifest=comparison_manifest(runs, ds, period, why, base, share),
+    )
+    return comparison
+
+
+def comparison_manifest(
+    runs: Sequence[FrameworkRun],
+    ds: Dataset,
+    period: str,
+    why: str,
+    baseline: str,
+    share: float,
+) -> dict[str, Any]:
+    warnings: list[dict[str, Any]] = []
+    for run in runs:
+        for w in run.result.manifest.get("warnings", []):
+            if w not in warnings:
+                warnings.append(w)
+    return {
+        "qframe_version": qframe.__version__,
+        "period": period,
+        "period_chosen": why,
+        "baseline": baseline,
+        "threshold": share,
+        "money": MONEY,
+        "frameworks": [
+            {
+                "label": run.label,
+                "id": run.framework.id,
+                "version": run.framework.version,
+                "title": run.framework.title,
+                "definition": run.framework.definition.path,
+                "sha256": run.result.manifest["framework"]["sha256"],
+                "frequency": run.frequency,
+                "complete_years": list(run.complete_years),
+                "parameters": run.result.manifest.get("parameters", {}),
+            }
+            for run in runs
+        ],
+        "data": {
+            "source": ds.source,
+            "sha256": ds.digest(),
+            "units": len(ds.units),
+            "measure_rows": len(ds.measures),
+        },
+        "warnings": warnings,
+    }

@@ -1,0 +1,394 @@
+"""The report's charts, drawn by plotly with fixed ids (the page is deterministic)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from qframe.results.comparison import ComparisonTables
+from qframe.results.formatting import money
+from qframe.tools.report.tables import whole_pounds
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+LEVEL_COLOURS = ("#FDD49E", "#FC8D59", "#D7301F", "#7F0000", "#3F0000")
+HEIGHT = 440
+
+
+def rounded(values: Any, places: int) -> np.ndarray:
+    """Numbers for a chart: float64, rounded (smaller and stable in the page; plotly writes
+    numpy arrays compactly)."""
+    return np.round(np.asarray(values, dtype=np.float64), places)
+
+
+class Charts:
+    """Builds the page's plotly charts with fixed ids; the first one carries no plotly.js (it is
+    embedded once in the page head)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def render(self, fig: Any, name: str, height: int = HEIGHT, subplots: bool = False) -> str:
+        import plotly.io as pio
+
+        self.count += 1
+        # the title at the top of the frame, the legend between it and the plot (above the
+        # subplot titles when there are some)
+        fig.update_layout(
+            template="plotly_white",
+            height=height,
+            margin={"l": 70, "r": 30, "t": 110 if subplots else 90, "b": 60},
+            font={"family": "Arial, sans-serif", "size": 13},
+            title={"x": 0.01, "xanchor": "left", "y": 0.985, "yanchor": "top"},
+            legend={
+                "orientation": "h",
+                "yanchor": "bottom",
+                "y": 1.1 if subplots else 1.02,
+                "x": 0,
+            },
+        )
+        div = pio.to_html(
+            fig,
+            full_html=False,
+            include_plotlyjs=False,
+            include_mathjax=False,
+            div_id=f"chart-{name}",
+            default_height=f"{height}px",
+            default_width="100%",
+            config={"displaylogo": False, "responsive": True},
+            post_script="window.qframeChartRendered('{plot_id}');",
+            validate=True,
+        )
+        return f'<div class="chart">{div}</div>'
+
+
+def colours_for(labels: Sequence[str]) -> dict[str, str]:
+    return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
+
+
+def cost_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+    import plotly.graph_objects as go
+
+    f = c.frameworks
+    fig = go.Figure(
+        go.Bar(
+            x=f["framework"].tolist(),
+            y=rounded(f["total_cost"], 2),
+            marker_color=[colours[x] for x in f["framework"]],
+            text=[whole_pounds(v) for v in f["total_cost"]],
+            textposition="outside",
+            customdata=[[money(v)] for v in f["cost_per_patient"]],
+            hovertemplate="%{x}<br>total %{text}<br>%{customdata[0]} per patient<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=f"Total cost, {c.period}", yaxis_title="£ paid to all practices", showlegend=False
+    )
+    fig.update_yaxes(tickprefix="£", rangemode="tozero")
+    return charts.render(fig, "cost")
+
+
+def distribution_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    p = c.practices
+    for label in c.labels:
+        f = p[p["framework"] == label]
+        fig.add_trace(
+            go.Box(
+                y=rounded(f["payment_per_patient"], 3),
+                name=label,
+                marker_color=colours[label],
+                boxpoints="outliers",
+                boxmean=True,
+                text=[f"{n} ({u})" for n, u in zip(f["name"], f["unit_id"], strict=True)],
+                hovertemplate="%{text}<br>£%{y:.2f} per patient<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title="Payment per patient, by practice",
+        yaxis_title="£ per registered patient",
+        showlegend=False,
+    )
+    fig.update_yaxes(tickprefix="£")
+    return charts.render(fig, "distribution")
+
+
+def winners_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    others = [lb for lb in c.labels if lb != c.baseline]
+    w = c.winners_losers
+    w = w[w["by"] == "deprivation_quintile"]
+    fig = make_subplots(
+        rows=1,
+        cols=len(others),
+        shared_yaxes=True,
+        subplot_titles=[f"{lb} against {c.baseline}" for lb in others],
+        horizontal_spacing=0.06,
+    )
+    for i, label in enumerate(others, start=1):
+        f = w[w["framework"] == label]
+        groups = [f"Q{g}" for g in f["group"]]
+        fig.add_trace(
+            go.Bar(
+                x=groups,
+                y=f["gaining"].tolist(),
+                name="gaining",
+                marker_color="#1a9850",
+                legendgroup="gaining",
+                showlegend=i == 1,
+                hovertemplate="deprivation %{x}: %{y} gaining<extra>" + label + "</extra>",
+            ),
+            row=1,
+            col=i,
+        )
+        fig.add_trace(
+            go.Bar(
+                x=groups,
+                y=[-v for v in f["losing"].tolist()],
+                name="losing",
+                marker_color="#d73027",
+                legendgroup="losing",
+                showlegend=i == 1,
+                customdata=f["losing"].tolist(),
+                hovertemplate="deprivation %{x}: %{customdata} losing<extra>" + label + "</extra>",
+            ),
+            row=1,
+            col=i,
+        )
+        fig.update_xaxes(title_text="deprivation quintile", row=1, col=i)
+    fig.update_layout(
+        barmode="relative",
+        title=f"Practices gaining or losing more than {c.threshold:.0%} against {c.baseline}",
+    )
+    fig.update_yaxes(title_text="practices (losing below zero)", row=1, col=1)
+    return charts.render(fig, "winners-losers", height=480, subplots=True)
+
+
+def scatter_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+    import plotly.graph_objects as go
+
+    p = c.practices
+    base = p[p["framework"] == c.baseline].set_index("unit_id")
+    fig = go.Figure()
+    points: list[tuple[np.ndarray, np.ndarray]] = []
+    for label in c.labels:
+        if label == c.baseline:
+            continue
+        f = p[p["framework"] == label]
+        x = base["payment_per_patient"].reindex(f["unit_id"]).to_numpy(dtype=np.float64)
+        y = f["payment_per_patient"].to_numpy(dtype=np.float64)
+        points.append((x, y))
+        fig.add_trace(
+            go.Scatter(
+                x=rounded(x, 3),
+                y=rounded(y, 3),
+                mode="markers",
+                name=label,
+                marker={"color": colours[label], "size": 6, "opacity": 0.7},
+                text=[f"{n} ({u})" for n, u in zip(f["name"], f["unit_id"], strict=True)],
+                hovertemplate="%{text}<br>"
+                + c.baseline
+                + " £%{x:.2f}<br>"
+                + label
+                + " £%{y:.2f}<extra></extra>",
+            )
+        )
+    # the same range on both axes: the practices' values, and a little more
+    everything = np.concatenate([np.concatenate(xy) for xy in points]) if points else np.zeros(0)
+    everything = everything[np.isfinite(everything)]
+    lo, hi = (float(everything.min()), float(everything.max())) if everything.size else (0.0, 1.0)
+    pad = 0.04 * (hi - lo) if hi > lo else 1.0
+    bottom, top = max(0.0, lo - pad), hi + pad
+    for factor, dash, name in (
+        (1.0, "solid", "same payment"),
+        (1 + c.threshold, "dot", f"±{c.threshold:.0%}"),
+        (1 - c.threshold, "dot", f"±{c.threshold:.0%}"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=[bottom, top],
+                y=[bottom * factor, top * factor],
+                mode="lines",
+                line={"color": "#7b8794", "dash": dash, "width": 1},
+                name=name,
+                showlegend=factor <= 1.0,
+                hoverinfo="skip",
+            )
+        )
+    fig.update_layout(
+        title=f"Payment per patient: each practice under {c.baseline} (x) and the others (y)",
+        xaxis_title=f"£ per patient under {c.baseline}",
+        yaxis_title="£ per patient under the other framework",
+    )
+    fig.update_xaxes(tickprefix="£", range=[bottom, top])
+    fig.update_yaxes(tickprefix="£", range=[bottom, top])
+    return charts.render(fig, "baseline-scatter", height=520)
+
+
+def equity_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    e = c.equity
+    flagging = c.with_escalation
+    fig = make_subplots(
+        rows=1,
+        cols=2 if flagging else 1,
+        subplot_titles=[
+            "£ per patient (all payments ÷ all patients in the quintile)",
+            *(["share of practices flagged (any escalation level)"] if flagging else []),
+        ],
+        horizontal_spacing=0.1,
+    )
+    for label in c.labels:
+        f = e[e["framework"] == label]
+        quintile = [f"Q{g}" for g in f["deprivation_quintile"]]
+        fig.add_trace(
+            go.Scatter(
+                x=quintile,
+                y=rounded(f["payment_per_patient"], 3),
+                mode="lines+markers",
+                name=label,
+                legendgroup=label,
+                line={"color": colours[label], "width": 2.5},
+                marker={"size": 9},
+                hovertemplate="deprivation %{x}<br>£%{y:.2f} per patient<extra>"
+                + label
+                + "</extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        if label in flagging:
+            fig.add_trace(
+                go.Bar(
+                    x=quintile,
+                    y=rounded(f["flag_rate"], 4),
+                    name=label,
+                    legendgroup=label,
+                    showlegend=False,
+                    marker_color=colours[label],
+                    hovertemplate="deprivation %{x}<br>%{y:.1%} flagged<extra>"
+                    + label
+                    + "</extra>",
+                ),
+                row=1,
+                col=2,
+            )
+    fig.update_layout(barmode="group", title="Equity by deprivation quintile")
+    fig.update_xaxes(title_text="deprivation quintile")
+    fig.update_yaxes(tickprefix="£", title_text="£ per registered patient", row=1, col=1)
+    if flagging:
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=2)
+    return charts.render(fig, "equity", height=480, subplots=True)
+
+
+def funnel_chart(c: ComparisonTables, charts: Charts) -> str:
+    import plotly.graph_objects as go
+
+    f = c.funnel
+    assert f is not None
+    fig = go.Figure()
+    above_nat = f["above_national_limit"].to_numpy(dtype=bool)
+    above_cl = (
+        f["above_cluster_limit"].to_numpy(dtype=bool)
+        if "above_cluster_limit" in f.columns
+        else np.zeros(len(f), dtype=bool)
+    )
+    groups = (
+        ("within the limits", ~above_nat & ~above_cl, "#7b8794"),
+        ("above its cluster's limit only", ~above_nat & above_cl, "#E69F00"),
+        ("above the national limit", above_nat, "#D55E00"),
+    )
+    for name, mask, colour in groups:
+        g = f[mask]
+        fig.add_trace(
+            go.Scatter(
+                x=g["list_size"].to_numpy(dtype=np.float64),
+                y=rounded(g["admission_rate_per_1000"], 3),
+                mode="markers",
+                name=f"{name} ({int(mask.sum())})",
+                marker={"color": colour, "size": 7, "opacity": 0.8},
+                text=[
+                    f"{n} ({u}), cluster {cl}"
+                    for n, u, cl in zip(g["name"], g["unit_id"], g["cluster"], strict=True)
+                ],
+                hovertemplate="%{text}<br>list size %{x:,}<br>%{y:.2f} per 1,000<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=f["list_size"].to_numpy(dtype=np.float64),
+            y=rounded(f["national_upper_limit_per_1000"], 3),
+            mode="lines",
+            name="national upper control limit",
+            line={"color": "#102a43", "dash": "dash", "width": 1.5},
+            hoverinfo="skip",
+        )
+    )
+    if "national_rate_per_1000" in f.columns:
+        fig.add_trace(
+            go.Scatter(
+                x=f["list_size"].to_numpy(dtype=np.float64),
+                y=rounded(f["national_rate_per_1000"], 3),
+                mode="lines",
+                name="national rate",
+                line={"color": "#102a43", "width": 1.5},
+                hoverinfo="skip",
+            )
+        )
+    fw, period = str(f["framework"].iloc[0]), str(f["period"].iloc[0])
+    # the y axis spans the practices' rates: the limit of a very small practice can be far higher
+    top = float(np.nanmax(f["admission_rate_per_1000"].to_numpy(dtype=np.float64)))
+    if "national_rate_per_1000" in f.columns:
+        top = max(top, float(np.nanmax(f["national_rate_per_1000"].to_numpy(np.float64))))
+    top = top * 1.08 if np.isfinite(top) and top > 0 else 1.0
+    fig.update_layout(
+        title=f"Funnel plot: emergency admissions per 1,000 patients, {period} ({fw})",
+        xaxis_title="list size (registered patients)",
+        yaxis_title="admissions per 1,000 patients in the quarter",
+    )
+    fig.update_yaxes(range=[0, top])
+    return charts.render(fig, "funnel", height=520)
+
+
+def escalation_chart(c: ComparisonTables, charts: Charts) -> str:
+    import plotly.graph_objects as go
+
+    e = c.escalation
+    esc = e[e["rank"] > 0]
+    labels = [lb for lb in c.labels if (esc["framework"] == lb).any()]
+    fig = go.Figure()
+    for rank in sorted(esc["rank"].unique()):
+        ys, texts = [], []
+        for label in labels:
+            row = esc[(esc["framework"] == label) & (esc["rank"] == rank)]
+            ys.append(int(row["practices"].iloc[0]) if len(row) else 0)
+            texts.append(
+                f"{row['level'].iloc[0]}: {int(row['practices'].iloc[0])}" if len(row) else ""
+            )
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=ys,
+                name=f"level {rank}",
+                text=texts,
+                textposition="inside",
+                insidetextanchor="middle",
+                marker_color=LEVEL_COLOURS[min(int(rank) - 1, len(LEVEL_COLOURS) - 1)],
+                hovertemplate="%{x}<br>%{text} practices<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        uniformtext={"minsize": 10, "mode": "hide"},  # no unreadable labels in thin bars
+        barmode="stack",
+        title=f"Practices escalated in {c.period}, by the highest level reached (1 = lowest)",
+        yaxis_title="practices",
+    )
+    return charts.render(fig, "escalation")

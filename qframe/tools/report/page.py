@@ -1,0 +1,91 @@
+"""The whole page: head (style, scripts, plotly.js once), header, navigation, sections, footer."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from qframe.errors.diagnostics import output_folder
+from qframe.results.comparison import ComparisonTables
+from qframe.tools.report.charts import Charts, colours_for
+from qframe.tools.report.resources import CAPTURE_SCRIPT, FINISH_SCRIPT, STYLE
+from qframe.tools.report.sections import (
+    about_section,
+    equity_section,
+    escalation_agreement_sections,
+    funnel_section,
+    summary_section,
+    winners_section,
+)
+
+
+def render_report(c: ComparisonTables) -> str:
+    """The whole page as text."""
+    import plotly.offline
+
+    colours = colours_for(c.labels)
+    charts = Charts()  # the sections' charts are numbered in the order they are drawn
+    m = c.manifest
+    sections = [
+        summary_section(c, charts, colours),
+        winners_section(c, charts, colours),
+        equity_section(c, charts, colours),
+        funnel_section(c, charts),
+        escalation_agreement_sections(c, charts),
+        about_section(c),
+    ]
+    nav = "".join(
+        f'<a href="#{a}">{t}</a>'
+        for a, t in (
+            ("summary", "Key figures"),
+            ("winners", "Winners &amp; losers"),
+            ("equity", "Equity"),
+            ("funnel", "Funnel plot"),
+            ("escalation", "Escalation"),
+            ("agreement", "Agreement"),
+            ("about", "About"),
+        )
+    )
+    data = m["data"]
+    title = f"Comparing {len(c.labels)} frameworks, {c.period}"
+    header = (
+        f"<header><h1>{html.escape(title)}</h1>"
+        f"<p><strong>Frameworks:</strong> {html.escape(', '.join(c.labels))} · "
+        f"<strong>baseline:</strong> {html.escape(c.baseline)} · "
+        f"<strong>threshold:</strong> {c.threshold:.0%}</p>"
+        f"<p><strong>Period compared:</strong> {html.escape(c.period)} ({html.escape(c.period_source)}) · "
+        f"<strong>data:</strong> {html.escape(str(data['source']))}, {data['units']:,} practices</p>"
+        "</header>"
+    )
+    body = "".join(sections)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n"
+        f"<style>{STYLE}</style>\n"
+        f"<script>{CAPTURE_SCRIPT}</script>\n"
+        "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>\n"
+        f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>\n'
+        "</head>\n"
+        f'<body data-charts-expected="{charts.count}" data-charts-rendered="0" data-errors="">\n'
+        f"{header}\n<nav>{nav}</nav>\n<main>\n{body}\n</main>\n"
+        f"<footer>qframe {html.escape(str(m['qframe_version']))} · "
+        + html.escape(
+            ", ".join(
+                f"{fw['label']} {fw['version']} (sha256 {fw['sha256'][:12]}…)"
+                for fw in m["frameworks"]
+            )
+        )
+        + "</footer>\n"
+        f"<script>{FINISH_SCRIPT}</script>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def write_report(c: ComparisonTables, path: str | Path) -> Path:
+    """Write report.html; returns its path."""
+    target = Path(path)
+    output_folder(target.parent)
+    target.write_text(render_report(c), encoding="utf-8")
+    return target
