@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +36,19 @@ def out_option(help_text: str = "Folder for the results (created if needed).") -
     return click.option(
         "--out", "out", required=True, type=click.Path(path_type=Path), help=help_text
     )
+
+
+def format_option(choices: Sequence[str], help_text: str | None = None) -> Decorator:
+    """``--format`` (into ``fmt``): one of ``choices``, the first by default."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help_text,
+    )
+
+
+def strict_option(help_text: str) -> Decorator:
+    return click.option("--strict", is_flag=True, help=help_text)

@@ -1,0 +1,120 @@
+"""`qframe compare`: compare frameworks on the same data."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from qframe.cli.messages import echo_err
+from qframe.cli.options import data_option, format_option, out_option
+from qframe.results.formatting import money, pounds
+
+
+@click.command("compare")
+@click.argument("frameworks", nargs=-1, required=True, type=click.Path(path_type=Path))
+@data_option("Dataset folder (units + measures): every framework is evaluated on it.")
+@out_option("Folder for the tables, comparison.xlsx and report.html (created if needed).")
+@click.option(
+    "--baseline",
+    default=None,
+    help="The framework the others are compared with (id or path; default: the first given).",
+)
+@click.option(
+    "--period",
+    default=None,
+    help="The financial year to compare, e.g. 2015-16 (default: the latest year every framework pays every practice).",
+)
+@click.option(
+    "--threshold",
+    default="10%",
+    show_default=True,
+    help="Change against the baseline beyond which a practice counts as gaining or losing (10% or 0.1).",
+)
+@format_option(
+    ["csv", "parquet"], "File format of the tables (the workbook and report are always written)."
+)
+def command(
+    frameworks: Sequence[Path],
+    data_path: Path,
+    out: Path,
+    baseline: str | None,
+    period: str | None,
+    threshold: str,
+    fmt: str,
+) -> None:
+    """Compare frameworks on the same data: cost, who gains and loses, equity, who is flagged.
+
+    Evaluates each framework once on the dataset and compares one financial year (a quarterly
+    framework's quarters are summed into their year; its escalation is the highest level of the
+    year). Writes practices, frameworks, escalation, winners_losers, agreement, mismatches,
+    equity (and funnel) tables, comparison.xlsx with a sheet per table, manifest.json and a
+    self-contained report.html (docs/compare.md).
+
+    \b
+    Example:
+      qframe compare frameworks/qof_2014 frameworks/somerset_pqs frameworks/improving_together \\
+          --data data/sample --out out/compare
+      qframe compare frameworks/qof_2014 frameworks/somerset_pqs --data data/sample --out out/compare \\
+          --baseline somerset_pqs --period 2014-15 --threshold 5% --format parquet
+    """
+    from qframe.tools import compare as compare_mod
+
+    try:
+        share = compare_mod.parse_threshold(threshold)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--threshold'") from None
+    from contextlib import nullcontext
+
+    # a progress bar on standard error, only for a person watching it
+    bar = (
+        click.progressbar(
+            length=len(frameworks) + 1,
+            label="comparing",
+            file=sys.stderr,
+            show_eta=False,
+            item_show_func=lambda step: step,
+        )
+        if sys.stderr.isatty()
+        else None
+    )
+
+    def step(label: str) -> None:
+        if bar is not None:
+            bar.update(1, f"evaluated {label}")
+
+    with bar if bar is not None else nullcontext():
+        comparison = compare_mod.compare(
+            frameworks, data_path, baseline=baseline, periods=period, threshold=share, progress=step
+        )
+        paths = comparison.write(out, fmt)
+        if bar is not None:
+            bar.update(1, "report written")
+    f = comparison.frameworks
+    click.echo(
+        f"compared {len(f)} framework(s) on {data_path}, period {comparison.period}"
+        f" ({comparison.period_source}); baseline {comparison.baseline}"
+    )
+    for _, row in f.iterrows():
+        diff, total = row["difference_from_baseline"], row["total_cost"]
+        if row["framework"] == comparison.baseline:
+            vs = " (baseline)"
+        elif diff == diff:  # not NaN
+            vs = f" ({money(diff, sign='always')} against the baseline)"
+        else:
+            vs = ""
+        paid = pounds(total) if total == total else "none"
+        click.echo(f"  {row['framework']}: total payment {paid}{vs}")
+        unpaid = int(row["practices"] - row["practices_paid"])
+        if unpaid:
+            echo_err(
+                f"warning: {row['framework']} has no payment for {unpaid} of {row['practices']}"
+                f" practices in {comparison.period}: they are left out of its statistics"
+            )
+    for d in comparison.manifest.get("warnings", []):
+        echo_err(f"warning {d['code']} {d['message']}")
+    click.echo(f"wrote {', '.join(p.name for p in paths)} to {out}/")
+    click.echo(f"report: {out / compare_mod.REPORT}")
+    click.echo(f"workbook: {out / compare_mod.WORKBOOK}")
