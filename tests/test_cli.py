@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
-from qframe.cli.main import main
+from qframe.cli.main import cli, main
 from qframe.errors.diagnostics import ExitCode
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -169,12 +171,81 @@ def test_internal_fault_is_reported_without_traceback(
     assert "internal error: ZeroDivisionError: boom" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("command", ["validate", "evaluate", "schema", "synth"])
+COMMANDS = sorted(cli.commands)  # every command registered, whichever module declares it
+
+
+def examples(help_text: str) -> list[list[str]]:
+    """The example command lines of a help text (the lines under `Example:` or `Start with:`, a
+    trailing backslash joining the next line), as arguments after `qframe`; shell comments,
+    redirections and pipes are cut off."""
+    found: list[list[str]] = []
+    inside, pending = False, ""
+    for line in help_text.splitlines():
+        stripped = line.strip()
+        if stripped in ("Example:", "Examples:", "Start with:"):
+            inside = True
+            continue
+        if inside and not stripped:
+            inside = False
+        if not inside:
+            continue
+        pending += stripped[:-1] + " " if stripped.endswith("\\") else stripped
+        if stripped.endswith("\\"):
+            continue
+        words = shlex.split(pending, comments=True)
+        pending = ""
+        for stop in (">", "|"):
+            if stop in words:
+                words = words[: words.index(stop)]
+        assert words[0] == "qframe", line
+        found.append(words[1:])
+    return found
+
+
+def test_commands_are_all_tested() -> None:
+    """The commands documented in docs/cli.md and the other guides are all registered."""
+    assert {"validate", "evaluate", "synth", "schema", "reference", "test", "diff", "init"} | {
+        "compare",
+        "explain",
+        "sweep",
+        "calibrate",
+        "uncertainty",
+        "scenarios",
+    } <= set(COMMANDS)
+
+
+def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and out.startswith("Usage: qframe [OPTIONS] COMMAND [ARGS]...")
+    assert all(f"  {name} " in out for name in COMMANDS)
+    assert examples(out)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(capsys, command, "--help")
-    assert code == 0 and "Example" in out and f"qframe {command}" in out
+    assert code == 0, out
+    assert out.startswith(f"Usage: qframe {command} ")
+    assert "Example" in out and f"qframe {command}" in out
+    assert any(words[0] == command for words in examples(out))
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_example_in_the_help_parses(
+    command: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each example command line shown by --help is accepted by the command line's parser."""
+    code, out, _ = run(capsys, *([command] if command else []), "--help")
+    assert code == 0
+    for words in examples(out):
+        name, args = words[0], words[1:]
+        assert name in cli.commands, f"{name}: no such command ({' '.join(words)})"
+        try:
+            cli.commands[name].make_context(name, list(args))
+        except click.ClickException as exc:
+            pytest.fail(f"qframe {' '.join(words)}: {exc.format_message()}")
 
 
 def test_schema_is_json(capsys: pytest.CaptureFixture[str]) -> None:

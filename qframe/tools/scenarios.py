@@ -736,8 +736,8 @@ def sweep_command(
 
     \b
     Example:
-      qframe sweep frameworks/qof_2014 --data data/sample --sweep point_value=150..200 step 5 --out out/sweep
-      qframe sweep frameworks/qof_2014 --data data/sample --sweep thresholds_shift=0%..10% step 1% --out out/shift
+      qframe sweep frameworks/qof_2014 --data data/sample --sweep "point_value=150..200 step 5" --out out/sweep
+      qframe sweep frameworks/qof_2014 --data data/sample --sweep "thresholds_shift=0%..10% step 1%" --out out/shift
     """
     fw = load(framework)
     axes = dict(parse_sweep(s) for s in specs)
