@@ -17,12 +17,14 @@ Decorator = Callable[[Any], Any]
 
 
 def data_option(help_text: str = DATA_HELP) -> Decorator:
+    """``--data`` (into ``data_path``): the dataset, required."""
     return click.option(
         "--data", "data_path", required=True, type=click.Path(path_type=Path), help=help_text
     )
 
 
 def set_option() -> Decorator:
+    """``--set NAME=VALUE`` (into ``assignments``), repeatable."""
     return click.option(
         "--set",
         "assignments",
@@ -33,6 +35,7 @@ def set_option() -> Decorator:
 
 
 def out_option(help_text: str = "Folder for the results (created if needed).") -> Decorator:
+    """``--out`` (into ``out``): the folder written, required."""
     return click.option(
         "--out", "out", required=True, type=click.Path(path_type=Path), help=help_text
     )
@@ -51,4 +54,5 @@ def format_option(choices: Sequence[str], help_text: str | None = None) -> Decor
 
 
 def strict_option(help_text: str) -> Decorator:
+    """``--strict``: a flag."""
     return click.option("--strict", is_flag=True, help=help_text)

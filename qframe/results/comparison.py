@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from qframe.results.formatting import share
 from qframe.results.xlsx import write_xlsx
 
 
@@ -71,7 +72,7 @@ class ComparisonTables:
             ("period", self.period),
             ("period chosen", self.period_source),
             ("baseline", self.baseline),
-            ("threshold", f"{self.threshold:.4g} ({self.threshold:.1%})"),
+            ("threshold", f"{self.threshold:.4g} ({share(self.threshold)})"),
             ("data", f"{m['data']['source']} (sha256 {m['data']['sha256']})"),
             ("practices", str(m["data"]["units"])),
         ]

@@ -13,6 +13,8 @@ from qframe.tools.compare.ranking import spearman
 
 
 def agreement_table(runs: Sequence[FrameworkRun], long: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair of frameworks: Spearman's rank correlations of payment and payment per
+    patient, and (when both escalate) practices flagged by both, by one only, by neither."""
     by_fw = {r.label: long[long["framework"] == r.label].reset_index(drop=True) for r in runs}
     rows = []
     for i, a in enumerate(runs):

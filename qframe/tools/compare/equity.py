@@ -13,6 +13,8 @@ FUNNEL_TOTALS = ("admission_rate_per_1000", "national_upper_limit_per_1000")
 
 
 def equity_table(runs: Sequence[FrameworkRun], long: pd.DataFrame) -> pd.DataFrame:
+    """Per framework and deprivation quintile: practices, patients, payment, payment per patient
+    (relative to the framework's average) and the share of practices flagged."""
     rows = []
     for run in runs:
         f = long[long["framework"] == run.label]

@@ -112,6 +112,9 @@ def comparison_manifest(
     baseline: str,
     share: float,
 ) -> dict[str, Any]:
+    """What was compared: qframe's version, the period and why, the baseline, the threshold, each
+    framework (version, definition, SHA-256, parameters), the data (source, SHA-256, size) and
+    every framework's warnings once."""
     warnings: list[dict[str, Any]] = []
     for run in runs:
         for w in run.result.manifest.get("warnings", []):

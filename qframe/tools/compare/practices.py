@@ -69,6 +69,9 @@ def year_of(run: FrameworkRun, year: str) -> pd.DataFrame:
 def practices_table(
     runs: Sequence[FrameworkRun], ds: Dataset, year: str, baseline: str, share: float
 ) -> pd.DataFrame:
+    """The long table: one row per practice × framework for ``year``, with list size, payment,
+    payment per patient and its quintile, points, escalation, and the baseline's payment with the
+    difference, the ratio and the movement (gain, loss, within) against ``share``."""
     units = ds.units
     ids = units["unit_id"].astype(str).to_numpy()
     n = len(ids)

@@ -35,6 +35,7 @@ def parse_threshold(text: str | float) -> float:
 
 
 def framework_labels(loaded: Sequence[Framework], given: Sequence[FrameworkLike]) -> list[str]:
+    """Each framework's label: its id, with its folder name (or version) when two share an id."""
     ids = [fw.id for fw in loaded]
     labels = []
     for fw, g in zip(loaded, given, strict=True):
@@ -54,6 +55,7 @@ def choose_baseline(
     loaded: Sequence[Framework],
     given: Sequence[FrameworkLike],
 ) -> str:
+    """The label of the baseline named by id, label or path (the first framework by default)."""
     if baseline is None:
         return labels[0]
     wanted = str(baseline).rstrip("/")
@@ -78,6 +80,7 @@ def choose_baseline(
 
 
 def wanted_year(periods: str | Sequence[str] | None) -> str | None:
+    """The financial year asked for (one, such as 2015-16), or None to choose one."""
     if periods is None:
         return None
     chosen = [periods] if isinstance(periods, str) else list(periods)
@@ -112,6 +115,7 @@ def wanted_year(periods: str | Sequence[str] | None) -> str | None:
 
 
 def quarters_of(year: str) -> list[str]:
+    """The four quarters of a financial year: 2015-16Q1 .. 2015-16Q4."""
     return [f"{year}Q{q}" for q in range(1, 5)]
 
 
@@ -168,6 +172,8 @@ def complete_years(result: Result, fw: Framework, ds: Dataset) -> tuple[str, ...
 
 
 def choose_period(runs: Sequence[FrameworkRun], wanted: str | None) -> tuple[str, str]:
+    """The year compared and why: the one given, or the latest every framework pays every
+    practice in."""
     if wanted is not None:
         return wanted, "given"
     common = set(runs[0].complete_years)

@@ -14,6 +14,8 @@ from qframe.tools.stats import gini
 def framework_tables(
     runs: Sequence[FrameworkRun], long: pd.DataFrame, year: str, baseline: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frameworks table (one row per framework: cost, payment per patient, Gini, flagged) and
+    the escalation table (one row per framework × level: practices at that level)."""
     rows = []
     esc_rows = []
     base_total = float(long.loc[long["framework"] == baseline, "payment"].sum(min_count=1))

@@ -13,6 +13,8 @@ from qframe.tools.compare.comparison import FrameworkRun
 def winners_losers_table(
     runs: Sequence[FrameworkRun], long: pd.DataFrame, baseline: str, share: float
 ) -> pd.DataFrame:
+    """Per framework other than the baseline, practices gaining or losing more than ``share``:
+    overall, by cluster and by deprivation quintile."""
     frames: list[pd.DataFrame] = []
     for run in runs:
         if run.label == baseline:

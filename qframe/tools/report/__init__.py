@@ -1,4 +1,5 @@
-"""report.html: one self-contained page presenting a :class:`~qframe.tools.compare.Comparison`.
+"""report.html: one self-contained page presenting the tables of a comparison
+(:class:`~qframe.results.comparison.ComparisonTables`, made by :func:`qframe.tools.compare.compare`).
 
 Charts are drawn by plotly.js, embedded once inline (the page needs no network); tables are plain
 HTML. The page is deterministic: the same comparison gives byte-identical HTML (fixed chart ids,

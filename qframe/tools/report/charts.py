@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from qframe.results.comparison import ComparisonTables
-from qframe.results.formatting import money
+from qframe.results.formatting import money, share
 from qframe.tools.report.tables import whole_pounds
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
@@ -65,13 +65,15 @@ class Charts:
 
 
 def colours_for(labels: Sequence[str]) -> dict[str, str]:
+    """A colour per framework, in order, from the palette."""
     return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
 
 
-def cost_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+def cost_chart(comparison: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+    """Total cost per framework (bars)."""
     import plotly.graph_objects as go
 
-    f = c.frameworks
+    f = comparison.frameworks
     fig = go.Figure(
         go.Bar(
             x=f["framework"].tolist(),
@@ -84,18 +86,23 @@ def cost_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> 
         )
     )
     fig.update_layout(
-        title=f"Total cost, {c.period}", yaxis_title="£ paid to all practices", showlegend=False
+        title=f"Total cost, {comparison.period}",
+        yaxis_title="£ paid to all practices",
+        showlegend=False,
     )
     fig.update_yaxes(tickprefix="£", rangemode="tozero")
     return charts.render(fig, "cost")
 
 
-def distribution_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+def distribution_chart(
+    comparison: ComparisonTables, charts: Charts, colours: dict[str, str]
+) -> str:
+    """Payment per patient by practice (a box per framework)."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
-    p = c.practices
-    for label in c.labels:
+    p = comparison.practices
+    for label in comparison.labels:
         f = p[p["framework"] == label]
         fig.add_trace(
             go.Box(
@@ -117,18 +124,19 @@ def distribution_chart(c: ComparisonTables, charts: Charts, colours: dict[str, s
     return charts.render(fig, "distribution")
 
 
-def winners_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+def winners_chart(comparison: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+    """Practices gaining and losing by deprivation quintile, a panel per framework."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    others = [lb for lb in c.labels if lb != c.baseline]
-    w = c.winners_losers
+    others = [lb for lb in comparison.labels if lb != comparison.baseline]
+    w = comparison.winners_losers
     w = w[w["by"] == "deprivation_quintile"]
     fig = make_subplots(
         rows=1,
         cols=len(others),
         shared_yaxes=True,
-        subplot_titles=[f"{lb} against {c.baseline}" for lb in others],
+        subplot_titles=[f"{lb} against {comparison.baseline}" for lb in others],
         horizontal_spacing=0.06,
     )
     for i, label in enumerate(others, start=1):
@@ -164,21 +172,22 @@ def winners_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) 
         fig.update_xaxes(title_text="deprivation quintile", row=1, col=i)
     fig.update_layout(
         barmode="relative",
-        title=f"Practices gaining or losing more than {c.threshold:.0%} against {c.baseline}",
+        title=f"Practices gaining or losing more than {share(comparison.threshold, 0)} against {comparison.baseline}",
     )
     fig.update_yaxes(title_text="practices (losing below zero)", row=1, col=1)
     return charts.render(fig, "winners-losers", height=480, subplots=True)
 
 
-def scatter_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+def scatter_chart(comparison: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+    """Each practice's payment per patient under the baseline against the others'."""
     import plotly.graph_objects as go
 
-    p = c.practices
-    base = p[p["framework"] == c.baseline].set_index("unit_id")
+    p = comparison.practices
+    base = p[p["framework"] == comparison.baseline].set_index("unit_id")
     fig = go.Figure()
     points: list[tuple[np.ndarray, np.ndarray]] = []
-    for label in c.labels:
-        if label == c.baseline:
+    for label in comparison.labels:
+        if label == comparison.baseline:
             continue
         f = p[p["framework"] == label]
         x = base["payment_per_patient"].reindex(f["unit_id"]).to_numpy(dtype=np.float64)
@@ -193,7 +202,7 @@ def scatter_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) 
                 marker={"color": colours[label], "size": 6, "opacity": 0.7},
                 text=[f"{n} ({u})" for n, u in zip(f["name"], f["unit_id"], strict=True)],
                 hovertemplate="%{text}<br>"
-                + c.baseline
+                + comparison.baseline
                 + " £%{x:.2f}<br>"
                 + label
                 + " £%{y:.2f}<extra></extra>",
@@ -207,8 +216,8 @@ def scatter_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) 
     bottom, top = max(0.0, lo - pad), hi + pad
     for factor, dash, name in (
         (1.0, "solid", "same payment"),
-        (1 + c.threshold, "dot", f"±{c.threshold:.0%}"),
-        (1 - c.threshold, "dot", f"±{c.threshold:.0%}"),
+        (1 + comparison.threshold, "dot", f"±{share(comparison.threshold, 0)}"),
+        (1 - comparison.threshold, "dot", f"±{share(comparison.threshold, 0)}"),
     ):
         fig.add_trace(
             go.Scatter(
@@ -222,8 +231,8 @@ def scatter_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) 
             )
         )
     fig.update_layout(
-        title=f"Payment per patient: each practice under {c.baseline} (x) and the others (y)",
-        xaxis_title=f"£ per patient under {c.baseline}",
+        title=f"Payment per patient: each practice under {comparison.baseline} (x) and the others (y)",
+        xaxis_title=f"£ per patient under {comparison.baseline}",
         yaxis_title="£ per patient under the other framework",
     )
     fig.update_xaxes(tickprefix="£", range=[bottom, top])
@@ -231,12 +240,13 @@ def scatter_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) 
     return charts.render(fig, "baseline-scatter", height=520)
 
 
-def equity_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+def equity_chart(comparison: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+    """Payment per patient (and flag rate) by deprivation quintile."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    e = c.equity
-    flagging = c.with_escalation
+    e = comparison.equity
+    flagging = comparison.with_escalation
     fig = make_subplots(
         rows=1,
         cols=2 if flagging else 1,
@@ -246,7 +256,7 @@ def equity_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -
         ],
         horizontal_spacing=0.1,
     )
-    for label in c.labels:
+    for label in comparison.labels:
         f = e[e["framework"] == label]
         quintile = [f"Q{g}" for g in f["deprivation_quintile"]]
         fig.add_trace(
@@ -289,10 +299,11 @@ def equity_chart(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -
     return charts.render(fig, "equity", height=480, subplots=True)
 
 
-def funnel_chart(c: ComparisonTables, charts: Charts) -> str:
+def funnel_chart(comparison: ComparisonTables, charts: Charts) -> str:
+    """Admission rates against list size, with the national limit."""
     import plotly.graph_objects as go
 
-    f = c.funnel
+    f = comparison.funnel
     assert f is not None
     fig = go.Figure()
     above_nat = f["above_national_limit"].to_numpy(dtype=bool)
@@ -358,12 +369,13 @@ def funnel_chart(c: ComparisonTables, charts: Charts) -> str:
     return charts.render(fig, "funnel", height=520)
 
 
-def escalation_chart(c: ComparisonTables, charts: Charts) -> str:
+def escalation_chart(comparison: ComparisonTables, charts: Charts) -> str:
+    """Practices by the highest escalation level reached (stacked bars)."""
     import plotly.graph_objects as go
 
-    e = c.escalation
+    e = comparison.escalation
     esc = e[e["rank"] > 0]
-    labels = [lb for lb in c.labels if (esc["framework"] == lb).any()]
+    labels = [lb for lb in comparison.labels if (esc["framework"] == lb).any()]
     fig = go.Figure()
     for rank in sorted(esc["rank"].unique()):
         ys, texts = [], []
@@ -388,7 +400,7 @@ def escalation_chart(c: ComparisonTables, charts: Charts) -> str:
     fig.update_layout(
         uniformtext={"minsize": 10, "mode": "hide"},  # no unreadable labels in thin bars
         barmode="stack",
-        title=f"Practices escalated in {c.period}, by the highest level reached (1 = lowest)",
+        title=f"Practices escalated in {comparison.period}, by the highest level reached (1 = lowest)",
         yaxis_title="practices",
     )
     return charts.render(fig, "escalation")

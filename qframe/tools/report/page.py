@@ -7,6 +7,7 @@ from pathlib import Path
 
 from qframe.errors.diagnostics import output_folder
 from qframe.results.comparison import ComparisonTables
+from qframe.results.formatting import share
 from qframe.tools.report.charts import Charts, colours_for
 from qframe.tools.report.resources import CAPTURE_SCRIPT, FINISH_SCRIPT, STYLE
 from qframe.tools.report.sections import (
@@ -19,20 +20,20 @@ from qframe.tools.report.sections import (
 )
 
 
-def render_report(c: ComparisonTables) -> str:
+def render_report(comparison: ComparisonTables) -> str:
     """The whole page as text."""
     import plotly.offline
 
-    colours = colours_for(c.labels)
+    colours = colours_for(comparison.labels)
     charts = Charts()  # the sections' charts are numbered in the order they are drawn
-    m = c.manifest
+    m = comparison.manifest
     sections = [
-        summary_section(c, charts, colours),
-        winners_section(c, charts, colours),
-        equity_section(c, charts, colours),
-        funnel_section(c, charts),
-        escalation_agreement_sections(c, charts),
-        about_section(c),
+        summary_section(comparison, charts, colours),
+        winners_section(comparison, charts, colours),
+        equity_section(comparison, charts, colours),
+        funnel_section(comparison, charts),
+        escalation_agreement_sections(comparison, charts),
+        about_section(comparison),
     ]
     nav = "".join(
         f'<a href="#{a}">{t}</a>'
@@ -47,13 +48,13 @@ def render_report(c: ComparisonTables) -> str:
         )
     )
     data = m["data"]
-    title = f"Comparing {len(c.labels)} frameworks, {c.period}"
+    title = f"Comparing {len(comparison.labels)} frameworks, {comparison.period}"
     header = (
         f"<header><h1>{html.escape(title)}</h1>"
-        f"<p><strong>Frameworks:</strong> {html.escape(', '.join(c.labels))} · "
-        f"<strong>baseline:</strong> {html.escape(c.baseline)} · "
-        f"<strong>threshold:</strong> {c.threshold:.0%}</p>"
-        f"<p><strong>Period compared:</strong> {html.escape(c.period)} ({html.escape(c.period_source)}) · "
+        f"<p><strong>Frameworks:</strong> {html.escape(', '.join(comparison.labels))} · "
+        f"<strong>baseline:</strong> {html.escape(comparison.baseline)} · "
+        f"<strong>threshold:</strong> {share(comparison.threshold, 0)}</p>"
+        f"<p><strong>Period compared:</strong> {html.escape(comparison.period)} ({html.escape(comparison.period_source)}) · "
         f"<strong>data:</strong> {html.escape(str(data['source']))}, {data['units']:,} practices</p>"
         "</header>"
     )
@@ -83,9 +84,9 @@ def render_report(c: ComparisonTables) -> str:
     )
 
 
-def write_report(c: ComparisonTables, path: str | Path) -> Path:
+def write_report(comparison: ComparisonTables, path: str | Path) -> Path:
     """Write report.html; returns its path."""
     target = Path(path)
     output_folder(target.parent)
-    target.write_text(render_report(c), encoding="utf-8")
+    target.write_text(render_report(comparison), encoding="utf-8")
     return target

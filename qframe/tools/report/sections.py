@@ -23,14 +23,14 @@ from qframe.tools.report.tables import Col, pounds_change, table, whole_pounds
 MAX_LIST_ROWS = 50
 
 
-def baseline_rows(c: ComparisonTables) -> Callable[[Any], bool]:
+def baseline_rows(comparison: ComparisonTables) -> Callable[[Any], bool]:
     """Whether a table row is the baseline framework's (it is highlighted)."""
-    return lambda row: row.get("framework") == c.baseline
+    return lambda row: row.get("framework") == comparison.baseline
 
 
-def summary_section(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+def summary_section(comparison: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
     """Key figures: a card per framework, the frameworks table, cost and distribution charts."""
-    f = c.frameworks
+    f = comparison.frameworks
     cards = []
     for _, row in f.iterrows():
         diff = row["difference_from_baseline"]
@@ -38,8 +38,8 @@ def summary_section(c: ComparisonTables, charts: Charts, colours: dict[str, str]
         rel = f" ({diff / base_total:+.1%})" if base_total else ""
         sub = (
             "baseline"
-            if row["framework"] == c.baseline
-            else f"{pounds_change(diff)}{rel} against {c.baseline}"
+            if row["framework"] == comparison.baseline
+            else f"{pounds_change(diff)}{rel} against {comparison.baseline}"
         )
         flagged = (
             f"{count(row['flagged'])} practices flagged ({share(row['flag_rate'])})"
@@ -72,20 +72,20 @@ def summary_section(c: ComparisonTables, charts: Charts, colours: dict[str, str]
     return (
         '<section id="summary"><h2>Key figures</h2>'
         f'<div class="cards">{"".join(cards)}</div>'
-        + table(f, summary_cols, baseline_rows(c))
+        + table(f, summary_cols, baseline_rows(comparison))
         + '<p class="lead">Payment per patient is each practice\'s payment over its list size. '
         "Mean, median and percentiles are over practices (each practice counts once); the Gini "
         "coefficient measures how unequal payment per patient is between practices (0: all "
         "equal).</p>"
-        f'<div class="two">{cost_chart(c, charts, colours)}{distribution_chart(c, charts, colours)}</div>'
+        f'<div class="two">{cost_chart(comparison, charts, colours)}{distribution_chart(comparison, charts, colours)}</div>'
         "</section>"
     )
 
 
-def winners_section(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+def winners_section(comparison: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
     """Winners and losers against the baseline: by deprivation, the clusters losing most, the scatter."""
-    others = [lb for lb in c.labels if lb != c.baseline]
-    w = c.winners_losers
+    others = [lb for lb in comparison.labels if lb != comparison.baseline]
+    w = comparison.winners_losers
     if others:
         wl_cols = [
             Col("framework", "framework", is_text=True),
@@ -107,7 +107,7 @@ def winners_section(c: ComparisonTables, charts: Charts, colours: dict[str, str]
                 ["losing_share", "group"], ascending=[False, True], kind="stable"
             )
             worst = worst.groupby("framework", sort=False).head(5)
-            order = {label: i for i, label in enumerate(c.labels)}
+            order = {label: i for i, label in enumerate(comparison.labels)}
             worst = worst.sort_values("framework", key=lambda s: s.map(order), kind="stable")
             cluster_note = (
                 "<h3>Clusters with the largest share of losing practices (five per framework)</h3>"
@@ -128,12 +128,12 @@ def winners_section(c: ComparisonTables, charts: Charts, colours: dict[str, str]
         return (
             '<section id="winners"><h2>Winners and losers against the baseline</h2>'
             f'<p class="lead">A practice <strong>gains</strong> when its payment under a framework is more than '
-            f"{c.threshold:.0%} above its payment under the baseline ({html.escape(c.baseline)}), and "
-            f"<strong>loses</strong> when it is more than {c.threshold:.0%} below.</p>"
-            + winners_chart(c, charts, colours)
+            f"{share(comparison.threshold, 0)} above its payment under the baseline ({html.escape(comparison.baseline)}), and "
+            f"<strong>loses</strong> when it is more than {share(comparison.threshold, 0)} below.</p>"
+            + winners_chart(comparison, charts, colours)
             + table(shown, wl_cols)
             + cluster_note
-            + scatter_chart(c, charts, colours)
+            + scatter_chart(comparison, charts, colours)
             + "</section>"
         )
     return (
@@ -142,7 +142,7 @@ def winners_section(c: ComparisonTables, charts: Charts, colours: dict[str, str]
     )
 
 
-def equity_section(c: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
+def equity_section(comparison: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
     """Payment per patient and flag rate by deprivation quintile."""
     eq_cols = [
         Col("framework", "framework", is_text=True),
@@ -159,18 +159,20 @@ def equity_section(c: ComparisonTables, charts: Charts, colours: dict[str, str])
         '<p class="lead">All payments in the quintile over all its patients; "vs framework average" '
         "divides it by the framework's cost per patient. Flag rate: the share of the quintile's "
         "practices escalated at any level.</p>"
-        + equity_chart(c, charts, colours)
-        + table(c.equity, eq_cols, baseline_rows(c))
+        + equity_chart(comparison, charts, colours)
+        + table(comparison.equity, eq_cols, baseline_rows(comparison))
         + "</section>"
     )
 
 
-def funnel_section(c: ComparisonTables, charts: Charts) -> str:
+def funnel_section(comparison: ComparisonTables, charts: Charts) -> str:
     """The funnel plot of admission rates, or why there is none."""
-    if c.funnel is not None:
-        funnel_html = f'<p class="lead">{html.escape(c.funnel_note)}</p>' + funnel_chart(c, charts)
+    if comparison.funnel is not None:
+        funnel_html = f'<p class="lead">{html.escape(comparison.funnel_note)}</p>' + funnel_chart(
+            comparison, charts
+        )
     else:
-        funnel_html = f'<p class="note">{html.escape(c.funnel_note)}</p>'
+        funnel_html = f'<p class="note">{html.escape(comparison.funnel_note)}</p>'
     return (
         '<section id="funnel"><h2>Variation: the cluster funnel plot</h2>'
         + funnel_html
@@ -178,12 +180,12 @@ def funnel_section(c: ComparisonTables, charts: Charts) -> str:
     )
 
 
-def escalation_agreement_sections(c: ComparisonTables, charts: Charts) -> str:
+def escalation_agreement_sections(comparison: ComparisonTables, charts: Charts) -> str:
     """Escalation levels reached; agreement between frameworks and the mismatches."""
     esc_html = ""
-    if len(c.escalation):
-        esc_html = escalation_chart(c, charts) + table(
-            c.escalation,
+    if len(comparison.escalation):
+        esc_html = escalation_chart(comparison, charts) + table(
+            comparison.escalation,
             [
                 Col("framework", "framework", is_text=True),
                 Col("rank", "rank", count),
@@ -194,7 +196,7 @@ def escalation_agreement_sections(c: ComparisonTables, charts: Charts) -> str:
         )
     else:
         esc_html = '<p class="note">None of the frameworks compared has escalation rules.</p>'
-    none_esc = [lb for lb in c.labels if lb not in c.with_escalation]
+    none_esc = [lb for lb in comparison.labels if lb not in comparison.with_escalation]
     if none_esc:
         esc_html += (
             '<p class="note">Without escalation rules (never flag a practice): '
@@ -213,7 +215,7 @@ def escalation_agreement_sections(c: ComparisonTables, charts: Charts) -> str:
         Col("flagged_neither", "neither", count),
         Col("flag_jaccard", "overlap (Jaccard)", number),
     ]
-    mm = c.mismatches
+    mm = comparison.mismatches
     mm_cols = [
         Col("direction", "case", is_text=True),
         Col("underpaid_by", "underpaid by", is_text=True),
@@ -255,7 +257,7 @@ def escalation_agreement_sections(c: ComparisonTables, charts: Charts) -> str:
         "<p class=\"lead\">Spearman's rank correlation of the practices' payments (1: the same order), "
         "and of payment per patient; how many practices each pair flags (any escalation level). "
         "Overlap (Jaccard) = flagged by both ÷ flagged by either.</p>"
-        + table(c.agreement, ag_cols)
+        + table(comparison.agreement, ag_cols)
         + "<h3>Underpaid by one, escalated by the other</h3>"
         '<p class="lead">Practices in the bottom fifth of payment per patient under one framework that '
         "the other escalates: the baseline against each other framework, both ways.</p>"
@@ -264,10 +266,10 @@ def escalation_agreement_sections(c: ComparisonTables, charts: Charts) -> str:
     )
 
 
-def about_section(c: ComparisonTables) -> str:
+def about_section(comparison: ComparisonTables) -> str:
     """What was compared (the about lines) and where the tables are."""
     about = "".join(
-        f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in c.about_rows()
+        f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in comparison.about_rows()
     )
     return (
         '<section id="about"><h2>About this comparison</h2>'
