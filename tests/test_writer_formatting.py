@@ -1,0 +1,125 @@
+"""The one deterministic writer and the one place for formatting money, shares and numbers: they
+give the bytes and the strings the separate copies they replace gave."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qframe.results import formatting
+from qframe.results.writer import (
+    manifest_text,
+    write_csv,
+    write_json_records,
+    write_manifest,
+    write_parquet,
+    write_table,
+)
+
+VALUES = [0.0, -0.0, 0.4, -0.4, 0.005, 1234.5, -1234.5, 1_234_567.891, float("nan"), None]
+
+
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit_id": ["P002", "P001", "P003"],
+            "payment": [1234.5678901234567, np.nan, 1e-13],
+            "share": [1 / 3, 0.1, 2 / 3],
+            "count": pd.array([1, None, 3], dtype="Int64"),
+            "name": ["Ash, Row", "Bé", None],
+        }
+    )
+
+
+def test_csv_is_what_each_module_wrote(tmp_path: Path) -> None:
+    table = frame()
+    table.to_csv(tmp_path / "old.csv", index=False, lineterminator="\n", float_format="%.12g")
+    assert (
+        write_csv(table, tmp_path / "new.csv").read_bytes() == (tmp_path / "old.csv").read_bytes()
+    )
+    text = (tmp_path / "new.csv").read_bytes().decode("utf-8")
+    assert "\r" not in text
+    assert text.splitlines()[1] == 'P002,1234.56789012,0.333333333333,1,"Ash, Row"'
+    table.to_csv(tmp_path / "raw.csv", index=False, lineterminator="\n")
+    raw = write_csv(table, tmp_path / "raw2.csv", float_format=None)
+    assert raw.read_bytes() == (tmp_path / "raw.csv").read_bytes()
+    indexed = table.set_index("unit_id")
+    indexed.to_csv(tmp_path / "ix.csv", lineterminator="\n", float_format="%.12g")
+    assert (
+        write_csv(indexed, tmp_path / "ix2.csv", index=True).read_bytes()
+        == (tmp_path / "ix.csv").read_bytes()
+    )
+
+
+def test_json_parquet_and_manifest(tmp_path: Path) -> None:
+    table = frame()
+    records = json.loads(write_json_records(table, tmp_path / "t.json").read_text())
+    assert records[0]["unit_id"] == "P002" and records[0]["payment"] == 1234.5678901235
+    back = pd.read_parquet(write_parquet(table, tmp_path / "t.parquet"))
+    pd.testing.assert_frame_equal(back, table)
+    assert write_table(table, tmp_path / "a.csv", "csv").read_bytes() == (
+        write_csv(table, tmp_path / "b.csv").read_bytes()
+    )
+    with pytest.raises(ValueError, match="unknown format"):
+        write_table(table, tmp_path / "t.xml", "xml")
+    manifest = {"b": 1, "a": {"path": Path("x"), "name": "Bé"}}
+    written = write_manifest(manifest, tmp_path / "manifest.json").read_text(encoding="utf-8")
+    assert (
+        written
+        == manifest_text(manifest)
+        == ('{\n  "a": {\n    "name": "Bé",\n    "path": "x"\n  },\n  "b": 1\n}\n')
+    )
+
+
+def old_report_money(v: Any, sign: bool = False, places: int = 0) -> str:
+    """report.money (places 0) and report.pounds (places 2) as they were."""
+    if v is None or pd.isna(v):
+        return "–"
+    text = f"£{abs(float(v)):,.{places}f}"
+    if float(v) < 0:
+        return "−" + text
+    return ("+" if sign and float(v) > 0 else "") + text
+
+
+def old_diff_money(value: float, *, sign: bool = False) -> str:
+    """diff.money as it was."""
+    if isinstance(value, float) and math.isnan(value):
+        return "missing"
+    text = f"£{abs(value):,.2f}"
+    if sign:
+        return ("-" if value < 0 else "+") + text
+    return ("-" if value < 0 else "") + text
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_money_gives_the_strings_of_the_old_formatters(value: float | None) -> None:
+    money = formatting.money
+    assert money(value, pence=False) == old_report_money(value)
+    assert money(value, pence=False, sign="nonzero") == old_report_money(value, sign=True)
+    assert money(value) == old_report_money(value, places=2)
+    if value is not None:
+        for sign in (False, True):
+            assert money(
+                value, sign="always" if sign else "negative", minus="-", missing="missing"
+            ) == old_diff_money(value, sign=sign)
+    if value is not None and not math.isnan(value):
+        assert formatting.pounds(value) == f"£{value:,.2f}"
+        if value >= 0:  # the comparison's "+£… against the baseline" (− below zero)
+            assert money(value, sign="always") == f"+£{abs(value):,.2f}"
+        else:
+            assert money(value, sign="always") == f"−£{abs(value):,.2f}"
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_shares_numbers_and_counts(value: Any) -> None:
+    missing = value is None or math.isnan(value)
+    assert formatting.share(value) == ("–" if missing else f"{value:.1%}")
+    assert formatting.share(value, 2, sign=True) == ("–" if missing else f"{value:+.2%}")
+    assert formatting.number(value) == ("–" if missing else f"{value:.3f}")
+    assert formatting.count(value) == ("–" if missing else f"{int(value):,}")
