@@ -20,6 +20,12 @@ level reached in the year. From that long table come the others (docs/compare.md
 ``funnel``          (when a framework reports funnel-plot totals, as improving_together does) the
                     admission rate of each practice in the year's last quarter, with its limits
 
+Where each part is: ``evaluate`` (compare(): run every framework, build the tables and the
+manifest), ``selection`` (labels, baseline, year, threshold), ``practices`` (the long table),
+``summary`` (frameworks and escalation), ``winners``, ``agreement`` (and mismatches),
+``equity`` (and funnel), ``ranking`` (Spearman, quintiles), ``comparison`` (the Comparison and
+its writing: tables through :mod:`qframe.results.writer`, the workbook, report.html).
+
 >>> from qframe.tools.compare import compare
 >>> c = compare(["frameworks/qof_2014", "frameworks/somerset_pqs"], "data/sample")  # doctest: +SKIP
 >>> c.frameworks[["framework", "total_cost", "gini_payment_per_patient"]]           # doctest: +SKIP

@@ -9,6 +9,10 @@ For checking in a browser, the page records on ``<body>``: ``data-charts-expecte
 charts it holds), ``data-charts-rendered`` (how many plotly has drawn) and ``data-errors``
 (script errors, failed resource loads, rejected promises and ``console.error`` messages, joined
 by `` | ``; empty when there were none).
+
+Where each part is: ``page`` (head, header, navigation, footer), ``sections`` (one function per
+section, in page order), ``charts`` (plotly figures), ``tables`` (HTML tables), ``resources``
+(the style sheet and scripts, kept in assets/).
 """
 
 from qframe.tools.report.charts import HEIGHT, LEVEL_COLOURS, PALETTE, Charts
