@@ -42,7 +42,7 @@ import pandas as pd
 import qframe
 from qframe.api import DataLike, Framework, as_dataset, load
 from qframe.data.dataset import Dataset
-from qframe.engines.numpy.engine import prepare
+from qframe.engines.registry import engine
 from qframe.errors.diagnostics import (
     DataError,
     DefinitionError,
@@ -582,7 +582,7 @@ def _quarters(year: str) -> list[str]:
 
 def _periods_of(ds: Dataset, fw: Framework, year: str) -> list[str]:
     """The periods of ``fw`` that make up ``year`` (its four quarters when quarterly)."""
-    arrays = prepare(ds, fw.definition.frequency)
+    arrays = engine().layout(ds, fw.definition.frequency)
     present = {p for p, ok in zip(arrays.periods, arrays.present, strict=True) if ok}
     if fw.definition.frequency == "quarter":
         found = [q for q in _quarters(year) if q in present]
