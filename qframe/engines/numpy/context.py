@@ -40,8 +40,8 @@ class Ctx:
         self.swept = swept
         self.plan = plan
         self.data = data
-        self.U, self.P = data.values.shape[0], data.values.shape[1]
-        self.I = len(plan.indicator_ids)
+        self.n_units, self.n_periods = data.values.shape[0], data.values.shape[1]
+        self.n_indicators = len(plan.indicator_ids)
         self.params = params
         self.sel: np.ndarray | None = None
         self._values: dict[str, np.ndarray] = {}
@@ -64,7 +64,7 @@ class Ctx:
     @property
     def shape(self) -> tuple[int, int, int, int]:
         """The grid for one scenario: (1, units, periods, indicators selected)."""
-        return (1, self.U, self.P, self.n)
+        return (1, self.n_units, self.n_periods, self.n)
 
     def grid(self, x: Any) -> np.ndarray:
         """``x`` on the full grid. A value that varies by scenario (a swept parameter, and what
@@ -72,7 +72,7 @@ class Ctx:
         sweep only recomputes what the swept parameters touch."""
         arr = np.asarray(x, dtype=np.float64) if not _is_obj(x) else np.asarray(x)
         s = arr.shape[0] if arr.ndim == 4 else 1
-        return np.broadcast_to(arr, (s, self.U, self.P, self.n))
+        return np.broadcast_to(arr, (s, self.n_units, self.n_periods, self.n))
 
     @contextmanager
     def selecting(self, sel: np.ndarray | None) -> Iterator[list[np.ndarray]]:
@@ -146,7 +146,7 @@ class Ctx:
         cols = [data.columns.get((measure, k), -1) for k in keys]
         idx = np.array(cols, dtype=np.intp)
         if data.values.shape[2] == 0:  # the data has no measure at this frequency at all
-            out = np.full((self.U, self.P, len(keys)), np.nan)
+            out = np.full((self.n_units, self.n_periods, len(keys)), np.nan)
         else:
             out = data.values[:, :, np.where(idx >= 0, idx, 0)]
         absent = idx < 0
@@ -161,7 +161,7 @@ class Ctx:
                     self.missing_measures[(name, keys[j])] = None
         if default is not None:
             out = np.where(np.isnan(out), default, out)
-        result = out.reshape(1, self.U, self.P, len(keys))
+        result = out.reshape(1, self.n_units, self.n_periods, len(keys))
         self._note(0, np.isnan(result))
         return result
 
@@ -180,7 +180,7 @@ class Ctx:
         how = self.plan.framework.inputs[name].combine
         if not how:
             self.uncombined[name] = None
-            return np.full((self.U, self.P), np.nan)
+            return np.full((self.n_units, self.n_periods), np.nan)
         pos = (grid[:, None] * 4 + np.arange(4)[None, :]) - other.first  # (P, 4) quarter indices
         ok = (pos >= 0) & (pos < col.shape[1])
         quarters = np.where(ok[None, :, :], col[:, np.clip(pos, 0, col.shape[1] - 1)], np.nan)
@@ -188,10 +188,12 @@ class Ctx:
 
     def _all(self, sel: np.ndarray | None) -> bool:
         """Is ``sel`` every indicator, in order? (Then no indexing copy is needed.)"""
-        return sel is None or (len(sel) == self.I and bool(np.all(sel == np.arange(self.I))))
+        return sel is None or (
+            len(sel) == self.n_indicators and bool(np.all(sel == np.arange(self.n_indicators)))
+        )
 
     def value(self, name: str) -> np.ndarray:
-        sel = self.sel if self.sel is not None else np.arange(self.I, dtype=np.intp)
+        sel = self.sel if self.sel is not None else np.arange(self.n_indicators, dtype=np.intp)
         full = self.ensure(name, sel)
         every = self._all(self.sel)
         if self._frames and self.sel is not None:
@@ -232,17 +234,17 @@ class Ctx:
         iv = self.plan.values[name]
         if name not in self._values and self.base is not None and self._shared(("rule", name)):
             base = self.base
-            base.ensure(name, np.arange(self.I, dtype=np.intp))
+            base.ensure(name, np.arange(self.n_indicators, dtype=np.intp))
             self._values[name], self._flags[name] = base._values[name], base._flags[name]
             self._done[name] = base._done[name]
         if name not in self._values:
             is_text = iv.type.kind.value == "string"
-            shape = (1, self.U, self.P, self.I)
+            shape = (1, self.n_units, self.n_periods, self.n_indicators)
             self._values[name] = np.full(
                 shape, None if is_text else np.nan, dtype=object if is_text else np.float64
             )
             self._flags[name] = (np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool))
-            self._done[name] = np.zeros(self.I, dtype=bool)
+            self._done[name] = np.zeros(self.n_indicators, dtype=bool)
         done = self._done[name]
         todo = sel[~done[sel]]
         if todo.size == 0:
@@ -253,7 +255,7 @@ class Ctx:
         try:
             out = self._values[name]
             missing, zero = self._flags[name]
-            wanted = np.zeros(self.I, dtype=bool)
+            wanted = np.zeros(self.n_indicators, dtype=bool)
             wanted[todo] = True
             for variant in iv.variants:
                 members = np.asarray(variant.indicators, dtype=np.intp)
@@ -305,7 +307,7 @@ class Ctx:
                 parent[0][..., mask] |= frame[0]
                 parent[1][..., mask] |= frame[1]
         s = max([p.shape[0] for _, p in parts], default=1)
-        shape = (s, self.U, self.P, len(sel))
+        shape = (s, self.n_units, self.n_periods, len(sel))
         out = np.full(shape, None if text else np.nan, dtype=object if text else np.float64)
         for mask, part in parts:
             out[..., mask] = part
@@ -352,7 +354,7 @@ class Ctx:
         return self._totals[name]
 
     def over_indicators(self, fn: Callable[[Ctx], Any]) -> Any:
-        with self.selecting(np.arange(self.I, dtype=np.intp)):
+        with self.selecting(np.arange(self.n_indicators, dtype=np.intp)):
             return fn(self)
 
     def group_codes(self, attr: str) -> tuple[np.ndarray, int]:

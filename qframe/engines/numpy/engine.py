@@ -69,7 +69,7 @@ class NumpyEngine:
             pay = np.broadcast_to(pay, (s, *pay.shape[1:]))[:, :, period, 0]
             levels = None
             if plan.escalation:
-                shape = (s, ctx.U, ctx.P, 1)
+                shape = (s, ctx.n_units, ctx.n_periods, 1)
                 fired = [
                     (
                         np.broadcast_to(ctx.escalation_value(rule.id), shape)[:, :, period, 0],
@@ -77,7 +77,7 @@ class NumpyEngine:
                     )
                     for rule in plan.framework.escalation
                 ]
-                levels = outcome.highest_level(fired, (s, ctx.U))
+                levels = outcome.highest_level(fired, (s, ctx.n_units))
         if ctx.missing_measures:
             raise DataError(missing_measure_errors(plan, ctx))
         return ScenarioTotals(pay, levels)
@@ -127,7 +127,7 @@ def evaluate_plan(plan: Plan, data: DataArrays, params: dict[str, Any]) -> Evalu
         )
     ctx = Ctx(plan, data, params)
     with np.errstate(all="ignore"):
-        every = np.arange(ctx.I, dtype=np.intp)
+        every = np.arange(ctx.n_indicators, dtype=np.intp)
         for name in plan.value_order:  # every rule for every indicator; inputs only where used
             if plan.values[name].kind == "rule":
                 ctx.ensure(name, every)
@@ -195,7 +195,7 @@ def missing_measure_errors(plan: Plan, ctx: Ctx) -> list[Diagnostic]:
 
 def _status(plan: Plan, ctx: Ctx, values: dict[str, np.ndarray]) -> np.ndarray:
     """Each indicator row's status, from the outcome values and why they are missing."""
-    shape = (ctx.U, ctx.P, ctx.I)
+    shape = (ctx.n_units, ctx.n_periods, ctx.n_indicators)
     any_nan = np.zeros(shape, dtype=bool)
     missing = np.zeros(shape, dtype=bool)
     zero = np.zeros(shape, dtype=bool)
