@@ -24,8 +24,8 @@ import pandas as pd
 import qframe
 from qframe import api
 from qframe.data import synth
-from qframe.engines.numpy.engine import evaluate_plan, prepare
-from qframe.scoring.rules import round_money
+from qframe.engines.registry import engine
+from qframe.scoring.outcome import round_money
 
 ROOT = Path(__file__).resolve().parents[1]
 QOF = ROOT / "frameworks" / "qof_2014"
@@ -93,12 +93,14 @@ def run(practices: int = 8000, repeat: int = 5) -> dict[str, float]:
     fw = qframe.load(QOF)
 
     ds = synth.generate(practices, seed=1, years=("2014-15",), quarters_of=())
-    params = fw._param_values({})
+    params = fw.parameter_values({})
+    numpy_engine = engine("numpy")
     prep_time, _ = best(
-        lambda: prepare(qframe.Dataset(ds.units, ds.measures), fw.definition.frequency), 3
+        lambda: numpy_engine.layout(qframe.Dataset(ds.units, ds.measures), fw.definition.frequency),
+        3,
     )
-    arrays = prepare(ds, fw.definition.frequency)
-    engine_time, _ = best(lambda: evaluate_plan(fw.plan, arrays, params), repeat)
+    arrays = numpy_engine.layout(ds, fw.definition.frequency)
+    engine_time, _ = best(lambda: numpy_engine.evaluate(fw.plan, arrays, params), repeat)
     full_time, result = best(lambda: fw.evaluate(ds), repeat)
 
     plan = fw.plan

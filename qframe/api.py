@@ -21,7 +21,8 @@ import qframe
 from qframe.check.compiler import Plan, compile_framework
 from qframe.check.overrides import Resolved, resolve
 from qframe.data.dataset import Dataset, frames_from_mapping, load_dataset
-from qframe.engines.numpy.engine import evaluate_plan, prepare
+from qframe.engines.base import Engine
+from qframe.engines.registry import engine as engine_named
 from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error
 from qframe.ir import kinds as t
 from qframe.model import definition as m
@@ -68,6 +69,7 @@ class Framework:
         *,
         params: Mapping[str, Any] | None = None,
         periods: Sequence[str] | None = None,
+        engine: str | Engine = "numpy",
     ) -> Result:
         """Evaluate on a dataset (a :class:`Dataset`, a dataset folder, or
         ``{"units": DataFrame, "measures": DataFrame}``).
@@ -75,15 +77,17 @@ class Framework:
         ``params`` overrides parameters or indicator fields, checked like the definition:
         ``{"point_value": "£180", "DM007.thresholds": "40% .. 80%"}`` (plain numbers are accepted
         too: ``{"point_value": 180.0}``). ``periods`` limits the results to those periods (earlier
-        ones are still read for lags and baselines)."""
+        ones are still read for lags and baselines). ``engine`` names the engine that evaluates
+        (see :mod:`qframe.engines.registry`), or is one."""
+        runner = engine_named(engine) if isinstance(engine, str) else engine
         ds = as_dataset(data)
         resolved = resolve(self.plan, params or {})
         plan = resolved.apply(self.plan)
-        values = self._param_values(resolved)
-        arrays = prepare(ds, self.definition.frequency)
+        values = self.parameter_values(resolved)
+        layout = runner.layout(ds, self.definition.frequency)
         for period in periods or ():
-            arrays.period_index(period)  # a located error for a period the data lacks
-        ev = evaluate_plan(plan, arrays, values)
+            layout.period_index(period)  # a located error for a period the data lacks
+        ev = runner.evaluate(plan, layout, values)
         manifest = self._manifest(ds, values)
         if params:
             manifest["overrides"] = {
@@ -91,7 +95,7 @@ class Framework:
             }
         return tidy(plan, ev, manifest, periods)
 
-    def _param_values(self, overrides: Resolved | Mapping[str, Any]) -> dict[str, Any]:
+    def parameter_values(self, overrides: Resolved | Mapping[str, Any]) -> dict[str, Any]:
         """Each parameter's value for an evaluation: a scalar, or an array over the indicators
         where some indicator sets its own."""
         resolved = overrides if isinstance(overrides, Resolved) else resolve(self.plan, overrides)

@@ -331,3 +331,87 @@ def test_quarterly_measure_without_combine_is_a_data_error(tmp_path: Path) -> No
     (tmp_path / "framework.yaml").write_text(text)
     with pytest.raises(qframe.DataError, match="combine: sum"):
         qframe.load(tmp_path).evaluate(MIXED / "data")
+
+
+# --- the engine protocol (qframe.engines.base), its numpy implementation and the registry -----------
+
+
+def test_numpy_engine_implements_the_protocol() -> None:
+    from qframe.engines.base import DataLayout, Engine, Evaluation
+    from qframe.engines.numpy.engine import NumpyEngine
+    from qframe.engines.registry import engine
+
+    numpy_engine: Engine = engine("numpy")
+    assert isinstance(numpy_engine, NumpyEngine) and numpy_engine.name == "numpy"
+    assert engine() is numpy_engine  # the default, one instance
+    fw = qframe.load(MINI)
+    layout = numpy_engine.layout(qframe.load_dataset(MINI / "data"), fw.definition.frequency)
+    assert isinstance(layout, DataLayout)
+    assert layout.period_index(None) == layout.periods.index(layout.present_periods[-1])
+    ev = numpy_engine.evaluate(fw.plan, layout, fw.parameter_values({}))
+    assert isinstance(ev, Evaluation) and ev.engine == "numpy" and ev.layout is layout
+    u = list(layout.unit_ids).index("P001")
+    p = layout.period_index(None)
+    i = fw.plan.indicator_ids.index("DM007")
+    assert ev.values["payment"][0, u, p, i] == 2113.06  # as in the worked example above
+
+
+def test_unknown_engine_is_named() -> None:
+    from qframe.engines.registry import engine
+
+    with pytest.raises(qframe.DefinitionError) as info:
+        engine("nunpy")
+    assert "no engine called `nunpy`" in info.value.render() and "`numpy`" in info.value.render()
+
+
+def test_evaluate_with_an_engine_gives_the_same_result(mini: qframe.Result) -> None:
+    from qframe.engines.numpy.engine import NumpyEngine
+
+    fw = qframe.load(MINI)
+    for chosen in ("numpy", NumpyEngine()):
+        again = fw.evaluate(MINI / "data", engine=chosen)
+        pd.testing.assert_frame_equal(again.indicators, mini.indicators)
+        pd.testing.assert_frame_equal(again.units, mini.units)
+
+
+def test_evaluation_reads_an_expression_back() -> None:
+    # explain's traces: a lowered expression evaluated on the state the evaluation left
+    from qframe.engines.registry import engine
+    from qframe.scoring.outcome import round_money
+
+    fw = qframe.load(MINI)
+    numpy_engine = engine()
+    layout = numpy_engine.layout(qframe.load_dataset(MINI / "data"), fw.definition.frequency)
+    ev = numpy_engine.evaluate(fw.plan, layout, fw.parameter_values({}))
+    i = fw.plan.indicator_ids.index("DM007")
+    iv = fw.plan.values["payment"]
+    variant = next(v for v in iv.variants if i in v.indicators)
+    grid = ev.expression_value(variant.compiled.fn, i)
+    assert grid.shape == (1, len(layout.unit_ids), len(layout.periods), 1)
+    # the rule's own value, before the framework rounds each indicator's payment to the penny
+    assert grid[0, list(layout.unit_ids).index("P001"), layout.period_index(None), 0] == (
+        pytest.approx(2113.0559149886553)
+    )
+    np.testing.assert_array_equal(round_money(grid[0, :, :, 0]), ev.values["payment"][0, :, :, i])
+
+
+def test_engine_sweep_matches_single_evaluations() -> None:
+    # the scenario axis: two point values at once, each equal to its own evaluation
+    from qframe.engines.base import ScenarioAxis
+    from qframe.engines.registry import engine
+
+    fw = qframe.load(MINI)
+    data = qframe.load_dataset(MINI / "data")
+    numpy_engine = engine()
+    layout = numpy_engine.layout(data, fw.definition.frequency)
+    p = layout.period_index(None)
+    axis = ScenarioAxis(2, params={"point_value": np.array([150.0, 200.0])})
+    swept = numpy_engine.sweep(
+        fw.plan, layout, fw.parameter_values({}), axis, total="payment", period=p
+    )
+    assert swept.totals.shape == (2, len(layout.unit_ids))
+    for k, value in enumerate((150.0, 200.0)):
+        units = fw.evaluate(data, params={"point_value": value}).units
+        units = units[units["period"] == layout.periods[p]].set_index("unit_id")
+        expected = units.loc[list(layout.unit_ids), "payment"].to_numpy()
+        np.testing.assert_array_equal(swept.totals[k], expected)

@@ -221,3 +221,44 @@ def test_bad_sweeps_are_located(spec: str, message: str) -> None:
     with pytest.raises(qframe.DefinitionError) as info:
         sc.parse_sweep(spec)
     assert message in info.value.render() and "--sweep:1:" in info.value.render()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("scenarios:\n  a: {}\n", "s.yaml:1:1: error S001 a scenario file names its `framework:`"),
+        (f"framework: {MINI}\n", "error S002 a scenario file lists `scenarios:` by name"),
+        (
+            f"framework: {MINI}\nscenarios: {{}}\n",
+            "s.yaml:2:12: error S002 a scenario file lists `scenarios:` by name",
+        ),
+        (
+            f"framework: {MINI}\nscenarios: [a, b]\n",
+            "s.yaml:2:12: error Q013 scenarios should be a mapping, not a list",
+        ),
+        (
+            f"framework: {MINI}\nscenarios:\n  a: {{drop: DM007}}\n",
+            "s.yaml:3:13: error Q013 scenarios.a.drop should be a list, not the text `DM007`",
+        ),
+        (
+            f"framework: {MINI}\nscenarios:\n  a: {{set: [point_value]}}\n",
+            "s.yaml:3:12: error Q013 scenarios.a.set should be a mapping or null, not a list",
+        ),
+        (
+            f"framework: {MINI}\nscenarios:\n  a: {{shift_thresholds: lots}}\n",
+            "error S006 scenario `a`: `lots` is not a shift of thresholds",
+        ),
+    ],
+)
+def test_scenario_file_schema(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "s.yaml").write_text(text)
+    with pytest.raises(qframe.DefinitionError) as info:
+        sc.load_scenarios(tmp_path / "s.yaml")
+    assert expected in info.value.render()
+
+
+def test_scenario_schema_is_shipped() -> None:
+    schema = sc.scenarios_schema()
+    assert schema["required"] == ["framework", "scenarios"]
+    fields = schema["$defs"]["scenario"]["properties"]
+    assert set(fields) == {"doc", "set", "shift_thresholds", "drop", "budget_neutral"}

@@ -13,14 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qframe.scoring.rules import (
-    all_or_nothing,
-    band,
-    clamp,
-    contractor_population_index,
-    round_money,
-    slide,
-)
+from qframe.scoring.outcome import round_money
+from qframe.scoring.rules import all_or_nothing, band, clamp, slide
 
 POINT_VALUE = 156.92  # £ per point, England 2014/15
 AVERAGE_LIST_SIZE = 7052  # national average list size for the 2014/15 CPI
@@ -188,16 +182,6 @@ def test_round_money_array_and_places() -> None:
     assert float(round_money(1234.5, places=-1)) == 1230.0  # to the ten pounds: 123.45 → 123
 
 
-def test_contractor_population_index() -> None:
-    # 8000 / 7052 = 1.134429949...; to 5 dp 1.13443
-    assert round(float(contractor_population_index(8000, AVERAGE_LIST_SIZE)), 5) == 1.13443
-    assert float(contractor_population_index(7052, AVERAGE_LIST_SIZE)) == 1.0  # average practice
-    assert float(contractor_population_index(14104, AVERAGE_LIST_SIZE)) == 2.0  # twice the average
-    np.testing.assert_allclose(
-        contractor_population_index(np.array([3526, 7052]), AVERAGE_LIST_SIZE), [0.5, 1.0]
-    )
-
-
 # --- QOF 2014/15 worked example (payment.md §6) ----------------------------------------------------
 #
 # Practice list (CRP) 8,000; diabetes register 520; national DM prevalence 6.4%.
@@ -210,7 +194,7 @@ DM_NATIONAL_PREVALENCE = 0.064
 
 
 def _cpi() -> float:
-    return float(contractor_population_index(LIST_SIZE, AVERAGE_LIST_SIZE))
+    return LIST_SIZE / AVERAGE_LIST_SIZE  # QOF's Contractor Population Index
 
 
 def _apdf_dm() -> float:

@@ -229,6 +229,20 @@ def _literal(node: ast.Node) -> tuple[t.Kind, Any] | None:
     return None
 
 
+def constant_range(node: ast.Node) -> tuple[float, float] | None:
+    """The bounds of a constant range as written in the language (``60% .. 80%``,
+    ``£150 .. £200``); None when ``node`` is not one."""
+    got = _literal(node)
+    if got is not None and got[0] is t.Kind.RANGE:
+        lo, hi = got[1]
+        return float(lo), float(hi)
+    low = _literal(node.left) if hasattr(node, "left") else None
+    high = _literal(node.right) if hasattr(node, "right") else None
+    if low and high and low[0] is high[0]:
+        return float(low[1]), float(high[1])
+    return None
+
+
 def _hint(kind: t.Kind) -> str:
     return {
         t.Kind.MONEY: "write money with £, e.g. £180",

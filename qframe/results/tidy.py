@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from qframe.check.compiler import Plan
-from qframe.engines.numpy.engine import STATUS_LABELS, STATUS_OK, Evaluation
+from qframe.engines.base import Evaluation
 from qframe.errors.diagnostics import output_folder
+from qframe.scoring.outcome import STATUS_LABELS, STATUS_OK, escalated_since, highest_level
 
 FORMATS = ("csv", "parquet", "json")
 
@@ -80,12 +81,11 @@ def tidy(
     plan: Plan, ev: Evaluation, manifest: dict[str, Any], only: Sequence[str] | None = None
 ) -> Result:
     fw = plan.framework
-    ctx = ev.ctx
-    data = ctx.data
+    data = ev.layout
     wanted = data.present & (np.isin(data.periods, list(only)) if only else True)
     keep = np.flatnonzero(wanted)
     periods = np.asarray(data.periods, dtype=object)[keep]
-    U, P, n_ind = ctx.U, len(keep), ctx.I
+    U, P, n_ind = len(data.unit_ids), len(keep), len(plan.indicator_ids)
     unit_ids = data.unit_ids
 
     def cat(labels: np.ndarray, codes: np.ndarray) -> pd.Categorical:
@@ -153,32 +153,25 @@ def _escalation(
     plan: Plan, ev: Evaluation, keep: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     fw = plan.framework
-    ctx = ev.ctx
-    U, P = ctx.U, ctx.P
-    level = np.full((U, P), -1, dtype=np.intp)
+    U, P = len(ev.layout.unit_ids), len(ev.layout.periods)
+    fired = [
+        (ev.escalation[rule.id], plan.level_order.get(rule.level, -1)) for rule in fw.escalation
+    ]
+    level = highest_level(fired, (U, P))
     rules = np.full((U, P), "", dtype=object)
     for rule in fw.escalation:
-        fired = ev.escalation[rule.id] == 1
-        order = plan.level_order.get(rule.level, -1)
-        level = np.where(fired, np.maximum(level, order), level)
-        rules = np.where(fired, rules + np.where(rules == "", "", ";") + rule.id, rules)
-    # since: first period of the current unbroken run at (or above) the level reached
-    idx = np.arange(P)
-    since_idx = np.full((U, P), -1, dtype=np.intp)
-    for lv in range(len(fw.levels)):
-        active = level >= lv
-        last_off = np.maximum.accumulate(np.where(active, -1, idx[None, :]), axis=1)
-        since_idx = np.where(level == lv, last_off + 1, since_idx)
+        hit = ev.escalation[rule.id] == 1
+        rules = np.where(hit, rules + np.where(rules == "", "", ";") + rule.id, rules)
+    since_idx = escalated_since(level, len(fw.levels))
     labels = np.asarray([lv.id for lv in fw.levels] + [""], dtype=object)
-    period_labels = np.asarray([*ctx.data.periods, ""], dtype=object)
+    period_labels = np.asarray([*ev.layout.periods, ""], dtype=object)
     level_names = labels[np.where(level >= 0, level, len(fw.levels))]
-    since = period_labels[np.where(since_idx >= 0, since_idx, len(ctx.data.periods))]
+    since = period_labels[np.where(since_idx >= 0, since_idx, len(ev.layout.periods))]
     return level_names[:, keep], rules[:, keep], since[:, keep]
 
 
 def _checks(plan: Plan, ev: Evaluation, keep: np.ndarray, periods: np.ndarray) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
-    ctx = ev.ctx
     for name, chk in plan.framework.checks.items():
         values = ev.checks[name][:, keep]
         for j, period in enumerate(periods):
@@ -186,11 +179,11 @@ def _checks(plan: Plan, ev: Evaluation, keep: np.ndarray, periods: np.ndarray) -
             if failing.size == 0:
                 continue
             if chk.per:
-                codes, labels = ctx.group_labels(chk.per)
+                codes, labels = ev.layout.group_labels(chk.per)
                 subjects = sorted({str(labels[c]) for c in codes[failing] if c >= 0})
                 per = chk.per
             else:
-                subjects = [str(u) for u in ctx.data.unit_ids[failing]]
+                subjects = [str(u) for u in ev.layout.unit_ids[failing]]
                 per = plan.framework.unit
             for subject in subjects:
                 rows.append(

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from qframe.scoring.outcome import round_money as round_money  # the money rule lives in outcome
+
 ArrayLike = Any
 
 
@@ -65,33 +67,3 @@ def clamp(value: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> np.ndarray:
     """
     v = np.asarray(value, dtype=np.float64)
     return np.minimum(np.maximum(v, lo), hi)
-
-
-def round_money(amount: ArrayLike, places: int = 2) -> np.ndarray:
-    """Round pounds to the penny, half away from zero (the rule used for every payment).
-
-    Floating point makes 2.675 really 2.67499999... (and 0.145 × 100 = 14.499999999999998); an
-    amount within 0.0000005 of a penny below half a penny counts as half a penny, so a value that
-    is exactly half a penny in decimal rounds up.
-
-    >>> float(round_money(2113.0560)), float(round_money(2.675)), float(round_money(-2.675))
-    (2113.06, 2.68, -2.68)
-    """
-    a = np.asarray(amount, dtype=np.float64)
-    scale = 10.0**places
-    # in place, few passes: this runs over every payment of every scenario of a sweep
-    x = np.asarray(np.abs(a), dtype=np.float64)  # a new array (0-d for a number)
-    x *= scale
-    x += 0.5 + 5e-7  # half a penny, and the 6th-decimal tolerance for floating point
-    np.floor(x, out=x)
-    x /= scale
-    return np.copysign(x, a, out=x)
-
-
-def contractor_population_index(list_size: ArrayLike, average_list_size: ArrayLike) -> np.ndarray:
-    """QOF's Contractor Population Index: list size over the national average list size.
-
-    >>> round(float(contractor_population_index(8000, 7052)), 5)
-    1.13443
-    """
-    return np.asarray(list_size, dtype=np.float64) / np.asarray(average_list_size, dtype=np.float64)

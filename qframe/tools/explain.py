@@ -20,12 +20,14 @@ import pandas as pd
 
 from qframe.check.compiler import C, Compiler, Plan, compile_framework
 from qframe.cli.options import data_option, set_option
-from qframe.engines.numpy.engine import STATUS_LABELS, Ctx, Evaluation, evaluate_plan, prepare
+from qframe.engines.base import Evaluation
+from qframe.engines.registry import engine
 from qframe.errors.diagnostics import DataError, error
 from qframe.ir import kinds as t
 from qframe.language import ast
 from qframe.language.printer import to_text
 from qframe.model import definition as m
+from qframe.scoring.outcome import STATUS_LABELS
 
 
 @dataclass
@@ -122,21 +124,16 @@ class _Explainer:
         self.fw = plan.framework
         self.tr: Compiler = plan.trace
         self.ev = ev
-        self.ctx: Ctx = ev.ctx
         self.u, self.p = u, p
         self.index = {iid: i for i, iid in enumerate(plan.indicator_ids)}
 
     # -- values --------------------------------------------------------------
     def value_of(self, c: C, ind: int | None) -> Any:
-        ctx = self.ctx
-        sel = None if ind is None else np.array([ind], dtype=np.intp)
-        with ctx.selecting(sel):
-            raw = c.fn(ctx)
-            if isinstance(raw, tuple):
-                lo, hi = (self._pick(np.broadcast_to(np.asarray(x), ctx.shape)) for x in raw)
-                return f"{_fmt(lo, '')} .. {_fmt(hi, '')}"
-            value = self._pick(np.broadcast_to(np.asarray(raw), ctx.shape))
-        return _typed(value, c.type.kind)
+        raw = self.ev.expression_value(c.fn, ind)
+        if isinstance(raw, tuple):
+            lo, hi = (self._pick(x) for x in raw)
+            return f"{_fmt(lo, '')} .. {_fmt(hi, '')}"
+        return _typed(self._pick(raw), c.type.kind)
 
     def _pick(self, arr: np.ndarray) -> Any:
         v = arr[0, self.u, self.p, 0]
@@ -404,8 +401,9 @@ def explain(
     resolved = resolve(plan, params or {})
     plan = resolved.apply(plan)
     ds = as_dataset(data)
-    arrays = prepare(ds, definition.frequency)
-    ev = evaluate_plan(plan, arrays, fw._param_values(resolved))
+    numpy_engine = engine("numpy")
+    arrays = numpy_engine.layout(ds, definition.frequency)
+    ev = numpy_engine.evaluate(plan, arrays, fw.parameter_values(resolved))
     ids = list(arrays.unit_ids)
     if unit not in ids:
         return _cluster_or_error(fw, ev, arrays, unit, period or arrays.present_periods[-1], ids)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from qframe.api import Framework
 from qframe.data.dataset import Dataset
-from qframe.engines.numpy.engine import prepare
+from qframe.engines.registry import engine
 from qframe.errors.diagnostics import DataError, ExitCode, QframeError, error
 from qframe.results.tidy import Result
 from qframe.tools.compare.comparison import MONEY, FrameworkLike, FrameworkRun
@@ -121,7 +121,7 @@ def quarters_of(year: str) -> list[str]:
 
 def periods_of(ds: Dataset, fw: Framework, year: str) -> list[str]:
     """The periods of ``fw`` that make up ``year`` (its four quarters when quarterly)."""
-    arrays = prepare(ds, fw.definition.frequency)
+    arrays = engine().layout(ds, fw.definition.frequency)
     present = {p for p, ok in zip(arrays.periods, arrays.present, strict=True) if ok}
     if fw.definition.frequency == "quarter":
         found = [q for q in quarters_of(year) if q in present]

@@ -1,0 +1,189 @@
+"""The scenario commands: `qframe sweep`, `calibrate`, `uncertainty` and `scenarios` (the work is
+done by :mod:`qframe.tools.scenarios`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from qframe.api import as_dataset, load
+from qframe.cli.options import data_option, out_option
+from qframe.errors.diagnostics import output_folder
+from qframe.ir import kinds as t
+from qframe.tools.scenarios import (
+    calibrate,
+    parse_sweep,
+    run_scenarios,
+    sweep,
+    total_cost,
+    uncertainty,
+)
+
+
+def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
+    """Total cost, dispersion and flagged practices against the swept parameter (one HTML file,
+    plotly embedded: readable without a network)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    cols = ["total_cost", "gini_per_patient"] + (
+        ["flagged_any"] if "flagged_any" in table.columns else []
+    )
+    fig = make_subplots(
+        rows=len(cols),
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=[c.replace("_", " ") for c in cols],
+    )
+    xs = table[x] if x in table.columns else table["scenario"]
+    for i, col in enumerate(cols, start=1):
+        fig.add_trace(go.Scatter(x=xs, y=table[col], mode="lines+markers", name=col), row=i, col=1)
+    fig.update_layout(height=300 * len(cols), showlegend=False, title=f"Sweep of {x}")
+    path.write_text(
+        fig.to_html(include_plotlyjs=True, full_html=True, div_id="sweep"), encoding="utf-8"
+    )
+
+
+@click.command("sweep")
+@click.argument("framework", type=click.Path(path_type=Path))
+@data_option()
+@click.option(
+    "--sweep",
+    "specs",
+    multiple=True,
+    required=True,
+    help="NAME=LO..HI step STEP or NAME=V1,V2 (repeatable: a grid). NAME is a parameter, INDICATOR.thresholds, INDICATOR.max_points or thresholds_shift.",
+)
+@click.option("--period", default=None, help="Period (default: the latest).")
+@out_option("Folder for sweep.csv, payments.csv and sweep.html.")
+def sweep_command(
+    framework: Path, data_path: Path, specs: tuple[str, ...], period: str | None, out: Path
+) -> None:
+    """Evaluate a grid of parameter values in one vectorised pass (data read and compiled once).
+
+    Writes sweep.csv (one row per grid point: total cost, payment per patient, Gini, 10th/90th
+    percentiles, practices flagged per escalation level), payments.csv (each practice's payment
+    at each grid point) and sweep.html (a chart against the parameter).
+
+    \b
+    Example:
+      qframe sweep frameworks/qof_2014 --data data/sample --sweep "point_value=150..200 step 5" --out out/sweep
+      qframe sweep frameworks/qof_2014 --data data/sample --sweep "thresholds_shift=0%..10% step 1%" --out out/shift
+    """
+    fw = load(framework)
+    axes = dict(parse_sweep(s) for s in specs)
+    result = sweep(fw, data_path, axes, period=period)
+    output_folder(out)
+    result.table.to_csv(out / "sweep.csv", index=False, lineterminator="\n", float_format="%.12g")
+    result.payments.to_csv(out / "payments.csv", lineterminator="\n", float_format="%.12g")
+    _chart(result.table, next(iter(axes)), out / "sweep.html")
+    click.echo(f"{fw.id}, {result.period}: {len(result.table)} scenarios")
+    for row in result.table.itertuples():
+        click.echo(f"  {row.scenario}: total £{row.total_cost:,.2f}")
+    click.echo(f"wrote sweep.csv, payments.csv, sweep.html to {out}/")
+
+
+@click.command("calibrate")
+@click.argument("framework", type=click.Path(path_type=Path))
+@data_option()
+@click.option(
+    "--solve", "parameter", required=True, help="The parameter to solve for, e.g. point_value."
+)
+@click.option(
+    "--target",
+    required=True,
+    help="£ amount (e.g. £25000000), or a framework folder whose total cost to match (budget neutral).",
+)
+@click.option("--period", default=None, help="Period (default: the latest).")
+def calibrate_command(
+    framework: Path, data_path: Path, parameter: str, target: str, period: str | None
+) -> None:
+    """Solve for a parameter so that total spend meets a target, and check it.
+
+    \b
+    Example:
+      qframe calibrate frameworks/somerset_pqs --data data/sample --solve point_value --target frameworks/qof_2014
+      qframe calibrate frameworks/qof_2014 --data data/sample --solve point_value --target £25000000
+    """
+    fw = load(framework)
+    ds = as_dataset(data_path)
+    if not (
+        target.startswith("£") or target.replace(".", "", 1).isdigit() or Path(target).exists()
+    ):
+        raise click.BadParameter(
+            f"`{target}` is neither an amount (e.g. £25000000) nor a framework folder",
+            param_hint="--target",
+        )
+    if target.startswith("£") or target.replace(".", "", 1).isdigit():
+        amount = float(target.lstrip("£").replace(",", ""))
+        what = f"makes the total £{amount:,.2f}"
+    else:
+        base = load(target)
+        amount = total_cost(base, ds, period=period)
+        what = f"matches the total of {base.id} (£{amount:,.2f})"
+    result = calibrate(fw, ds, parameter, amount, period=period)
+    kind = fw.plan.param_types[parameter].kind
+    shown = f"£{result.value:,.4f}" if kind is t.Kind.MONEY else f"{result.value:.6g}"
+    click.echo(f"{fw.id}: {parameter} = {shown} {what}")
+    click.echo(
+        f"check: evaluated again at that value, the total is £{result.achieved:,.2f} (gap £{result.gap:,.2f}; {result.evaluations} evaluations)"
+    )
+
+
+@click.command("uncertainty")
+@click.argument("framework", type=click.Path(path_type=Path))
+@data_option()
+@click.option("--samples", default=500, show_default=True, type=click.IntRange(10, 100_000))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--period", default=None, help="Period (default: the latest).")
+@out_option("Folder for samples.csv and practices.csv.")
+def uncertainty_command(
+    framework: Path, data_path: Path, samples: int, seed: int, period: str | None, out: Path
+) -> None:
+    """Monte Carlo over the modelled assumptions that state a `range:` (seeded): 95% intervals
+    on the total cost and on each practice's payment.
+
+    \b
+    Example:
+      qframe uncertainty frameworks/improving_together --data data/sample --samples 500 --out out/uncertainty
+    """
+    fw = load(framework)
+    result = uncertainty(fw, data_path, samples=samples, seed=seed, period=period)
+    output_folder(out)
+    result.samples.to_csv(
+        out / "samples.csv", index=False, lineterminator="\n", float_format="%.12g"
+    )
+    result.practices.to_csv(out / "practices.csv", lineterminator="\n", float_format="%.12g")
+    ranges = ", ".join(f"{k} {lo:g} .. {hi:g}" for k, (lo, hi) in result.ranges.items())
+    low, median, high = result.totals.iloc[0]
+    click.echo(f"{fw.id}: {samples} samples (seed {seed}) over {ranges}")
+    click.echo(f"total cost: median £{median:,.2f}, 95% interval £{low:,.2f} to £{high:,.2f}")
+    click.echo(f"wrote samples.csv, practices.csv to {out}/")
+
+
+@click.command("scenarios")
+@click.argument("file", type=click.Path(path_type=Path))
+@data_option()
+@click.option("--period", default=None, help="Period (default: the latest).")
+@out_option("Folder for scenarios.csv and payments.csv.")
+def scenarios_command(file: Path, data_path: Path, period: str | None, out: Path) -> None:
+    """Evaluate the named variants of a scenario file on the same data and compare them.
+
+    \b
+    Example:
+      qframe scenarios examples/scenarios/qof_variants.yaml --data data/sample --out out/scenarios
+    """
+    table, payments = run_scenarios(file, data_path, period=period)
+    output_folder(out)
+    table.to_csv(out / "scenarios.csv", index=False, lineterminator="\n", float_format="%.12g")
+    payments.to_csv(out / "payments.csv", lineterminator="\n", float_format="%.12g")
+    for row in table.itertuples():
+        click.echo(
+            f"  {row.scenario}: total £{row.total_cost:,.2f} ({row.difference_from_first:+,.2f})"
+        )
+    click.echo(f"wrote scenarios.csv, payments.csv to {out}/")
+
+
+commands = [sweep_command, calibrate_command, uncertainty_command, scenarios_command]

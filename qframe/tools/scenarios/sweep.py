@@ -1,0 +1,187 @@
+"""Sweeps: a grid of parameter values evaluated in one vectorised pass per chunk of grid points.
+
+The data is laid out and the definition compiled once; swept parameters become arrays along the
+engine's scenario axis, and only what depends on them is recomputed per scenario (a change of
+point value recomputes payments, not achievement).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qframe.api import DataLike, Framework, as_dataset
+from qframe.check.overrides import resolve
+from qframe.engines.base import Engine, ScenarioAxis
+from qframe.engines.registry import engine as engine_named
+from qframe.errors.diagnostics import DefinitionError, did_you_mean
+from qframe.ir import kinds as t
+from qframe.scoring.outcome import round_money
+from qframe.tools.scenarios.grid import SHIFT, Point, grid_points
+from qframe.tools.stats import gini_rows
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    table: pd.DataFrame  # one row per scenario
+    payments: pd.DataFrame  # units × scenarios
+    period: str
+    total: str
+
+
+def sweep(
+    fw: Framework,
+    data: DataLike,
+    axes: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    points: Sequence[Point] | None = None,
+    period: str | None = None,
+    total: str = "payment",
+    chunk: int = 20,
+    engine: str | Engine = "numpy",
+) -> SweepResult:
+    """Evaluate every point of a grid, vectorised along the scenario axis (in chunks), through
+    the engine's :meth:`~qframe.engines.base.Engine.sweep`."""
+    if points is None:
+        points = grid_points(axes or {})
+    points = [_money_as_pounds(fw, pt) for pt in points]
+    if total not in fw.plan.totals:
+        raise DefinitionError.single(
+            "Q403",
+            f"{fw.id} has no total `{total}`",
+            None,
+            did_you_mean(total, fw.plan.totals) or "",
+        )
+    runner = engine_named(engine) if isinstance(engine, str) else engine
+    layout = runner.layout(as_dataset(data), fw.definition.frequency)
+    p = layout.period_index(period)
+    list_size = layout.measure_at("list_size", "", p)
+    if list_size is None:
+        list_size = np.full(len(layout.unit_ids), np.nan)
+    levels = [lv.id for lv in fw.definition.levels]
+    shared = fw.parameter_values({})
+    rows, columns = [], []
+    for start in range(0, len(points), chunk):
+        part = points[start : start + chunk]
+        axis = _scenario_axis(fw, shared, part)
+        swept = runner.sweep(fw.plan, layout, shared, axis, total=total, period=p)
+        rows += _summaries(part, swept.totals, list_size, swept.levels, levels)
+        columns.append(swept.totals)
+    payments = pd.DataFrame(
+        np.vstack(columns).T,
+        index=pd.Index(layout.unit_ids, name="unit_id"),
+        columns=[pt.label for pt in points],
+    )
+    return SweepResult(pd.DataFrame(rows), payments, layout.periods[p], total)
+
+
+def _money_as_pounds(fw: Framework, point: Point) -> Point:
+    """In a sweep, a plain number for a money parameter means pounds (point_value=150..200)."""
+    changed = {}
+    for key, value in point.overrides.items():
+        ptype = fw.plan.param_types.get(key)
+        if ptype is not None and ptype.kind is t.Kind.MONEY and isinstance(value, str):
+            try:
+                changed[key] = float(value)
+            except ValueError:
+                continue
+    return replace(point, overrides={**point.overrides, **changed}) if changed else point
+
+
+def _scenario_axis(fw: Framework, shared: dict[str, Any], points: Sequence[Point]) -> ScenarioAxis:
+    """What varies over a chunk of grid points: swept parameters (one value per point) and
+    indicator fields (one row per point)."""
+    plan = fw.plan
+    s = len(points)
+    resolved = [resolve(plan, pt.overrides) for pt in points]
+    params: dict[str, np.ndarray] = {}
+    for name, value in shared.items():
+        swept = [r.params.get(name) for r in resolved]
+        if all(v is None for v in swept):
+            continue
+        if isinstance(value, np.ndarray):
+            raise DefinitionError.single(
+                "Q404",
+                f"`{name}` is set per indicator in this framework and cannot be swept",
+                None,
+                "sweep a framework-wide parameter, or an indicator's thresholds",
+            )
+        params[name] = np.array([value if v is None else v for v in swept], dtype=np.float64)
+    if any(r.per_indicator for r in resolved):
+        raise DefinitionError.single(
+            "Q404",
+            "per-indicator parameters cannot be swept",
+            None,
+            "sweep thresholds or max points, or a framework-wide parameter",
+        )
+    numbers: dict[str, np.ndarray] = {}
+    touched = {fld for r in resolved for (fld, _i) in r.numbers} | (
+        {"lower", "upper"} if any(pt.shift for pt in points) else set()
+    )
+    for fld in touched:
+        arr = np.repeat(plan.indicator_numbers[fld][None, :], s, axis=0)
+        for k, (r, pt) in enumerate(zip(resolved, points, strict=True)):
+            for (f, i), v in r.numbers.items():
+                if f == fld:
+                    arr[k, i] = v
+            if fld in ("lower", "upper") and pt.shift:
+                arr[k] = arr[k] + pt.shift
+        numbers[fld] = arr
+    return ScenarioAxis(s, params, numbers)
+
+
+def _summaries(
+    points: Sequence[Point],
+    pay: np.ndarray,
+    list_size: np.ndarray,
+    level: np.ndarray | None,
+    levels: list[str],
+) -> list[dict[str, Any]]:
+    """One summary row per scenario of a chunk, computed for the whole chunk at once."""
+    per_patient = pay / np.where(list_size > 0, list_size, np.nan)[None, :]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a scenario where no practice is paid
+        mean = np.nanmean(per_patient, axis=1)
+        p10, median, p90 = np.nanpercentile(per_patient, [10, 50, 90], axis=1)
+    totals = round_money(np.nansum(pay, axis=1))
+    paid = np.sum(~np.isnan(pay), axis=1)
+    ginis = gini_rows(per_patient)
+    rows = []
+    for k, point in enumerate(points):
+        row: dict[str, Any] = {
+            "scenario": point.label,
+            **{n: str(v) for n, v in point.overrides.items()},
+        }
+        if point.shift:
+            row[SHIFT] = point.shift
+        row.update(
+            total_cost=float(totals[k]),
+            practices_paid=int(paid[k]),
+            mean_per_patient=float(mean[k]),
+            median_per_patient=float(median[k]),
+            gini_per_patient=float(ginis[k]),
+            p10_per_patient=float(p10[k]),
+            p90_per_patient=float(p90[k]),
+        )
+        if level is not None:
+            for i, lv in enumerate(levels):
+                row[f"flagged_{lv}"] = int(np.sum(level[k] == i))
+            row["flagged_any"] = int(np.sum(level[k] >= 0))
+        rows.append(row)
+    return rows
+
+
+def total_cost(
+    fw: Framework, data: DataLike, *, period: str | None = None, total: str = "payment"
+) -> float:
+    """The total cost of the framework as it stands (one scenario)."""
+    return float(
+        sweep(fw, data, points=[Point("baseline", {})], period=period, total=total)
+        .table["total_cost"]
+        .iloc[0]
+    )
