@@ -42,7 +42,7 @@ def codes_in_source() -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if is_code(node):
                 assert isinstance(node, ast.Constant)
-                found[node.value].add(str(path.relative_to(ROOT)))
+                found[str(node.value)].add(str(path.relative_to(ROOT)))
     return found
 
 
@@ -72,7 +72,7 @@ def levels_in_source() -> dict[str, set[tuple[str, str]]]:
                     if is_code(option):
                         assert isinstance(option, ast.Constant)
                         where = f"{path.relative_to(ROOT)}:{call.lineno}"
-                        found[option.value].add((_level_of(call), where))
+                        found[str(option.value)].add((_level_of(call), where))
     return found
 
 

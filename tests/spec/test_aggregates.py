@@ -1,0 +1,108 @@
+"""Aggregates with by= and where=
+
+Aggregates combine the values of all units (for each period) into one value given back to every
+unit; `by=` aggregates within groups of units sharing an attribute; `where=` keeps only the values
+where a condition is true. Missing values are skipped; an aggregate of nothing is missing (but a
+`count` of nothing is 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Check = Callable[..., None]
+
+CLUSTERS = ["north", "north", "south", "south"]
+
+
+def test_sum_over_all_units(spec: Check) -> None:
+    """`sum` adds every unit's value and gives the total to each unit."""
+    spec(table={"x": [1, 2, 3, 4]}, expression="sum(x)", expected=[10, 10, 10, 10])
+
+
+def test_sum_skips_missing_values(spec: Check) -> None:
+    """Missing values take no part."""
+    spec(table={"x": [1, None, 3, 4]}, expression="sum(x)", expected=[8, 8, 8, 8])
+
+
+def test_sum_by_group(spec: Check) -> None:
+    """`by=` aggregates within each group of units."""
+    spec(
+        table={"cluster": CLUSTERS, "x": [1, 2, 3, 4]},
+        expression="sum(x, by=cluster)",
+        expected=[3, 3, 7, 7],
+    )
+
+
+def test_sum_where(spec: Check) -> None:
+    """`where=` aggregates only the values where its condition is true."""
+    spec(table={"x": [1, 2, 3, 4]}, expression="sum(x, where=x > 1)", expected=[9, 9, 9, 9])
+
+
+def test_sum_by_and_where(spec: Check) -> None:
+    """`by=` and `where=` together; a group with nothing left is missing."""
+    spec(
+        table={"cluster": CLUSTERS, "x": [1, 2, 3, 4]},
+        expression="sum(x, by=cluster, where=x > 2)",
+        expected=[None, None, 7, 7],
+    )
+
+
+def test_mean(spec: Check) -> None:
+    """`mean` is the average of the values there are."""
+    spec(
+        table={"cluster": CLUSTERS, "x": [1, 2, 3, None]},
+        expression="mean(x, by=cluster)",
+        expected=[1.5, 1.5, 3, 3],
+    )
+
+
+def test_smallest_and_largest(spec: Check) -> None:
+    """`smallest` and `largest` give the extreme values."""
+    spec(
+        table={"x": [4, 1, 3, 2]},
+        expression="largest(x) - smallest(x)",
+        expected=[3, 3, 3, 3],
+    )
+
+
+def test_count(spec: Check) -> None:
+    """`count` counts the units where the condition is true; unknown does not count."""
+    spec(
+        table={"cluster": CLUSTERS, "x": [1, 2, 3, None]},
+        expression="count(x >= 2, by=cluster)",
+        expected=[1, 1, 1, 1],
+    )
+
+
+def test_count_of_nothing_is_zero(spec: Check) -> None:
+    """`count` is never missing: 0 when nothing meets the condition."""
+    spec(table={"x": [1, 2]}, expression="count(x > 5)", expected=[0, 0])
+
+
+def test_any_and_all(spec: Check) -> None:
+    """`any` is true if the condition holds for one unit, `all` if it holds for every one."""
+    spec(
+        table={"cluster": CLUSTERS, "x": [1, 2, 3, 4]},
+        expression="any(x > 3, by=cluster) and not all(x > 3, by=cluster)",
+        expected=[False, False, True, True],
+    )
+
+
+def test_rank(spec: Check) -> None:
+    """`rank` ranks the units, 1 the smallest; ties share the lowest rank."""
+    spec(table={"x": [30, 10, 20, 10]}, expression="rank(x)", expected=[4, 1, 3, 1])
+
+
+def test_rank_descending_by_group(spec: Check) -> None:
+    """`descending=true` ranks the largest first; `by=` ranks within groups."""
+    spec(
+        table={"cluster": CLUSTERS, "x": [1, 2, 3, 4]},
+        expression="rank(x, by=cluster, descending=true)",
+        expected=[2, 1, 2, 1],
+    )
+
+
+def test_share_of_the_national_total(spec: Check) -> None:
+    """An aggregate is a value like any other: here each unit's share of the total."""
+    spec(table={"x": [1, 3]}, expression="x / sum(x)", expected=[0.25, 0.75])
