@@ -60,6 +60,8 @@ class Spec:
     def definition(self) -> str:
         """The framework definition that evaluates the expression as the total `result`."""
         lines = ["qframe: 1", "id: spec", "title: spec"]
+        if any("Q" in period for period in self.periods):
+            lines.append("frequency: quarter")
         if self.parameters:
             lines.append("parameters:")
             lines += [f"  {name}: {{value: {value}}}" for name, value in self.parameters.items()]

@@ -21,6 +21,7 @@ REGENERATE = "PYTHONPATH=tests .venv/bin/python -m spec.render > docs/spec.md"
 # The sections, in the order of the document (tests/test_spec_docs.py checks every module is here).
 SECTIONS = (
     "test_arithmetic",
+    "test_functions",
     "test_comparison",
     "test_logic",
     "test_conditional",

@@ -1,7 +1,8 @@
 """Time: previous, lag, change, persists and at
 
 Time functions read other periods of the same unit. The tables have one row per unit and period;
-the periods are years here. A value before the data starts is missing.
+the periods are years, or quarters in a framework that evaluates quarters. A value before the data
+starts is missing.
 """
 
 from __future__ import annotations
@@ -57,4 +58,38 @@ def test_at(spec: Check) -> None:
         table={"unit": UNIT, "period": YEAR, "x": [1, 2, 4, 5, 6, 7]},
         expression='x - at(x, "2012-13")',
         expected=[0, 1, 3, 0, 1, 2],
+    )
+
+
+QUARTERS = ["2014-15Q1", "2014-15Q2", "2014-15Q3", "2014-15Q4"]
+
+
+def test_lag_in_quarters(spec: Check) -> None:
+    """In a quarterly framework `lag(x, 2 quarters)` is the value two quarters before."""
+    spec(
+        table={"period": QUARTERS, "unit": ["P1"] * 4, "x": [1, 2, 4, 8]},
+        expression="lag(x, 2 quarters)",
+        expected=[None, None, 1, 2],
+    )
+
+
+def test_a_year_is_four_quarters(spec: Check) -> None:
+    """`1 year` is four quarters in a quarterly framework."""
+    spec(
+        table={
+            "period": ["2013-14Q4", *QUARTERS],
+            "unit": ["P1"] * 5,
+            "x": [1, 2, 4, 8, 16],
+        },
+        expression="change(x, 1 year)",
+        expected=[None, None, None, None, 15],
+    )
+
+
+def test_persists_over_quarters(spec: Check) -> None:
+    """`persists(c, 2 quarters)` needs `c` in this quarter and the one before."""
+    spec(
+        table={"period": QUARTERS, "unit": ["P1"] * 4, "x": [1, 1, 0, 1]},
+        expression="persists(x == 1, 2 quarters)",
+        expected=[None, True, False, False],
     )
