@@ -79,9 +79,10 @@ def table(spec: Spec) -> str:
 
 
 def _doc(obj: object) -> tuple[str, str]:
-    """The first line of a docstring, and the rest."""
-    lines = inspect.cleandoc(inspect.getdoc(obj) or "").split("\n", 1)
-    return lines[0].strip(), (lines[1].strip() if len(lines) > 1 else "")
+    """The first paragraph of a docstring (on one line), and the rest."""
+    paragraphs = (inspect.getdoc(obj) or "").split("\n\n", 1)
+    first = " ".join(line.strip() for line in paragraphs[0].splitlines())
+    return first, (paragraphs[1].strip() if len(paragraphs) > 1 else "")
 
 
 def render() -> str:
@@ -109,7 +110,7 @@ def render() -> str:
         parts += [f"## {title}", "", intro, ""]
         for test, specs in behaviours(module):
             what, more = _doc(test)
-            parts.append(f"### {what}" + (f"\n\n{more}" if more else ""))
+            parts.append(what + (f"\n\n{more}" if more else ""))
             parts.append("")
             parts += [table(spec) + "\n" for spec in specs]
     return "\n".join(parts).rstrip() + "\n"
