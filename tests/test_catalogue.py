@@ -115,7 +115,7 @@ def test_the_scan_sees_every_module_that_raises() -> None:
     # the scan is what the two tests above rest on: it must find the codes where they are
     raised = codes_in_source()
     assert len(raised) == len(CATALOGUE)
-    assert len({f for files in raised.values() for f in files}) >= 16
+    assert len({f for files in raised.values() for f in files}) >= 10
 
 
 def test_each_code_is_raised_at_its_catalogued_level() -> None:

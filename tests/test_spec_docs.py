@@ -3,8 +3,6 @@ current, every spec module is a section, and each test states one behaviour."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from conftest import ROOT
 from spec.conftest import ENGINES
@@ -40,7 +38,3 @@ def test_each_test_states_one_behaviour(name: str) -> None:
 
 def test_the_numpy_engine_is_the_first() -> None:
     assert "numpy" in ENGINES
-
-
-def test_spec_package_is_where_render_looks() -> None:
-    assert Path(render.__code__.co_filename).parent == SPEC

@@ -105,15 +105,22 @@ def render() -> str:
         title, _ = _doc(module)
         parts.append(f"{number}. [{title}](#{_anchor(title)})")
     parts.append("")
-    for module in modules:
-        title, intro = _doc(module)
-        parts += [f"## {title}", "", intro, ""]
-        for test, specs in behaviours(module):
-            what, more = _doc(test)
-            parts.append(what + (f"\n\n{more}" if more else ""))
-            parts.append("")
-            parts += [table(spec) + "\n" for spec in specs]
+    parts += [section(name) for name in SECTIONS]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def section(name: str, level: int = 2) -> str:
+    """One section (a module of tests/spec) as Markdown, its heading at ``level``: the unit a
+    reference page can include where it describes the same feature."""
+    module = import_module(f"spec.{name}")
+    title, intro = _doc(module)
+    parts = [f"{'#' * level} {title}", "", intro, ""]
+    for test, specs in behaviours(module):
+        what, more = _doc(test)
+        parts.append(what + (f"\n\n{more}" if more else ""))
+        parts.append("")
+        parts += [table(spec) + "\n" for spec in specs]
+    return "\n".join(parts)
 
 
 def _anchor(title: str) -> str:
