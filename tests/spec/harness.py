@@ -16,16 +16,19 @@ import qframe
 PERIOD = "2014-15"
 # Columns of a spec table that are unit attributes (the units table) rather than inputs (measures).
 ATTRIBUTES = ("region", "ccg", "locality", "cluster", "hscp", "deprivation_quintile")
+# Columns of a spec table that are indicator fields (in a table with an `indicator` column).
+INDICATOR_FIELDS = ("domain", "group", "max_points")
 # Columns that say which row is which.
-KEYS = ("unit", "period")
+KEYS = ("unit", "period", "indicator")
 
 Cell = float | int | str | bool | None
 
 
 @dataclass(frozen=True)
 class Spec:
-    """One behaviour: a table (one row per unit, or per unit and period), an expression evaluated
-    as a total, and its expected value on each row (None: missing or unknown)."""
+    """One behaviour: a table (one row per unit, or per unit and period, or per unit and
+    indicator), an expression evaluated as a total, and its expected value on each row (None:
+    missing or unknown; in a table with indicators, the value of the row's unit)."""
 
     table: Mapping[str, Sequence[Cell]]
     expression: str
@@ -50,8 +53,18 @@ class Spec:
         return [PERIOD] * self.rows
 
     @property
+    def indicators(self) -> list[str]:
+        """The indicator of each row ("" when the table has no `indicator` column)."""
+        return [str(i) for i in self.table.get("indicator", [""] * self.rows)]
+
+    @property
+    def indicator_fields(self) -> list[str]:
+        return [c for c in self.table if "indicator" in self.table and c in INDICATOR_FIELDS]
+
+    @property
     def inputs(self) -> list[str]:
-        return [c for c in self.table if c not in KEYS and c not in ATTRIBUTES]
+        others = (*KEYS, *ATTRIBUTES, *self.indicator_fields)
+        return [c for c in self.table if c not in others]
 
     @property
     def attributes(self) -> list[str]:
@@ -65,9 +78,16 @@ class Spec:
         if self.parameters:
             lines.append("parameters:")
             lines += [f"  {name}: {{value: {value}}}" for name, value in self.parameters.items()]
+        keyed = "{key: indicator}" if "indicator" in self.table else "{}"
         if self.inputs:
             lines.append("inputs:")
-            lines += [f"  {name}: {{}}" for name in self.inputs]
+            lines += [f"  {name}: {keyed}" for name in self.inputs]
+        if "indicator" in self.table:
+            lines.append("indicators:")
+            for indicator in dict.fromkeys(self.indicators):
+                row = self.indicators.index(indicator)
+                fields = ", ".join(f"{f}: {self.table[f][row]}" for f in self.indicator_fields)
+                lines.append(f"  {indicator}: {{{fields}}}")
         lines += ["totals:", f"  result: {self.expression}"]
         return "\n".join(lines) + "\n"
 
@@ -77,10 +97,11 @@ class Spec:
         for name in self.attributes:
             by_unit = dict(zip(self.units, self.table[name], strict=True))
             units[name] = [by_unit[u] for u in units["unit_id"]]
+        keys = list(zip(self.units, self.periods, self.indicators, strict=True))
         rows = [
-            (unit, period, name, "", float(value))
+            (unit, period, name, indicator, float(value))
             for name in self.inputs
-            for unit, period, value in zip(self.units, self.periods, self.table[name], strict=True)
+            for (unit, period, indicator), value in zip(keys, self.table[name], strict=True)
             if value is not None
         ]
         measures = pd.DataFrame(rows, columns=["unit_id", "period", "measure", "key", "value"])

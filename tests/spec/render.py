@@ -96,8 +96,10 @@ def render() -> str:
         "Each example below is a test of the spec suite (tests/spec), run on every engine "
         f"({engines}). A table gives the inputs of some units (a `missing` input is a unit without "
         "that measure; P1, P2, ... are the units when the table does not name them) and, in bold, "
-        "the value of the expression for each, evaluated as a total of a framework. For the full "
-        "rules see [the language reference](language.md).",
+        "the value of the expression for each, evaluated as a total of a framework. A table with an "
+        "`indicator` column has a row per unit and indicator: its inputs have a value per "
+        "indicator, `domain`, `group` and `max_points` are indicator fields, and the result is "
+        "the unit's. For the full rules see [the language reference](language.md).",
         "",
     ]
     modules = [import_module(f"spec.{name}") for name in SECTIONS]

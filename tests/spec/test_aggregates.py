@@ -106,3 +106,31 @@ def test_rank_descending_by_group(spec: Check) -> None:
 def test_share_of_the_national_total(spec: Check) -> None:
     """An aggregate is a value like any other: here each unit's share of the total."""
     spec(table={"x": [1, 3]}, expression="x / sum(x)", expected=[0.25, 0.75])
+
+
+def test_sum_over_indicators(spec: Check) -> None:
+    """`over=indicators` aggregates across the indicators of each unit, not across units (a
+    unit's total payment is `sum(payment, over=indicators)`)."""
+    spec(
+        table={
+            "unit": ["P1", "P1", "P2", "P2"],
+            "indicator": ["A1", "A2", "A1", "A2"],
+            "x": [1, 2, 3, None],
+        },
+        expression="sum(x, over=indicators)",
+        expected=[3, 3, 3, 3],
+    )
+
+
+def test_count_over_indicators_where(spec: Check) -> None:
+    """`where=` can select indicators by their fields."""
+    spec(
+        table={
+            "unit": ["P1", "P1", "P1", "P2", "P2", "P2"],
+            "indicator": ["A1", "A2", "B1"] * 2,
+            "domain": ["clinical", "clinical", "public_health"] * 2,
+            "x": [1, 5, 5, 5, 5, 5],
+        },
+        expression='count(x > 2, over=indicators, where=domain == "clinical")',
+        expected=[1, 1, 1, 2, 2, 2],
+    )
