@@ -57,6 +57,50 @@ def test_mean(spec: Check) -> None:
     )
 
 
+def test_median(spec: Check) -> None:
+    """`median` is the middle value; with an even number of values, the mean of the middle two."""
+    spec(table={"x": [4, 1, 3, 10]}, expression="median(x)", expected=[3.5] * 4)
+
+
+def test_percentile(spec: Check) -> None:
+    """`percentile(x, q)` interpolates linearly: the 25th percentile of 10, 20, 30, 40, 50 is 20,
+    and of 10, 20, 30, 40 it is 17.5 (a quarter of the way from the first value to the last)."""
+    spec(
+        table={"cluster": ["north"] * 5 + ["south"] * 4, "x": [10, 20, 30, 40, 50, 10, 20, 30, 40]},
+        expression="percentile(x, 25%, by=cluster)",
+        expected=[20] * 5 + [17.5] * 4,
+    )
+
+
+def test_sd(spec: Check) -> None:
+    """`sd` is the sample standard deviation (n − 1); missing with fewer than two values."""
+    spec(
+        table={"cluster": ["north", "north", "north", "south"], "x": [2, 4, 6, 5]},
+        expression="sd(x, by=cluster)",
+        expected=[2, 2, 2, None],
+    )
+
+
+def test_any_with_unknowns(spec: Check) -> None:
+    """`any` is true if the condition is true for one unit, false if it is false for all, and
+    otherwise unknown."""
+    spec(
+        table={"cluster": ["north", "north", "south", "south"], "x": [1, None, 5, None]},
+        expression="any(x > 3, by=cluster)",
+        expected=[None, None, True, True],
+    )
+
+
+def test_all_with_unknowns(spec: Check) -> None:
+    """`all` is false if the condition is false for one unit, true if it is true for all, and
+    otherwise unknown."""
+    spec(
+        table={"cluster": ["north", "north", "south", "south"], "x": [1, None, 0, None]},
+        expression="all(x > 0, by=cluster)",
+        expected=[None, None, False, False],
+    )
+
+
 def test_smallest_and_largest(spec: Check) -> None:
     """`smallest` and `largest` give the extreme values."""
     spec(
