@@ -30,6 +30,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy qframe
 
+# the tests in tests/ and the examples in qframe's docstrings (--doctest-modules, see pyproject.toml)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 

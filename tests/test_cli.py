@@ -10,20 +10,13 @@ from pathlib import Path
 
 import click
 import pytest
+from conftest import replace_every, replace_once, run
 
-from qframe.cli.main import cli, main
+from qframe.cli.main import cli
 from qframe.errors.diagnostics import ExitCode
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parents[1]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return int(code) if code is not None else 0, out, err
 
 
 def test_validate_clean(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,10 +36,10 @@ def test_validate_broken_lists_every_error_with_caret(capsys: pytest.CaptureFixt
 
 
 def test_validate_strict_warnings_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = (
-        (FIXTURES / "mini" / "framework.yaml")
-        .read_text()
-        .replace("parameters:\n", "parameters:\n  spare: 1\n")
+    text = replace_once(
+        (FIXTURES / "mini" / "framework.yaml").read_text(),
+        "parameters:\n",
+        "parameters:\n  spare: 1\n",
     )
     (tmp_path / "framework.yaml").write_text(text)
     assert run(capsys, "validate", str(tmp_path))[0] == ExitCode.OK
@@ -288,7 +281,9 @@ def test_data_of_the_wrong_frequency_is_a_data_error(
     data.mkdir()
     (data / "units.csv").write_text((FIXTURES / "mini" / "data" / "units.csv").read_text())
     (data / "measures.csv").write_text(
-        (FIXTURES / "mini" / "data" / "measures.csv").read_text().replace("2014-15,", "2014-15Q1,")
+        replace_every(
+            (FIXTURES / "mini" / "data" / "measures.csv").read_text(), "2014-15,", "2014-15Q1,"
+        )
     )
     code, _, err = run(
         capsys,
@@ -308,8 +303,10 @@ def test_very_long_expressions_are_user_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text = (FIXTURES / "mini" / "framework.yaml").read_text()
-    text = text.replace(
-        "  achievement: numerator / denominator", "  achievement: " + "+".join(["numerator"] * 1500)
+    text = replace_once(
+        text,
+        "  achievement: numerator / denominator",
+        "  achievement: " + "+".join(["numerator"] * 1500),
     )
     (tmp_path / "framework.yaml").write_text(text)
     code, _, err = run(capsys, "validate", str(tmp_path))

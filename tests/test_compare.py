@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import replace_once, run
 
-from qframe.cli.main import main
 from qframe.errors.diagnostics import ExitCode, QframeError
 from qframe.tools.compare import compare, gini, parse_threshold, quintiles, spearman, write_xlsx
 
@@ -46,14 +46,6 @@ TABLES = [
     "mismatches",
     "equity",
 ]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return int(code) if code is not None else 0, out, err
 
 
 def by(frame: pd.DataFrame, **keys: object) -> pd.Series:
@@ -310,10 +302,8 @@ def test_problems_are_reported() -> None:
 
 
 def test_framework_without_payment(tmp_path: Path) -> None:
-    text = (
-        (CAPITATION / "framework.yaml")
-        .read_text()
-        .replace("  payment: list_size", "  pay: list_size")
+    text = replace_once(
+        (CAPITATION / "framework.yaml").read_text(), "  payment: list_size", "  pay: list_size"
     )
     (tmp_path / "framework.yaml").write_text(text)
     with pytest.raises(QframeError) as info:
@@ -514,9 +504,9 @@ def test_shipped_frameworks_on_sample(tmp_path: Path) -> None:
     assert len(c.agreement) == 3 and c.funnel is not None and len(c.funnel) == 300
     assert set(c.funnel["period"]) == {"2015-16Q4"}
     assert set(c.equity["deprivation_quintile"]) == {"1", "2", "3", "4", "5"}
-    for run in c.runs:
-        fr = c.practices[c.practices["framework"] == run.label]
-        assert f.loc[run.label, "gini_payment_per_patient"] == pytest.approx(
+    for compared in c.runs:
+        fr = c.practices[c.practices["framework"] == compared.label]
+        assert f.loc[compared.label, "gini_payment_per_patient"] == pytest.approx(
             gini(fr["payment_per_patient"])
         )
     paths = c.write(tmp_path / "out")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import replace_once, run
 
 import qframe
-from qframe.cli.main import main
 from qframe.errors.diagnostics import DefinitionError, ExitCode
 from qframe.tools.diff import Change, diff_definitions, diff_effect
 
@@ -17,20 +17,6 @@ ROOT = Path(__file__).parents[1]
 QOF = ROOT / "frameworks" / "qof_2014"
 SAMPLE = ROOT / "data" / "sample"
 MINI = Path(__file__).parent / "fixtures" / "mini"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return int(code) if code is not None else 0, out, err
-
-
-def replace_once(text: str, old: str, new: str, after: str = "") -> str:
-    start = text.index(after) if after else 0
-    at = text.index(old, start)
-    return text[:at] + new + text[at + len(old) :]
 
 
 def line_of(path: Path, needle: str, after: str = "") -> int:
@@ -146,10 +132,11 @@ def test_cli_prints_the_table_without_out(
 def test_same_definition_and_formatting_are_not_changes(tmp_path: Path) -> None:
     assert diff_definitions(QOF, QOF) == []
     text = (MINI / "framework.yaml").read_text(encoding="utf-8")
-    text = text.replace(
-        "achievement: numerator / denominator", "achievement: (numerator)/denominator"
+    text = replace_once(
+        text, "achievement: numerator / denominator", "achievement: (numerator)/denominator"
     )
-    text = text.replace(
+    text = replace_once(
+        text,
         "payment: points * point_value * cpi * apdf(group)",
         "payment: |\n    points * point_value\n      * cpi * apdf(group)",
     )
@@ -240,7 +227,8 @@ totals:
 
 def test_overridden_rules_are_compared(tmp_path: Path) -> None:
     text = (MINI / "framework.yaml").read_text(encoding="utf-8")
-    text = text.replace(
+    text = replace_once(
+        text,
         "payment: points * point_value * cpi      # public health",
         "payment: points * point_value * cpi * 2  # public health",
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import replace_once
 
 import qframe
 
@@ -103,14 +104,16 @@ def test_per_indicator_parameter_selects_branch(tmp_path: Path) -> None:
     # An `if` on a per-indicator parameter only evaluates each branch for the indicators that
     # take it: BP002 has no register, and must not need one.
     text = (MINI / "framework.yaml").read_text()
-    text = text.replace(
-        "  national_dm_prevalence:", "  adjusted: {value: true}\n  national_dm_prevalence:"
+    text = replace_once(
+        text, "  national_dm_prevalence:", "  adjusted: {value: true}\n  national_dm_prevalence:"
     )
-    text = text.replace(
+    text = replace_once(
+        text,
         "  payment: points * point_value * cpi * apdf(group)",
         "  payment: points * point_value * cpi * (if adjusted then apdf(group) else 1)",
     )
-    text = text.replace(
+    text = replace_once(
+        text,
         "    payment: points * point_value * cpi      # public health: no prevalence adjustment",
         "    params: {adjusted: false}",
     )
@@ -242,7 +245,7 @@ def test_shared_definition_passes_on_why_it_is_missing(tmp_path: Path) -> None:
     (data / "units.csv").write_text((MINI / "data" / "units.csv").read_text())
     text = (MINI / "data" / "measures.csv").read_text()
     (data / "measures.csv").write_text(
-        text.replace("P001,2014-15,list_size,,8000", "P001,2014-15,list_size,,")
+        replace_once(text, "P001,2014-15,list_size,,8000", "P001,2014-15,list_size,,")
     )
     result = qframe.load(MINI).evaluate(data)
     for indicator in ("DM017", "DM007", "BP002"):
@@ -323,10 +326,10 @@ def test_quarterly_framework_sees_its_years_values() -> None:
 
 
 def test_quarterly_measure_without_combine_is_a_data_error(tmp_path: Path) -> None:
-    text = (
-        (MIXED / "yearly.yaml")
-        .read_text()
-        .replace("{combine: count, doc: quarters whose report was accepted}", "{}")
+    text = replace_once(
+        (MIXED / "yearly.yaml").read_text(),
+        "{combine: count, doc: quarters whose report was accepted}",
+        "{}",
     )
     (tmp_path / "framework.yaml").write_text(text)
     with pytest.raises(qframe.DataError, match="combine: sum"):

@@ -6,23 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import run
 
 import qframe
-from qframe.cli.main import main
 from qframe.errors.diagnostics import ExitCode, FileProblem
 from qframe.tools import scaffold
 from qframe.tools.testing import run_tests
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "data" / "sample"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return int(code) if code is not None else 0, out, err
 
 
 @pytest.fixture()

@@ -7,21 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import run
 
-from qframe.cli.main import main
 from qframe.errors.diagnostics import ExitCode, FileProblem
 from qframe.tools.testing import run_tests
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return int(code) if code is not None else 0, out, err
 
 
 @pytest.fixture()

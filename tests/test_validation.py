@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import replace_once
 
 import qframe
 from qframe.errors.diagnostics import Diagnostic
@@ -59,7 +60,9 @@ def test_clean_definition_has_no_problems() -> None:
 
 
 def test_unknown_name_with_suggestion_and_caret() -> None:
-    d = only(HEAD + RULES.replace("numerator / denominator", "numerator / denominatr"), "Q201")
+    d = only(
+        HEAD + replace_once(RULES, "numerator / denominator", "numerator / denominatr"), "Q201"
+    )
     assert where(d) == (11, 28)  # line 11, the `d` of denominatr
     assert d.location is not None and d.location.length == len("denominatr")
     assert "did you mean `denominator`" in d.hint
@@ -70,7 +73,7 @@ def test_unknown_name_with_suggestion_and_caret() -> None:
 
 def test_wrong_arity() -> None:
     d = only(
-        HEAD + RULES.replace("slide(achievement, lower, upper)", "slide(achievement, lower)"),
+        HEAD + replace_once(RULES, "slide(achievement, lower, upper)", "slide(achievement, lower)"),
         "Q222",
     )
     assert (
@@ -90,7 +93,7 @@ def test_wrong_arity() -> None:
     ],
 )
 def test_unit_errors(expr: str, message: str) -> None:
-    text = HEAD + RULES.replace("  payment: points * point_value\n", f"  payment: {expr}\n")
+    text = HEAD + replace_once(RULES, "  payment: points * point_value\n", f"  payment: {expr}\n")
     found = [d for d in problems(text) if message in d.message]
     assert found, [d.render() for d in problems(text)]
     assert found[0].location is not None and found[0].location.line == 13
@@ -106,7 +109,7 @@ def test_cycle_between_definitions() -> None:
     text = (
         HEAD
         + "define:\n  a: b + 1\n  b: c * 2\n  c: a\n"
-        + RULES.replace("size: list_size", "size: a")
+        + replace_once(RULES, "size: list_size", "size: a")
     )
     d = only(text, "Q210")
     assert (
@@ -116,7 +119,8 @@ def test_cycle_between_definitions() -> None:
 
 def test_cycle_through_a_kind_override() -> None:
     text = HEAD + RULES + "kinds:\n  odd:\n    achievement: points / 10\n"
-    text = text.replace(
+    text = replace_once(
+        text,
         "  A001: {max_points: 10, thresholds: 40% .. 80%}",
         "  A001: {max_points: 10, thresholds: 40% .. 80%, kind: odd}",
     )
@@ -124,13 +128,14 @@ def test_cycle_through_a_kind_override() -> None:
 
 
 def test_reversed_thresholds() -> None:
-    d = only(HEAD + RULES.replace("40% .. 80%", "80% .. 40%"), "Q310")
+    d = only(HEAD + replace_once(RULES, "40% .. 80%", "80% .. 40%"), "Q310")
     assert "lower threshold 80% is not below the upper threshold 40%" in d.message
     assert where(d) == (15, 38)
 
 
 def test_duplicate_indicator_ids() -> None:
-    text = HEAD + RULES.replace(
+    text = HEAD + replace_once(
+        RULES,
         "  A001: {max_points: 10, thresholds: 40% .. 80%}",
         "  A001: {max_points: 10, thresholds: 40% .. 80%}\n  A001: {max_points: 5, thresholds: 40% .. 80%}",
     )
@@ -139,19 +144,23 @@ def test_duplicate_indicator_ids() -> None:
 
 
 def test_unused_parameter_is_a_warning() -> None:
-    text = HEAD.replace("  point_value: £156.92\n", "  point_value: £156.92\n  spare: 3\n") + RULES
+    text = (
+        replace_once(HEAD, "  point_value: £156.92\n", "  point_value: £156.92\n  spare: 3\n")
+        + RULES
+    )
     d = only(text, "W201")
     assert not d.is_error and where(d) == (6, 3)
 
 
 def test_indicator_field_used_per_unit() -> None:
-    text = HEAD + RULES.replace("size: list_size", "size: max_points")
+    text = HEAD + replace_once(RULES, "size: list_size", "size: max_points")
     d = only(text, "Q212")
     assert "sum(x, over=indicators)" in d.hint
 
 
 def test_unknown_indicator_field_with_suggestion() -> None:
-    text = HEAD + RULES.replace(
+    text = HEAD + replace_once(
+        RULES,
         "{max_points: 10, thresholds: 40% .. 80%}",
         "{max_points: 10, thresholds: 40% .. 80%, paymnet: points}",
     )
@@ -160,12 +169,14 @@ def test_unknown_indicator_field_with_suggestion() -> None:
 
 
 def test_syntax_error_inside_expression_points_at_the_character() -> None:
-    d = only(HEAD + RULES.replace("numerator / denominator", "numerator // denominator"), "Q100")
+    d = only(
+        HEAD + replace_once(RULES, "numerator / denominator", "numerator // denominator"), "Q100"
+    )
     assert where(d) == (11, 27)
 
 
 def test_schema_errors_are_plain_words() -> None:
-    text = HEAD.replace("title: test", "title: test\nparamters: {}") + RULES
+    text = replace_once(HEAD, "title: test", "title: test\nparamters: {}") + RULES
     d = only(text, "Q010")
     assert (
         d.message == "unknown field `paramters` in the definition"

@@ -407,7 +407,7 @@ class Compiler:
                 numbers["max_points"][i] = ind.max_points
             if ind.kind and fw.kinds and ind.kind not in fw.kinds:
                 self.error(
-                    "Q220",
+                    "Q246",
                     f"indicator {iid}: unknown kind `{ind.kind}`",
                     ind.kind_location,
                     did_you_mean(ind.kind, fw.kinds) or f"declared kinds: {', '.join(fw.kinds)}",

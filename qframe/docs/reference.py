@@ -748,7 +748,7 @@ Inside any of them, another rule's name (`achievement` in `points`) means that r
 the same indicator, whichever expression computes it. Indicator-keyed inputs can be overridden the
 same way (`denominator: list_size` for an indicator whose denominator is the whole list). An
 override may only name a rule or an indicator-keyed input (Q205) and must give the rule's kind of
-value (Q242). A `kind:` must be declared under `kinds:` when the framework has any (Q220); without a
+value (Q242). A `kind:` must be declared under `kinds:` when the framework has any (Q246); without a
 `kinds:` section it is a free label. Each distinct expression is evaluated once, for all the
 indicators that use it at once.
 

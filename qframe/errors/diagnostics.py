@@ -237,7 +237,7 @@ def output_folder(path: str | Path) -> Path:
         raise FileProblem(
             [
                 error(
-                    "Q005",
+                    "Q007",
                     "the output folder is empty",
                     None,
                     "give --out a folder, e.g. --out out/results",

@@ -344,7 +344,7 @@ def diff_effect(
             raise DefinitionError(
                 [
                     error(
-                        "Q401",
+                        "Q403",
                         f"framework {label} ({fw.definition.path}) has no total `{total}`",
                         None,
                         did_you_mean(total, fw.plan.totals)
