@@ -31,7 +31,8 @@ import pandas as pd
 import yaml
 
 from qframe import api
-from qframe.data.dataset import Dataset, load_dataset
+from qframe.data.dataset import Dataset
+from qframe.data.load import load_dataset
 from qframe.errors.diagnostics import (
     Diagnostic,
     Location,
