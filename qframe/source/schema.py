@@ -14,7 +14,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
 from qframe.errors.diagnostics import Diagnostic, did_you_mean, error
-from qframe.source.yamldoc import Path_, YamlDocument
+from qframe.source.yamldoc import YamlDocument, YamlPath
 
 
 def schema_diagnostics(
@@ -37,12 +37,12 @@ def schema_diagnostics(
     return out
 
 
-def _what(path: Path_, subject: str) -> str:
+def _what(path: YamlPath, subject: str) -> str:
     return ".".join(str(p) for p in path) or subject
 
 
 def _translate(doc: YamlDocument, err: ValidationError, subject: str) -> list[Diagnostic]:
-    path: Path_ = tuple(str(p) if not isinstance(p, int) else p for p in err.absolute_path)
+    path: YamlPath = tuple(str(p) if not isinstance(p, int) else p for p in err.absolute_path)
     instance: Any = err.instance
     expected_value: Any = err.validator_value
     where = doc.location(path)

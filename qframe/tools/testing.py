@@ -47,7 +47,7 @@ from qframe.language import ast
 from qframe.language.parser import ExpressionSyntaxError, parse
 from qframe.model.build import DEFINITION_FILE, definition_path
 from qframe.scoring.rules import round_money
-from qframe.source.yamldoc import Path_, YamlDocument, load_yaml
+from qframe.source.yamldoc import YamlDocument, YamlPath, load_yaml
 
 TESTS_FOLDER = "tests"
 DEFAULT_TOLERANCE = 1e-9
@@ -195,17 +195,17 @@ def run_files(framework: api.Framework, files: Iterable[str | Path]) -> list[Cas
 class _Case:
     file: Path
     doc: YamlDocument
-    base: Path_  # () for a file holding one case, ("cases", i) for one of several
+    base: YamlPath  # () for a file holding one case, ("cases", i) for one of several
     name: str
     location: Location
 
-    def value(self, path: Path_) -> Any:
+    def value(self, path: YamlPath) -> Any:
         value: Any = self.doc.data
         for p in path:
             value = value[p]
         return value
 
-    def find(self, name: str) -> Path_ | None:
+    def find(self, name: str) -> YamlPath | None:
         """Where the field is given: in the case, else at the top of the file (shared)."""
         own = (*self.base, name)
         if isinstance(self.value(self.base), dict) and name in self.value(self.base):
@@ -214,7 +214,7 @@ class _Case:
             return (name,)
         return None
 
-    def where(self, path: Path_, *, key: bool = False) -> Location:
+    def where(self, path: YamlPath, *, key: bool = False) -> Location:
         return self.doc.location(path, key=key)
 
 
@@ -223,7 +223,7 @@ def _problem(code: str, message: str, where: Location | None, hint: str = "") ->
 
 
 def _unknown_fields(
-    doc: YamlDocument, path: Path_, value: dict[str, Any], allowed: Sequence[str], what: str
+    doc: YamlDocument, path: YamlPath, value: dict[str, Any], allowed: Sequence[str], what: str
 ) -> list[Diagnostic]:
     out = []
     for key in value:
@@ -334,7 +334,7 @@ class _Literal:
         return self.tag in ("number", "percent", "money", "duration")
 
 
-def _literal(doc: YamlDocument, path: Path_, value: Any, period_months: int) -> _Literal:
+def _literal(doc: YamlDocument, path: YamlPath, value: Any, period_months: int) -> _Literal:
     raw = doc.raw(path)
     text = raw if raw is not None else str(value)
     if value is None:
@@ -679,9 +679,9 @@ class _Runner:
         ]
 
 
-def _param_paths(case: _Case) -> list[Path_]:
+def _param_paths(case: _Case) -> list[YamlPath]:
     """Where parameter values are given: at the top of the file (shared), then in the case."""
-    paths: list[Path_] = []
+    paths: list[YamlPath] = []
     if case.base and "params" in case.doc.data:
         paths.append(("params",))
     if "params" in case.value(case.base):
@@ -703,7 +703,7 @@ def _relocate(diagnostics: Iterable[Diagnostic], where: Location) -> list[Diagno
     return out
 
 
-def _cell(doc: YamlDocument, path: Path_) -> str | None:
+def _cell(doc: YamlDocument, path: YamlPath) -> str | None:
     """A scalar exactly as written ("" for an empty value); None when it is not a scalar."""
     node = doc.values.get(path)
     if not isinstance(node, yaml.ScalarNode):
@@ -714,7 +714,7 @@ def _cell(doc: YamlDocument, path: Path_) -> str | None:
     return "" if value is None else str(node.value)
 
 
-def _inline_dataset(case: _Case, path: Path_) -> tuple[Dataset | None, list[Diagnostic]]:
+def _inline_dataset(case: _Case, path: YamlPath) -> tuple[Dataset | None, list[Diagnostic]]:
     doc = case.doc
     data = case.value(path)
     problems = _unknown_fields(doc, path, data, DATA_FIELDS, "inline `data`")
@@ -732,7 +732,7 @@ def _inline_dataset(case: _Case, path: Path_) -> tuple[Dataset | None, list[Diag
     rows: list[dict[str, str]] = []
     for i, row in enumerate(measures):
         rp = (*path, "measures", i)
-        items: list[tuple[str, Path_]] = []
+        items: list[tuple[str, YamlPath]] = []
         if isinstance(row, list):
             if len(row) not in (4, 5):
                 problems.append(
@@ -850,7 +850,7 @@ def _inline_dataset(case: _Case, path: Path_) -> tuple[Dataset | None, list[Diag
         return None, [_place_data_problem(case, path, d) for d in exc.diagnostics]
 
 
-def _place_data_problem(case: _Case, path: Path_, d: Diagnostic) -> Diagnostic:
+def _place_data_problem(case: _Case, path: YamlPath, d: Diagnostic) -> Diagnostic:
     """A data problem in inline rows, placed at the (first) row concerned in the test file."""
     if d.location is not None:
         return d
@@ -884,7 +884,7 @@ class _Comparison:
         self.compared = 0
         self.mismatches: list[Mismatch] = []
         self.errors: list[Diagnostic] = []
-        self.expect_path: Path_ = (*case.base, "expect")
+        self.expect_path: YamlPath = (*case.base, "expect")
         units = result.units
         self.periods: list[str] = list(dict.fromkeys(units["period"].astype(str)))
         self.unit_ids: list[str] = list(dict.fromkeys(units["unit_id"].astype(str)))
@@ -913,7 +913,7 @@ class _Comparison:
         return self._index[table]
 
     def ident(
-        self, table: str, path: Path_, row: dict[str, Any]
+        self, table: str, path: YamlPath, row: dict[str, Any]
     ) -> tuple[tuple[str, ...], dict[str, str]] | None:
         names: dict[str, str] = {}
         for key in row:
@@ -1002,7 +1002,7 @@ class _Comparison:
                 return t.Kind.NUMBER
         return t.Kind.STRING
 
-    def row(self, table: str, path: Path_, row: dict[str, Any]) -> None:
+    def row(self, table: str, path: YamlPath, row: dict[str, Any]) -> None:
         found = self.ident(table, path, row)
         if found is None:
             return
@@ -1058,7 +1058,7 @@ class _Comparison:
 
     def value(
         self,
-        path: Path_,
+        path: YamlPath,
         expected: Any,
         kind: t.Kind,
         actual: Any,
