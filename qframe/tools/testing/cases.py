@@ -1,0 +1,169 @@
+"""Reading test files: where they are (:func:`discover`) and the cases each holds (:func:`read_cases`).
+
+A file holds one case, or several under ``cases:`` that share the file's ``data``, ``params`` and
+``tolerance``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qframe.errors.diagnostics import Diagnostic, Location, Severity, did_you_mean, error
+from qframe.model.build import DEFINITION_FILE, definition_path
+from qframe.source.yamldoc import YamlDocument, YamlPath, load_yaml
+
+TESTS_FOLDER = "tests"
+CASE_FIELDS = ("name", "doc", "data", "params", "expect", "tolerance")
+FILE_FIELDS = (*CASE_FIELDS, "cases")
+EXPECT_FIELDS = ("indicators", "units", "checks", "overall")
+DATA_FIELDS = ("units", "measures")
+MEASURE_FIELDS = ("unit_id", "period", "measure", "key", "value")
+FORMAT_HINT = "see docs/testing-definitions.md for the format of a test file"
+#: How a test may name a column of the results or of its inline data.
+COLUMN_ALIASES = {"unit": "unit_id"}
+
+
+def discover(path: str | Path) -> tuple[Path, list[Path]]:
+    """The framework and its test files, for a framework folder (or its definition file), or for
+    one test file inside the framework's ``tests/`` folder."""
+    p = Path(path)
+    if (
+        p.is_file()
+        and p.parent.name == TESTS_FOLDER
+        and p.suffix in (".yaml", ".yml")
+        and p.name != DEFINITION_FILE
+    ):
+        return p.parent.parent, [p]
+    definition = definition_path(p)  # FileProblem (exit code 4) when there is no such path
+    folder = definition.parent / TESTS_FOLDER
+    if not folder.is_dir():
+        return p, []
+    return p, sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
+@dataclass
+class Case:
+    """One test case of a test file, and where it is in the file."""
+
+    file: Path
+    doc: YamlDocument
+    base: YamlPath  # () for a file holding one case, ("cases", i) for one of several
+    name: str
+    location: Location
+
+    def value(self, path: YamlPath) -> Any:
+        value: Any = self.doc.data
+        for p in path:
+            value = value[p]
+        return value
+
+    def find(self, name: str) -> YamlPath | None:
+        """Where the field is given: in the case, else at the top of the file (shared)."""
+        own = (*self.base, name)
+        if isinstance(self.value(self.base), dict) and name in self.value(self.base):
+            return own
+        if self.base and name in self.doc.data:
+            return (name,)
+        return None
+
+    def where(self, path: YamlPath, *, key: bool = False) -> Location:
+        return self.doc.location(path, key=key)
+
+
+def unknown_fields(
+    doc: YamlDocument, path: YamlPath, value: dict[str, Any], allowed: Sequence[str], what: str
+) -> list[Diagnostic]:
+    out = []
+    for key in value:
+        if key not in allowed:
+            hint = did_you_mean(str(key), allowed) or f"allowed in {what}: {', '.join(allowed)}"
+            out.append(
+                error(
+                    "T002",
+                    f"unknown field `{key}` in {what}",
+                    doc.location((*path, key), key=True),
+                    hint,
+                )
+            )
+    return out
+
+
+def read_cases(file: Path) -> tuple[list[Case], list[Diagnostic]]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return [], [
+            Diagnostic(
+                Severity.ERROR,
+                "T001",
+                f"{file} is not UTF-8 text",
+                None,
+                "save the test file as UTF-8",
+                str(file),
+            )
+        ]
+    except OSError as exc:
+        return [], [
+            Diagnostic(
+                Severity.ERROR, "T001", f"cannot read {file}: {exc.strerror}", path=str(file)
+            )
+        ]
+    doc = load_yaml(str(file), text)
+    if doc.diagnostics:
+        return [], list(doc.diagnostics)
+    data = doc.data
+    start = Location(doc.source, 0)
+    if data is None:
+        return [], [error("T001", "the test file is empty", start, FORMAT_HINT)]
+    if not isinstance(data, dict):
+        return [], [
+            error(
+                "T001",
+                "a test file must be a mapping with `data:` and `expect:`",
+                doc.location(()),
+                FORMAT_HINT,
+            )
+        ]
+    problems = unknown_fields(doc, (), data, FILE_FIELDS, "a test file")
+    cases: list[Case] = []
+    if "cases" in data:
+        items = data["cases"]
+        if not isinstance(items, list) or not items:
+            problems.append(
+                error(
+                    "T004",
+                    "`cases` must be a non-empty list of test cases",
+                    doc.location(("cases",)),
+                    "write one `- name: ...` entry per case, each with its own `expect:`",
+                )
+            )
+            return [], problems
+        if "expect" in data:
+            problems.append(
+                error(
+                    "T002",
+                    "`expect` belongs in each of the `cases`, not at the top of the file",
+                    doc.location(("expect",), key=True),
+                    "the top of a file may hold `data`, `params` and `tolerance` shared by its cases",
+                )
+            )
+        for i, item in enumerate(items):
+            where = doc.location(("cases", i))
+            if not isinstance(item, dict):
+                problems.append(error("T004", "a test case must be a mapping", where, FORMAT_HINT))
+                continue
+            problems += unknown_fields(doc, ("cases", i), item, CASE_FIELDS, "a test case")
+            name = text_of(item.get("name")) or f"{file.stem}[{i + 1}]"
+            cases.append(Case(file, doc, ("cases", i), name, where))
+    else:
+        name = text_of(data.get("name")) or file.stem
+        where = doc.location(("name",), key=True) if "name" in data else start
+        cases.append(Case(file, doc, (), name, where))
+    return cases, problems
+
+
+def text_of(value: Any) -> str:
+    return "" if value is None else str(value).strip()
