@@ -6,22 +6,28 @@ A file holds one case, or several under ``cases:`` that share the file's ``data`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from qframe.errors.diagnostics import Diagnostic, Location, Severity, did_you_mean, error
+from qframe.errors.diagnostics import Diagnostic, Location, Severity, error
 from qframe.model.build import DEFINITION_FILE, definition_path
+from qframe.source.schema import DEFINITION_CODES, schema_problems
 from qframe.source.yamldoc import YamlDocument, YamlPath, load_yaml
 
 TESTS_FOLDER = "tests"
-CASE_FIELDS = ("name", "doc", "data", "params", "expect", "tolerance")
-FILE_FIELDS = (*CASE_FIELDS, "cases")
-EXPECT_FIELDS = ("indicators", "units", "checks", "overall")
 DATA_FIELDS = ("units", "measures")
 MEASURE_FIELDS = ("unit_id", "period", "measure", "key", "value")
 FORMAT_HINT = "see docs/testing-definitions.md for the format of a test file"
+#: The codes of schema problems in test files (docs/testing-definitions.md).
+TEST_FILE_CODES: Mapping[str, str] = {
+    kind: {"unknown field": "T002", "missing field": "T003"}.get(kind, "T004")
+    for kind in DEFINITION_CODES
+}
 #: How a test may name a column of the results or of its inline data.
 COLUMN_ALIASES = {"unit": "unit_id"}
 
@@ -53,6 +59,8 @@ class Case:
     base: YamlPath  # () for a file holding one case, ("cases", i) for one of several
     name: str
     location: Location
+    #: What the schema found wrong in the case's fields (or in the fields it shares).
+    problems: list[Diagnostic] = field(default_factory=list)
 
     def value(self, path: YamlPath) -> Any:
         value: Any = self.doc.data
@@ -73,22 +81,12 @@ class Case:
         return self.doc.location(path, key=key)
 
 
-def unknown_fields(
-    doc: YamlDocument, path: YamlPath, value: dict[str, Any], allowed: Sequence[str], what: str
-) -> list[Diagnostic]:
-    out = []
-    for key in value:
-        if key not in allowed:
-            hint = did_you_mean(str(key), allowed) or f"allowed in {what}: {', '.join(allowed)}"
-            out.append(
-                error(
-                    "T002",
-                    f"unknown field `{key}` in {what}",
-                    doc.location((*path, key), key=True),
-                    hint,
-                )
-            )
-    return out
+@lru_cache(maxsize=1)
+def testcase_schema() -> dict[str, Any]:
+    """The JSON Schema of test files (qframe/schema/testcase.schema.json)."""
+    text = files("qframe.schema").joinpath("testcase.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def read_cases(file: Path) -> tuple[list[Case], list[Diagnostic]]:
@@ -127,20 +125,14 @@ def read_cases(file: Path) -> tuple[list[Case], list[Diagnostic]]:
                 FORMAT_HINT,
             )
         ]
-    problems = unknown_fields(doc, (), data, FILE_FIELDS, "a test file")
+    problems: list[Diagnostic] = []
+    found = schema_problems(doc, testcase_schema(), "a test file", TEST_FILE_CODES)
+    several = "cases" in data
     cases: list[Case] = []
-    if "cases" in data:
+    if several:
         items = data["cases"]
-        if not isinstance(items, list) or not items:
-            problems.append(
-                error(
-                    "T004",
-                    "`cases` must be a non-empty list of test cases",
-                    doc.location(("cases",)),
-                    "write one `- name: ...` entry per case, each with its own `expect:`",
-                )
-            )
-            return [], problems
+        if not isinstance(items, list) or not items:  # the schema said so
+            return [], [p.diagnostic for p in found]
         if "expect" in data:
             problems.append(
                 error(
@@ -151,17 +143,20 @@ def read_cases(file: Path) -> tuple[list[Case], list[Diagnostic]]:
                 )
             )
         for i, item in enumerate(items):
-            where = doc.location(("cases", i))
-            if not isinstance(item, dict):
-                problems.append(error("T004", "a test case must be a mapping", where, FORMAT_HINT))
-                continue
-            problems += unknown_fields(doc, ("cases", i), item, CASE_FIELDS, "a test case")
-            name = text_of(item.get("name")) or f"{file.stem}[{i + 1}]"
-            cases.append(Case(file, doc, ("cases", i), name, where))
+            if isinstance(item, dict):  # else the schema said so
+                name = text_of(item.get("name")) or f"{file.stem}[{i + 1}]"
+                cases.append(Case(file, doc, ("cases", i), name, doc.location(("cases", i))))
     else:
         name = text_of(data.get("name")) or file.stem
         where = doc.location(("name",), key=True) if "name" in data else start
         cases.append(Case(file, doc, (), name, where))
+    for path, diagnostic in found:
+        if path == () or (several and path[0] == "cases" and len(path) <= 2):
+            problems.append(diagnostic)  # the file's own shape: no case can run
+        else:  # inside a case's field, or in a field the cases share
+            for case in cases:
+                if not several or path[0] != "cases" or case.base == path[:2]:
+                    case.problems.append(diagnostic)
     return cases, problems
 
 

@@ -17,10 +17,8 @@ from qframe.source.yamldoc import YamlDocument, YamlPath
 from qframe.tools.testing.cases import (
     COLUMN_ALIASES,
     DATA_FIELDS,
-    FORMAT_HINT,
     MEASURE_FIELDS,
     Case,
-    unknown_fields,
 )
 
 
@@ -36,20 +34,51 @@ def cell_text(doc: YamlDocument, path: YamlPath) -> str | None:
 
 
 def inline_dataset(case: Case, path: YamlPath) -> tuple[Dataset | None, list[Diagnostic]]:
-    doc = case.doc
+    """The dataset written at ``path``, validated; or the problems of its rows.
+
+    Shapes (a row that is neither a list nor a mapping, a cell that is not a single value, an
+    unknown field) are the schema's to report: a dataset with any such problem is not built."""
     data = case.value(path)
-    problems = unknown_fields(doc, path, data, DATA_FIELDS, "inline `data`")
     measures = data.get("measures")
     if not isinstance(measures, list):
-        problems.append(
+        if measures is not None:  # the schema said so
+            return None, []
+        return None, [
             error(
-                "T003" if measures is None else "T004",
+                "T003",
                 "inline `data` needs `measures:`, a list of rows [unit_id, period, measure, key, value]",
                 case.where((*path, "measures") if "measures" in data else path),
                 'e.g. `- [P001, 2014-15, list_size, "", 8000]`',
             )
-        )
+        ]
+    rows, problems, well_formed = _measure_rows(case, path, measures)
+    units: list[dict[str, str]] = []
+    if "units" in data:
+        units, more, units_well_formed = _unit_rows(case, path, data["units"])
+        problems += more
+        well_formed = well_formed and units_well_formed
+    else:  # the units are those the measures name
+        units = [{"unit_id": u} for u in dict.fromkeys(r.get("unit_id", "") for r in rows)]
+    if problems or not well_formed:
         return None, problems
+    units_frame = pd.DataFrame(units, dtype=object)
+    if units_frame.empty:
+        units_frame = pd.DataFrame({"unit_id": pd.Series([], dtype=object)})
+    measures_frame = pd.DataFrame(rows, columns=list(MEASURE_FIELDS), dtype=object)
+    try:
+        return Dataset.from_frames(units_frame, measures_frame, str(case.file)), []
+    except QframeError as exc:
+        return None, [place_data_problem(case, path, d) for d in exc.diagnostics]
+
+
+def _measure_rows(
+    case: Case, path: YamlPath, measures: list[Any]
+) -> tuple[list[dict[str, str]], list[Diagnostic], bool]:
+    """The measure rows as text, the problems found, and whether every row has a shape the
+    schema accepts."""
+    doc = case.doc
+    problems: list[Diagnostic] = []
+    well_formed = True
     rows: list[dict[str, str]] = []
     for i, row in enumerate(measures):
         rp = (*path, "measures", i)
@@ -69,7 +98,7 @@ def inline_dataset(case: Case, path: YamlPath) -> tuple[Dataset | None, list[Dia
             items = [(f, (*rp, j)) for j, f in enumerate(fields)]
         elif isinstance(row, dict):
             allowed = (*MEASURE_FIELDS, "unit")
-            problems += unknown_fields(doc, rp, row, allowed, "a measure row")
+            well_formed = well_formed and all(k in allowed for k in row)
             items = [(COLUMN_ALIASES.get(str(k), str(k)), (*rp, k)) for k in row if k in allowed]
             given = {f for f, _ in items}
             missing = [f for f in ("unit_id", "period", "measure", "value") if f not in given]
@@ -84,91 +113,58 @@ def inline_dataset(case: Case, path: YamlPath) -> tuple[Dataset | None, list[Dia
                 )
                 continue
         else:
-            problems.append(
-                error(
-                    "T004",
-                    "a measure row must be a list [unit_id, period, measure, key, value] or a mapping",
-                    case.where(rp),
-                    "e.g. `- [P001, 2014-15, numerator, DM007, 300]`",
-                )
-            )
+            well_formed = False
             continue
         record = {"key": ""}
         for f, p in items:
             cell = cell_text(doc, p)
             if cell is None:
-                problems.append(
-                    error("T004", f"`{f}` must be a single value", case.where(p), FORMAT_HINT)
-                )
+                well_formed = False
                 continue
             record[f] = cell
         rows.append(record)
+    return rows, problems, well_formed
+
+
+def _unit_rows(
+    case: Case, path: YamlPath, listed: Any
+) -> tuple[list[dict[str, str]], list[Diagnostic], bool]:
+    """The units as text, the problems found, and whether every unit has a shape the schema
+    accepts."""
+    if not isinstance(listed, list):
+        return [], [], False
+    doc = case.doc
+    problems: list[Diagnostic] = []
+    well_formed = True
     units: list[dict[str, str]] = []
-    if "units" in data:
-        listed = data["units"]
-        if not isinstance(listed, list):
-            problems.append(
-                error(
-                    "T004",
-                    "`units` must be a list of units",
-                    case.where((*path, "units")),
-                    "e.g. `units: [{unit_id: P001, name: Example practice}]` or `units: [P001, P002]`",
+    for i, unit in enumerate(listed):
+        up = (*path, "units", i)
+        if isinstance(unit, dict):
+            record = {}
+            for k in unit:
+                cell = cell_text(doc, (*up, k))
+                if cell is None:
+                    well_formed = False
+                    continue
+                record[COLUMN_ALIASES.get(str(k), str(k))] = cell
+            if "unit_id" not in record:
+                problems.append(
+                    error(
+                        "T003",
+                        "a unit needs `unit_id`",
+                        case.where(up),
+                        "e.g. `- {unit_id: P001, name: Example practice}`",
+                    )
                 )
-            )
-        else:
-            for i, unit in enumerate(listed):
-                up = (*path, "units", i)
-                if isinstance(unit, dict):
-                    record = {}
-                    for k in unit:
-                        cell = cell_text(doc, (*up, k))
-                        if cell is None:
-                            problems.append(
-                                error(
-                                    "T004",
-                                    f"`{k}` must be a single value",
-                                    case.where((*up, k)),
-                                    FORMAT_HINT,
-                                )
-                            )
-                            continue
-                        record[COLUMN_ALIASES.get(str(k), str(k))] = cell
-                    if "unit_id" not in record:
-                        problems.append(
-                            error(
-                                "T003",
-                                "a unit needs `unit_id`",
-                                case.where(up),
-                                "e.g. `- {unit_id: P001, name: Example practice}`",
-                            )
-                        )
-                        continue
-                    units.append(record)
-                else:
-                    cell = cell_text(doc, up)
-                    if cell is None:
-                        problems.append(
-                            error(
-                                "T004",
-                                "a unit must be a unit id or a mapping",
-                                case.where(up),
-                                FORMAT_HINT,
-                            )
-                        )
-                        continue
-                    units.append({"unit_id": cell})
-    else:  # the units are those the measures name
-        units = [{"unit_id": u} for u in dict.fromkeys(r.get("unit_id", "") for r in rows)]
-    if problems:
-        return None, problems
-    units_frame = pd.DataFrame(units, dtype=object)
-    if units_frame.empty:
-        units_frame = pd.DataFrame({"unit_id": pd.Series([], dtype=object)})
-    measures_frame = pd.DataFrame(rows, columns=list(MEASURE_FIELDS), dtype=object)
-    try:
-        return Dataset.from_frames(units_frame, measures_frame, str(case.file)), []
-    except QframeError as exc:
-        return None, [place_data_problem(case, path, d) for d in exc.diagnostics]
+                continue
+            units.append(record)
+            continue
+        cell = cell_text(doc, up)
+        if cell is None:
+            well_formed = False
+            continue
+        units.append({"unit_id": cell})
+    return units, problems, well_formed
 
 
 def place_data_problem(case: Case, path: YamlPath, d: Diagnostic) -> Diagnostic:

@@ -22,12 +22,9 @@ from qframe.errors.diagnostics import (
 from qframe.ir import kinds as t
 from qframe.source.yamldoc import YamlPath
 from qframe.tools.testing.cases import (
-    EXPECT_FIELDS,
-    FORMAT_HINT,
     Case,
     discover,
     read_cases,
-    unknown_fields,
 )
 from qframe.tools.testing.compare import Comparison
 from qframe.tools.testing.inline import inline_dataset
@@ -81,7 +78,7 @@ class Runner:
 
     def prepare(self, case: Case) -> tuple[float, dict[str, Any], Dataset | None, list[Diagnostic]]:
         """Everything a case needs before evaluating, and every problem found on the way."""
-        problems = self._structure(case)
+        problems = [*case.problems, *self._structure(case)]
         tolerance, more = self._tolerance(case)
         problems += more
         params, more = self._params(case)
@@ -120,6 +117,8 @@ class Runner:
 
     # -- the shape of a case
     def _structure(self, case: Case) -> list[Diagnostic]:
+        """The fields a case must have, itself or from the top of its file (the shape of every
+        field is checked by the schema, in :func:`~qframe.tools.testing.cases.read_cases`)."""
         doc = case.doc
         out: list[Diagnostic] = []
         here = case.where(case.base) if case.base else Location(doc.source, 0)
@@ -145,18 +144,7 @@ class Runner:
             )
             return out
         expect = own["expect"]
-        if not isinstance(expect, dict):
-            out.append(
-                error(
-                    "T004",
-                    "`expect` must be a mapping with `indicators:`, `units:`, `checks:` or `overall:`",
-                    case.where(expect_path),
-                    FORMAT_HINT,
-                )
-            )
-            return out
-        out += unknown_fields(doc, expect_path, expect, EXPECT_FIELDS, "`expect`")
-        if not expect:
+        if isinstance(expect, dict) and not expect:  # its shape is the schema's to check
             out.append(
                 error(
                     "T003",
@@ -165,49 +153,6 @@ class Runner:
                     "list expected values under `indicators:`, `units:`, `checks:` or `overall:`",
                 )
             )
-        for table in ("indicators", "units", "checks"):
-            if table not in expect:
-                continue
-            rows = expect[table]
-            if not isinstance(rows, list):
-                out.append(
-                    error(
-                        "T004",
-                        f"`expect.{table}` must be a list of rows",
-                        case.where((*expect_path, table)),
-                        "write one `- {unit: P001, ...}` entry per row",
-                    )
-                )
-                continue
-            for i, row in enumerate(rows):
-                if not isinstance(row, dict):
-                    out.append(
-                        error(
-                            "T004",
-                            f"a row of `expect.{table}` must be a mapping",
-                            case.where((*expect_path, table, i)),
-                            "write `- {unit: P001, period: 2014-15, ...}`",
-                        )
-                    )
-        if "overall" in expect and not isinstance(expect["overall"], dict):
-            out.append(
-                error(
-                    "T004",
-                    "`expect.overall` must be a mapping of totals to their sum over every unit and period",
-                    case.where((*expect_path, "overall")),
-                    "e.g. `overall: {payment: 5534.28}`",
-                )
-            )
-        for path in param_paths(case):
-            if not isinstance(case.value(path), (dict, type(None))):
-                out.append(
-                    error(
-                        "T004",
-                        "`params` must be a mapping of parameter names to values",
-                        case.where(path),
-                        "e.g. `params: {point_value: £180}`",
-                    )
-                )
         return out
 
     def _tolerance(self, case: Case) -> tuple[float, list[Diagnostic]]:
@@ -288,14 +233,7 @@ class Runner:
             return loaded, []
         if isinstance(value, dict):
             return inline_dataset(case, path)
-        return None, [
-            error(
-                "T004",
-                "`data` must be the path of a dataset folder or a mapping with `units:` and `measures:`",
-                where,
-                "e.g. `data: ../data`, or inline rows (see docs/testing-definitions.md)",
-            )
-        ]
+        return None, []  # neither a folder nor inline data: the schema said so
 
 
 def param_paths(case: Case) -> list[YamlPath]:
