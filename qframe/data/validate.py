@@ -31,7 +31,7 @@ class ValidFrames:
     warnings: tuple[Diagnostic, ...] = ()
 
 
-def shown_rows(mask: np.ndarray | pd.Series) -> tuple[tuple[int, ...], int]:
+def _shown_rows(mask: np.ndarray | pd.Series) -> tuple[tuple[int, ...], int]:
     """The first rows of ``mask`` as a spreadsheet numbers them (the header is row 1), and how many."""
     idx = np.flatnonzero(np.asarray(mask))
     return tuple(int(i) + 2 for i in idx[:MAX_ROWS_SHOWN]), int(idx.size)
@@ -47,12 +47,12 @@ def mask_problem(
     first: object = None,
 ) -> Diagnostic:
     """A problem on the rows of ``mask``; ``message`` may use {n}, the number of rows."""
-    rows, count = shown_rows(mask)
+    rows, count = _shown_rows(mask)
     text = message.format(n=count) + (f" (first: {first!r})" if first is not None else "")
     return Diagnostic(severity, code, text, None, hint, file, rows, count)
 
 
-def categorical_text(measures: pd.DataFrame) -> pd.DataFrame:
+def _categorical_text(measures: pd.DataFrame) -> pd.DataFrame:
     """Text columns given as categoricals (as `qframe synth` makes them: a few hundred labels
     over millions of rows) stay categorical: their labels are stripped instead of every cell."""
     for col in ("unit_id", "period", "measure", "key"):
@@ -92,7 +92,7 @@ def validate_frames(
     units = units.reset_index(drop=True).copy()
     measures = measures.reset_index(drop=True).copy()
     units["unit_id"] = units["unit_id"].astype("string").str.strip()
-    measures = categorical_text(measures)
+    measures = _categorical_text(measures)
     for col in ("unit_id", "period", "measure"):
         if not isinstance(measures[col].dtype, pd.CategoricalDtype):
             measures[col] = measures[col].astype("string").str.strip()
@@ -227,7 +227,7 @@ def validate_frames(
             )
         )
 
-    problems.extend(numerator_above_denominator(measures, measures_name))
+    problems.extend(_numerator_above_denominator(measures, measures_name))
     warnings: list[Diagnostic] = []
     without = ~units["unit_id"].isin(measures["unit_id"].dropna().unique())
     if without.any():
@@ -248,7 +248,7 @@ def validate_frames(
     return ValidFrames(units, measures, tuple(warnings))
 
 
-def numerator_above_denominator(measures: pd.DataFrame, file: str) -> list[Diagnostic]:
+def _numerator_above_denominator(measures: pd.DataFrame, file: str) -> list[Diagnostic]:
     """Numerators above denominators and exceptions above registers, for the same key."""
     out: list[Diagnostic] = []
     pairs = (

@@ -28,10 +28,9 @@ as a warning.
 """
 
 from qframe.data.readers.columns import parse_numbers
-from qframe.data.readers.excel import EXCEL_SHEETS, read_excel
-from qframe.data.readers.folder import nhsd_files, read_nhsd_files, read_nhsd_folder, read_path
+from qframe.data.readers.excel import read_excel
+from qframe.data.readers.folder import nhsd_files, read_nhsd_files, read_path
 from qframe.data.readers.layouts import (
-    LAYOUT_BY_KIND,
     LAYOUTS,
     LOOKED_FOR,
     Layout,
@@ -40,9 +39,7 @@ from qframe.data.readers.layouts import (
 )
 
 __all__ = [
-    "EXCEL_SHEETS",
     "LAYOUTS",
-    "LAYOUT_BY_KIND",
     "LOOKED_FOR",
     "Layout",
     "detect_layout",
@@ -51,6 +48,5 @@ __all__ = [
     "period_from_name",
     "read_excel",
     "read_nhsd_files",
-    "read_nhsd_folder",
     "read_path",
 ]

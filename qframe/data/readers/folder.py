@@ -111,19 +111,6 @@ def nhsd_files(folder: Path) -> tuple[list[Path], list[Diagnostic]]:
     return found, ignored
 
 
-def read_nhsd_folder(folder: str | Path, *, period: str | None = None) -> Dataset:
-    """A folder holding any mix of NHS Digital files, read as one dataset."""
-    path = Path(folder)
-    files, ignored = nhsd_files(path)
-    if not files:
-        raise file_problem(
-            "D100",
-            f"{path} holds no NHS Digital file qframe can read",
-            f"qframe looked for {LOOKED_FOR}",
-        )
-    return read_nhsd_files(files, period=period, source=str(path), ignored=ignored)
-
-
 def read_path(path: str | Path) -> Dataset:
     """A file that is not a dataset folder: an .xlsx workbook or one NHS Digital CSV file."""
     file = Path(path)

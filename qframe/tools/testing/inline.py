@@ -68,7 +68,7 @@ def inline_dataset(case: Case, path: YamlPath) -> tuple[Dataset | None, list[Dia
     try:
         return Dataset.from_frames(units_frame, measures_frame, str(case.file)), []
     except QframeError as exc:
-        return None, [place_data_problem(case, path, d) for d in exc.diagnostics]
+        return None, [_place_data_problem(case, path, d) for d in exc.diagnostics]
 
 
 def _measure_rows(
@@ -167,7 +167,7 @@ def _unit_rows(
     return units, problems, well_formed
 
 
-def place_data_problem(case: Case, path: YamlPath, d: Diagnostic) -> Diagnostic:
+def _place_data_problem(case: Case, path: YamlPath, d: Diagnostic) -> Diagnostic:
     """A data problem in inline rows, placed at the (first) row concerned in the test file."""
     if d.location is not None:
         return d

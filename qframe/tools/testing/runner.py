@@ -179,7 +179,7 @@ class Runner:
 
     # -- parameters
     def _params(self, case: Case) -> tuple[dict[str, Any], list[Diagnostic]]:
-        paths = [p for p in param_paths(case) if isinstance(case.value(p), dict)]
+        paths = [p for p in _param_paths(case) if isinstance(case.value(p), dict)]
         values: dict[str, Any] = {}
         problems: list[Diagnostic] = []
         for base in paths:
@@ -236,7 +236,7 @@ class Runner:
         return None, []  # neither a folder nor inline data: the schema said so
 
 
-def param_paths(case: Case) -> list[YamlPath]:
+def _param_paths(case: Case) -> list[YamlPath]:
     """Where parameter values are given: at the top of the file (shared), then in the case."""
     paths: list[YamlPath] = []
     if case.base and "params" in case.doc.data:
