@@ -23,6 +23,8 @@ YamlPath = tuple[str | int, ...]
 
 @dataclass
 class YamlDocument:
+    """A parsed YAML file: its data, the node of every key and value, and its syntax problems."""
+
     source: SourceFile
     data: Any
     values: dict[YamlPath, yaml.Node] = field(default_factory=dict)

@@ -32,6 +32,7 @@ ACHIEVEMENT_MEASURES: dict[str, str] = {"PCAS": "exceptions", "EXCEPTIONS": "exc
 
 
 def read_achievement(path: Path, frame: pd.DataFrame, period: str) -> FilePart:
+    """Every row becomes a measure keyed by its indicator; MEASURE names are renamed or lower-cased."""
     file = str(path)
     part = FilePart(file, "achievement", period)
     cols, part.problems = find_columns(

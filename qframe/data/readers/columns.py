@@ -31,6 +31,7 @@ def header_key(name: str) -> str:
 
 
 def snake_case(name: str) -> str:
+    """ "Practice Type" → practice_type: the name of an attribute column qframe does not map."""
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
 
 
@@ -61,6 +62,7 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, list[Diagnostic]]:
 
 
 def read_header(path: Path) -> list[str]:
+    """The column names of a CSV file, without reading its rows ([] when it cannot be read)."""
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             frame = pd.read_csv(path, dtype=str, nrows=0, encoding=encoding)
@@ -75,6 +77,7 @@ def read_header(path: Path) -> list[str]:
 def find_columns(
     frame: pd.DataFrame, wanted: dict[str, tuple[str, ...]], file: str, title: str
 ) -> tuple[dict[str, str], list[Diagnostic]]:
+    """The column of each role (the first of its names the file has), or D010 naming the missing."""
     by_norm = {header_key(c): c for c in frame.columns}
     found: dict[str, str] = {}
     missing: list[str] = []
@@ -100,6 +103,7 @@ def find_columns(
 
 
 def text_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column as text, surrounding spaces removed."""
     return frame[column].astype(str).str.strip()
 
 
@@ -127,6 +131,7 @@ def parse_numbers(text: pd.Series, grouped: bool = False) -> tuple[np.ndarray, n
 def number_problem(
     file: str, column: str, text: pd.Series, bad: np.ndarray, hint: str
 ) -> Diagnostic:
+    """D020: cells of ``column`` that are not numbers, with the first of them."""
     first = text[bad].iloc[0]
     return mask_problem(
         "D020",
@@ -138,6 +143,7 @@ def number_problem(
 
 
 def blank_problem(file: str, column: str, mask: np.ndarray, what: str) -> Diagnostic:
+    """D011 (a practice code) or D024: rows with an empty cell where a value is needed."""
     return mask_problem(
         "D011" if what == "practice code" else "D024",
         f"{{n}} row(s) have no {what} (column {column})",
@@ -150,6 +156,7 @@ def blank_problem(file: str, column: str, mask: np.ndarray, what: str) -> Diagno
 def measure_rows(
     unit: Any, period: str, measure: Any, key: Any, value: Any, row: Any
 ) -> pd.DataFrame:
+    """Canonical measure rows, with the source row (``_row``) of each."""
     frame = pd.DataFrame(
         {
             "unit_id": unit,

@@ -25,7 +25,8 @@ def read_nhsd_files(
     layouts: dict[str, str] | None = None,
     ignored: Sequence[Diagnostic] = (),
 ) -> Dataset:
-    """Read NHS Digital files (any mix of the layouts above) into one dataset.
+    """Read NHS Digital files (any mix of the layouts in :data:`~qframe.data.readers.layouts.LAYOUTS`)
+    into one dataset.
 
     ``period`` (``2014-15``) is used for files whose name has no year; by default the year comes
     from the file name (``PREVALENCE_1617.csv``), else from its folder's name (``qof-1415``).

@@ -61,10 +61,12 @@ def _read_geography(
 
 
 def read_organisation_reference(path: Path, frame: pd.DataFrame, period: str) -> FilePart:
+    """Units and their attributes from ORGANISATION_REFERENCE_<yyyy>.csv."""
     return _read_geography(
         path, frame, period, "organisation_reference", ORGANISATION_REFERENCE_TITLE
     )
 
 
 def read_geographies(path: Path, frame: pd.DataFrame, period: str) -> FilePart:
+    """Units and their attributes from MAPPING_NHS_GEOGRAPHIES_<yyyy>.csv."""
     return _read_geography(path, frame, period, "geographies", GEOGRAPHIES_TITLE)

@@ -20,6 +20,7 @@ UNITS_PRECEDENCE = ("geographies", "organisation_reference", "payments")
 
 
 def same_kind_same_year(parts: Sequence[FilePart]) -> list[Diagnostic]:
+    """An error for two files of the same kind and year (a first release beside its _v2)."""
     out = []
     seen: dict[tuple[str, str | None], list[FilePart]] = {}
     for part in parts:
@@ -42,6 +43,7 @@ def same_kind_same_year(parts: Sequence[FilePart]) -> list[Diagnostic]:
 def assemble(
     parts: Sequence[FilePart], where: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Diagnostic]]:
+    """The units and measures of all the parts, and the problems found across files."""
     found: list[Diagnostic] = []
     frames = []
     for i, part in enumerate(parts):

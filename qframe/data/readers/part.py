@@ -54,10 +54,12 @@ def rows_problem(
 
 
 def first_few(values: Iterable[Any]) -> str:
+    """The first distinct values, then how many more: "A, B, C and 4 more"."""
     seen = list(dict.fromkeys(str(v) for v in values))
     more = len(seen) - MAX_ROWS_SHOWN
     return ", ".join(seen[:MAX_ROWS_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def file_problem(code: str, message: str, hint: str) -> FileProblem:
+    """A problem with a whole file (exit code 4): it cannot be found or read."""
     return FileProblem([error(code, message, None, hint)], ExitCode.FILE_ERROR)

@@ -54,6 +54,7 @@ PAYMENTS_LIST_SIZE_RENAMED = "payments_list_size"
 
 
 def read_payments(path: Path, frame: pd.DataFrame, period: str) -> FilePart:
+    """Units from the practice columns; list_size, weighted_list_size and qof_payment."""
     file = str(path)
     part = FilePart(file, "payments", period)
     wanted: dict[str, tuple[str, ...]] = {"practice": ("Practice Code",)}

@@ -35,6 +35,7 @@ TOTAL_LIST_TYPE = "TOTAL"
 
 
 def read_prevalence(path: Path, frame: pd.DataFrame, period: str) -> FilePart:
+    """Registers keyed by group, list_size from the TOTAL list type, other list types as list_size_band."""
     file = str(path)
     part = FilePart(file, "prevalence", period)
     cols, part.problems = find_columns(frame, PREVALENCE_COLUMNS, file, "PREVALENCE")

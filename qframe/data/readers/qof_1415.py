@@ -96,6 +96,7 @@ def _wide_indicator_file(
 
 
 def read_indicators_by_prac(path: Path, frame: pd.DataFrame, period: str) -> FilePart:
+    """Numerators, denominators (and achieved points when given) per practice × indicator."""
     return _wide_indicator_file(
         path,
         frame,
@@ -109,6 +110,7 @@ def read_indicators_by_prac(path: Path, frame: pd.DataFrame, period: str) -> Fil
 
 
 def read_exception_output(path: Path, frame: pd.DataFrame, period: str) -> FilePart:
+    """Exceptions per practice × indicator."""
     keys = {k: v for k, v in EXCEPTION_OUTPUT_COLUMNS.items() if k != "exceptions"}
     return _wide_indicator_file(
         path,
@@ -123,6 +125,7 @@ def read_exception_output(path: Path, frame: pd.DataFrame, period: str) -> FileP
 
 
 def read_prevalence_by_prac(path: Path, frame: pd.DataFrame, period: str) -> FilePart:
+    """Registers per practice × group."""
     keys = {k: v for k, v in PREVALENCE_BY_PRAC_COLUMNS.items() if k != "register"}
     return _wide_indicator_file(
         path,

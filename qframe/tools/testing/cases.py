@@ -90,6 +90,8 @@ def testcase_schema() -> dict[str, Any]:
 
 
 def read_cases(file: Path) -> tuple[list[Case], list[Diagnostic]]:
+    """The cases of a test file, and the problems that keep the whole file from running
+    (each case keeps those of its own fields in :attr:`Case.problems`)."""
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -161,4 +163,5 @@ def read_cases(file: Path) -> tuple[list[Case], list[Diagnostic]]:
 
 
 def text_of(value: Any) -> str:
+    """A YAML value as text ("" for nothing)."""
     return "" if value is None else str(value).strip()

@@ -17,16 +17,16 @@ from qframe.source.yamldoc import YamlDocument, YamlPath
 
 @dataclass(frozen=True)
 class Literal:
+    """A value as the test file writes it: its kind (``tag``), its value and its text."""
+
     tag: str  # number, percent, money, duration, bool, text, missing
     value: Any
     text: str  # as written
 
-    @property
-    def numeric(self) -> bool:
-        return self.tag in ("number", "percent", "money", "duration")
-
 
 def read_literal(doc: YamlDocument, path: YamlPath, value: Any, period_months: int) -> Literal:
+    """The value at ``path`` of a test file, read as the definition language reads literals
+    (``period_months`` is how long the framework's `1 period` is)."""
     raw = doc.raw(path)
     text = raw if raw is not None else str(value)
     if value is None:
@@ -73,6 +73,7 @@ TAG_WORDS = {
 
 
 def fits(kind: t.Kind, tag: str) -> bool:
+    """Whether an expected value written this way can be compared with a column of ``kind``."""
     if tag == "missing":
         return True
     if kind is t.Kind.MONEY:
@@ -87,6 +88,7 @@ def fits(kind: t.Kind, tag: str) -> bool:
 
 
 def param_fits(kind: t.Kind, tag: str) -> bool:
+    """Whether a parameter of ``kind`` may be given a value written this way."""
     if tag == "missing":
         return False
     if kind is t.Kind.MONEY:
@@ -97,6 +99,7 @@ def param_fits(kind: t.Kind, tag: str) -> bool:
 
 
 def example_for(kind: t.Kind, lit: Literal) -> str:
+    """A hint: how to write a value of ``kind``."""
     if kind is t.Kind.MONEY:
         return (
             f"write it with £: £{lit.text}" if lit.tag == "number" else "write an amount, e.g. £180"

@@ -12,10 +12,12 @@ from qframe.tools.testing.literals import Literal
 
 
 def number_text(value: float) -> str:
+    """A number to 12 significant digits."""
     return f"{value:.12g}"
 
 
 def show_value(kind: t.Kind, value: Any, like: Literal | None = None) -> str:
+    """A value of ``kind`` as a mismatch shows it (a percentage if the test wrote one)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "missing"
     if kind is t.Kind.MONEY:
@@ -30,6 +32,7 @@ def show_value(kind: t.Kind, value: Any, like: Literal | None = None) -> str:
 
 
 def is_missing(value: Any) -> bool:
+    """None, NaN or NA."""
     if value is None:
         return True
     try:
