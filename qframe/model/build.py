@@ -24,7 +24,7 @@ from qframe.errors.diagnostics import (
 from qframe.language.parser import ExpressionSyntaxError, parse
 from qframe.model import definition as m
 from qframe.source.schema import schema_diagnostics
-from qframe.source.yamldoc import YamlDocument, load_yaml
+from qframe.source.yamldoc import YamlDocument, YamlPath, load_yaml
 
 DEFINITION_FILE = "framework.yaml"
 
@@ -172,7 +172,7 @@ class _Builder:
             return self.expr(*path, "expr"), self.info(value)
         return self.expr(*path), m.Doc()
 
-    def doc_value(self, path: tuple[str | int, ...]) -> Any:
+    def doc_value(self, path: YamlPath) -> Any:
         value: Any = self.data
         for p in path:
             value = value[p]
