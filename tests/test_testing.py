@@ -354,4 +354,4 @@ def test_schema_problems_are_located_and_all_reported(mini_copy: Path) -> None:
     assert by_line[5, "T002"].message == "unknown field `valu` in data.measures.2"
     assert by_line[5, "T002"].hint == "did you mean `value`?"
     assert by_line[4, "T004"].message == "data.measures.1.2 should not be a list"
-    assert by_line[6, "T004"].message == "params should be a mapping or empty, not a list"
+    assert by_line[6, "T004"].message == "params should be a mapping or null, not a list"

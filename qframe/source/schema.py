@@ -229,7 +229,6 @@ def _article(t: str) -> str:
         "string": "text",
         "number": "a number",
         "boolean": "true or false",
-        "null": "empty",
     }.get(t, t)
 
 
