@@ -16,7 +16,7 @@ from typing import Any
 
 from qframe.errors.diagnostics import Diagnostic, Location, Severity, error
 from qframe.model.build import DEFINITION_FILE, definition_path
-from qframe.source.schema import DEFINITION_CODES, schema_problems
+from qframe.source.schema import DEFINITION_CODES, SchemaProblem, schema_problems
 from qframe.source.yamldoc import YamlDocument, YamlPath, load_yaml
 
 TESTS_FOLDER = "tests"
@@ -60,7 +60,7 @@ class Case:
     name: str
     location: Location
     #: What the schema found wrong in the case's fields (or in the fields it shares).
-    problems: list[Diagnostic] = field(default_factory=list)
+    problems: list[SchemaProblem] = field(default_factory=list)
 
     def value(self, path: YamlPath) -> Any:
         value: Any = self.doc.data
@@ -76,6 +76,15 @@ class Case:
         if self.base and name in self.doc.data:
             return (name,)
         return None
+
+    def problems_inside_expect(self) -> list[Diagnostic]:
+        """The schema problems inside ``expect:``: the case can still run and compare the rest."""
+        expect = (*self.base, "expect")
+        return [
+            p.diagnostic
+            for p in self.problems
+            if len(p.path) > len(expect) and p.path[: len(expect)] == expect
+        ]
 
     def where(self, path: YamlPath, *, key: bool = False) -> Location:
         return self.doc.location(path, key=key)
@@ -152,13 +161,14 @@ def read_cases(file: Path) -> tuple[list[Case], list[Diagnostic]]:
         name = text_of(data.get("name")) or file.stem
         where = doc.location(("name",), key=True) if "name" in data else start
         cases.append(Case(file, doc, (), name, where))
-    for path, diagnostic in found:
+    for problem in found:
+        path = problem.path
         if path == () or (several and path[0] == "cases" and len(path) <= 2):
-            problems.append(diagnostic)  # the file's own shape: no case can run
+            problems.append(problem.diagnostic)  # the file's own shape: no case can run
         else:  # inside a case's field, or in a field the cases share
             for case in cases:
                 if not several or path[0] != "cases" or case.base == path[:2]:
-                    case.problems.append(diagnostic)
+                    case.problems.append(problem)
     return cases, problems
 
 

@@ -53,13 +53,18 @@ class Comparison:
         return value
 
     def compare(self) -> None:
-        expect = self.expect()
+        expect = self.expect()  # values of the wrong shape were reported by the schema: skipped
         for table in ("indicators", "units"):
-            for i, row in enumerate(expect.get(table) or []):
-                self.row(table, (*self.expect_path, table, i), row)
+            rows = expect.get(table)
+            for i, row in enumerate(rows if isinstance(rows, list) else []):
+                if isinstance(row, dict):
+                    self.row(table, (*self.expect_path, table, i), row)
         if "checks" in expect:
-            self.checks(expect.get("checks") or [])
-        for name in expect.get("overall") or {}:
+            checks = expect.get("checks")
+            if checks is None or isinstance(checks, list):
+                self.checks(checks or [])
+        overall = expect.get("overall")
+        for name in overall if isinstance(overall, dict) else {}:
             self.overall(name)
 
     # -- which row
@@ -216,6 +221,8 @@ class Comparison:
         what: str,
         status: str | None = None,
     ) -> None:
+        if cell_text(self.case.doc, path) is None:  # not a single value: the schema said so
+            return
         where = self.case.where(path)
         lit = read_literal(self.case.doc, path, expected, self.months)
         if kind is t.Kind.STRING:
@@ -306,6 +313,8 @@ class Comparison:
         listed: set[tuple[str, ...]] = set()
         for i, row in enumerate(rows):
             rp = (*path, i)
+            if not isinstance(row, dict):  # the schema said so
+                continue
             ident = self.ident("checks", rp, row)
             if ident is None:
                 continue

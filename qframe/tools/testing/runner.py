@@ -78,7 +78,7 @@ class Runner:
 
     def prepare(self, case: Case) -> tuple[float, dict[str, Any], Dataset | None, list[Diagnostic]]:
         """Everything a case needs before evaluating, and every problem found on the way."""
-        problems = [*case.problems, *self._structure(case)]
+        problems = [*(p.diagnostic for p in case.problems), *self._structure(case)]
         tolerance, more = self._tolerance(case)
         problems += more
         params, more = self._params(case)
@@ -89,7 +89,8 @@ class Runner:
 
     def run(self, case: Case) -> CaseResult:
         tolerance, params, data, problems = self.prepare(case)
-        if problems or data is None:
+        in_expect = case.problems_inside_expect()
+        if data is None or any(all(d is not e for e in in_expect) for d in problems):
             return self._error(case, problems)
         data_path = case.find("data")
         assert data_path is not None
@@ -98,7 +99,7 @@ class Runner:
         except QframeError as exc:
             inline = not isinstance(case.value(data_path), str)
             where = case.where(data_path, key=inline)  # `data:` itself, or the folder's path
-            return self._error(case, relocate(exc.diagnostics, where))
+            return self._error(case, [*relocate(exc.diagnostics, where), *in_expect])
         cmp = Comparison(self.fw, case, result, tolerance)
         cmp.compare()
         return CaseResult(
@@ -107,7 +108,7 @@ class Runner:
             case.location,
             cmp.compared,
             tuple(cmp.mismatches),
-            tuple(sorted(cmp.errors, key=sort_key)),
+            tuple(sorted([*in_expect, *cmp.errors], key=sort_key)),
         )
 
     def _error(self, case: Case, problems: list[Diagnostic]) -> CaseResult:
