@@ -355,3 +355,22 @@ def test_schema_problems_are_located_and_all_reported(mini_copy: Path) -> None:
     assert by_line[5, "T002"].hint == "did you mean `value`?"
     assert by_line[4, "T004"].message == "data.measures.1.2 should not be a list"
     assert by_line[6, "T004"].message == "params should be a mapping or null, not a list"
+
+
+def test_a_bad_expected_row_does_not_hide_the_other_comparisons(mini_copy: Path) -> None:
+    (mini_copy / "tests" / "rows.yaml").write_text(
+        "data: ../data\n"
+        "expect:\n"
+        "  indicators:\n"
+        "    - [P001, DM007]\n"
+        "    - {unit: P001, period: 2014-15, indicator: DM007, points: 1, pointz: 2}\n",
+        encoding="utf-8",
+    )
+    [result] = run_tests(mini_copy)
+    assert result.status == "error"
+    assert [(d.code, d.location.line if d.location else 0) for d in result.errors] == [
+        ("T004", 4),
+        ("T030", 5),
+    ]
+    [mismatch] = result.mismatches  # the good row was still compared
+    assert mismatch.what == "DM007 points for P001 in 2014-15" and mismatch.expected == "1"
