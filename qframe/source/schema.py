@@ -7,8 +7,11 @@ jsonschema message.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
+from functools import cache
+from importlib.resources import files
 from typing import Any, NamedTuple
 
 import jsonschema
@@ -31,6 +34,15 @@ DEFINITION_CODES: Mapping[str, str] = {
     "empty": "Q018",
     "other": "Q019",
 }
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema shipped with qframe, by file name: ``framework.schema.json`` (definitions),
+    ``testcase.schema.json`` (definition tests), ..., all in the package ``qframe.schema``."""
+    text = files("qframe.schema").joinpath(name).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 class SchemaProblem(NamedTuple):

@@ -6,17 +6,14 @@ A file holds one case, or several under ``cases:`` that share the file's ``data`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from qframe.errors.diagnostics import Diagnostic, Location, Severity, error
 from qframe.model.build import DEFINITION_FILE, definition_path
-from qframe.source.schema import DEFINITION_CODES, SchemaProblem, schema_problems
+from qframe.source.schema import DEFINITION_CODES, SchemaProblem, load_schema, schema_problems
 from qframe.source.yamldoc import YamlDocument, YamlPath, load_yaml
 
 TESTS_FOLDER = "tests"
@@ -90,12 +87,9 @@ class Case:
         return self.doc.location(path, key=key)
 
 
-@lru_cache(maxsize=1)
 def testcase_schema() -> dict[str, Any]:
     """The JSON Schema of test files (qframe/schema/testcase.schema.json)."""
-    text = files("qframe.schema").joinpath("testcase.schema.json").read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    return load_schema("testcase.schema.json")
 
 
 def read_cases(file: Path) -> tuple[list[Case], list[Diagnostic]]:
