@@ -8,7 +8,8 @@
 __version__ = "0.1.0"
 
 from qframe.api import Framework, check, load, validate
-from qframe.data.dataset import Dataset, load_dataset
+from qframe.data.dataset import Dataset
+from qframe.data.load import load_dataset
 from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError
 from qframe.results.tidy import Result
 

@@ -20,7 +20,8 @@ import pandas as pd
 import qframe
 from qframe.check.compiler import Plan, compile_framework
 from qframe.check.overrides import Resolved, resolve
-from qframe.data.dataset import Dataset, frames_from_mapping, load_dataset
+from qframe.data.dataset import Dataset, frames_from_mapping
+from qframe.data.load import load_dataset
 from qframe.engines.base import Engine
 from qframe.engines.registry import engine as engine_named
 from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error

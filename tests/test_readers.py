@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 import qframe
-from qframe.data.dataset import Dataset, load_dataset
+from qframe.data.dataset import Dataset
+from qframe.data.load import load_dataset
 from qframe.data.readers import (
     detect_layout,
     parse_numbers,

@@ -304,3 +304,65 @@ def test_broken_framework_is_a_definition_error(
 def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "test", "--help")
     assert code == 0 and "Example:" in out and "qframe test" in out
+
+
+# ---------------------------------------------------------------- the schema of test files
+
+
+def test_testcase_schema_is_valid_and_every_shipped_test_file_fits() -> None:
+    import jsonschema
+
+    from qframe.source.yamldoc import load_yaml
+    from qframe.tools.testing.cases import testcase_schema
+
+    schema = testcase_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    root = Path(__file__).parents[1]
+    files = [*root.glob("frameworks/*/tests/*.yaml"), *FIXTURES.glob("*/tests/*.yaml")]
+    assert files
+    for file in files:
+        doc = load_yaml(str(file), file.read_text(encoding="utf-8"))
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(doc.data))
+        assert not errors, (file, errors[0].message)
+
+
+def test_schema_problems_are_located_and_all_reported(mini_copy: Path) -> None:
+    tests = mini_copy / "tests"
+    (tests / "shapes.yaml").write_text(
+        "data:\n"
+        "  measures:\n"
+        "    - P001\n"
+        '    - [P001, 2014-15, [list_size], "", 8000]\n'
+        "    - {unit: P001, period: 2014-15, measure: register, valu: 3}\n"
+        "params: [1]\n"
+        "expect: {units: {a: 1}}\n",
+        encoding="utf-8",
+    )
+    [result] = run_tests(mini_copy)
+    assert result.status == "error"
+    found = [(d.code, d.location.line if d.location else 0) for d in result.errors]
+    assert found == [("T004", 3), ("T004", 4), ("T003", 5), ("T002", 5), ("T004", 6), ("T004", 7)]
+    by_line = {(d.location.line, d.code): d for d in result.errors if d.location}
+    assert by_line[5, "T002"].message == "unknown field `valu` in data.measures.2"
+    assert by_line[5, "T002"].hint == "did you mean `value`?"
+    assert by_line[4, "T004"].message == "data.measures.1.2 should not be a list"
+    assert by_line[6, "T004"].message == "params should be a mapping or null, not a list"
+
+
+def test_a_bad_expected_row_does_not_hide_the_other_comparisons(mini_copy: Path) -> None:
+    (mini_copy / "tests" / "rows.yaml").write_text(
+        "data: ../data\n"
+        "expect:\n"
+        "  indicators:\n"
+        "    - [P001, DM007]\n"
+        "    - {unit: P001, period: 2014-15, indicator: DM007, points: 1, pointz: 2}\n",
+        encoding="utf-8",
+    )
+    [result] = run_tests(mini_copy)
+    assert result.status == "error"
+    assert [(d.code, d.location.line if d.location else 0) for d in result.errors] == [
+        ("T004", 4),
+        ("T030", 5),
+    ]
+    [mismatch] = result.mismatches  # the good row was still compared
+    assert mismatch.what == "DM007 points for P001 in 2014-15" and mismatch.expected == "1"

@@ -7,10 +7,7 @@ every expression. Semantic checks (names, units, cycles, thresholds) are the com
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +20,15 @@ from qframe.errors.diagnostics import (
 )
 from qframe.language.parser import ExpressionSyntaxError, parse
 from qframe.model import definition as m
-from qframe.source.schema import schema_diagnostics
-from qframe.source.yamldoc import YamlDocument, load_yaml
+from qframe.source.schema import load_schema, schema_diagnostics
+from qframe.source.yamldoc import YamlDocument, YamlPath, load_yaml
 
 DEFINITION_FILE = "framework.yaml"
 
 
-@lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     """The JSON Schema of definition files (also printed by `qframe schema`)."""
-    text = files("qframe.schema").joinpath("framework.schema.json").read_text(encoding="utf-8")
-    result: dict[str, Any] = json.loads(text)
-    return result
+    return load_schema("framework.schema.json")
 
 
 def definition_path(path: str | Path) -> Path:
@@ -172,7 +166,7 @@ class _Builder:
             return self.expr(*path, "expr"), self.info(value)
         return self.expr(*path), m.Doc()
 
-    def doc_value(self, path: tuple[str | int, ...]) -> Any:
+    def doc_value(self, path: YamlPath) -> Any:
         value: Any = self.data
         for p in path:
             value = value[p]

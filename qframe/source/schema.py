@@ -7,54 +7,120 @@ jsonschema message.
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any
+from collections.abc import Mapping
+from functools import cache
+from importlib.resources import files
+from typing import Any, NamedTuple
 
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
 from qframe.errors.diagnostics import Diagnostic, did_you_mean, error
-from qframe.source.yamldoc import Path_, YamlDocument
+from qframe.source.yamldoc import YamlDocument, YamlPath
+
+#: The code of each kind of schema problem, as definition files report them. Another YAML format
+#: maps these to its own codes (see :func:`schema_diagnostics`).
+DEFINITION_CODES: Mapping[str, str] = {
+    "unknown field": "Q010",
+    "missing field": "Q011",
+    "invalid name": "Q012",
+    "wrong type": "Q013",
+    "not an option": "Q014",
+    "wrong constant": "Q015",
+    "invalid identifier": "Q016",
+    "too small": "Q017",
+    "empty": "Q018",
+    "other": "Q019",
+}
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema shipped with qframe, by file name: ``framework.schema.json`` (definitions),
+    ``testcase.schema.json`` (definition tests), ..., all in the package ``qframe.schema``."""
+    text = files("qframe.schema").joinpath(name).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+class SchemaProblem(NamedTuple):
+    """A schema problem, with the path of the value it concerns (for an unknown field, the
+    mapping that holds it)."""
+
+    path: YamlPath
+    diagnostic: Diagnostic
 
 
 def schema_diagnostics(
-    doc: YamlDocument, schema: dict[str, Any], subject: str = "the file"
+    doc: YamlDocument,
+    schema: dict[str, Any],
+    subject: str = "the file",
+    codes: Mapping[str, str] = DEFINITION_CODES,
 ) -> list[Diagnostic]:
     """Every way ``doc`` breaks ``schema``, each in plain words at its place in the YAML file.
 
-    ``subject`` names the whole document in messages ("the definition", "the test file")."""
+    ``subject`` names the whole document in messages ("the definition", "a test file");
+    ``codes`` gives the code of each kind of problem (the keys of :data:`DEFINITION_CODES`)."""
+    return [p.diagnostic for p in schema_problems(doc, schema, subject, codes)]
+
+
+def schema_problems(
+    doc: YamlDocument,
+    schema: dict[str, Any],
+    subject: str = "the file",
+    codes: Mapping[str, str] = DEFINITION_CODES,
+) -> list[SchemaProblem]:
+    """:func:`schema_diagnostics` with the path of each problem's value in the document."""
     validator = jsonschema.Draft202012Validator(schema)
-    out: list[Diagnostic] = []
+    out: list[SchemaProblem] = []
     seen: set[tuple[int, str]] = set()
     for err in sorted(
         validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path]
     ):
-        for d in _translate(doc, err, subject):
+        for path, d in _translate(doc, err, subject, codes):
             key = (d.location.offset if d.location else -1, d.message)
             if key not in seen:
                 seen.add(key)
-                out.append(d)
+                out.append(SchemaProblem(path, d))
     return out
 
 
-def _what(path: Path_, subject: str) -> str:
+def _what(path: YamlPath, subject: str) -> str:
     return ".".join(str(p) for p in path) or subject
 
 
-def _translate(doc: YamlDocument, err: ValidationError, subject: str) -> list[Diagnostic]:
-    path: Path_ = tuple(str(p) if not isinstance(p, int) else p for p in err.absolute_path)
+def _chosen(err: ValidationError) -> ValidationError:
+    """Of the branches of a oneOf/anyOf, the one to report."""
+    inner = best_match(err.context)
+    # prefer the branch whose type matches what was written
+    for sub in err.context:
+        if sub.validator != "type":
+            inner = sub
+            break
+    return inner
+
+
+def _translate(
+    doc: YamlDocument, err: ValidationError, subject: str, codes: Mapping[str, str]
+) -> list[SchemaProblem]:
+    """The problems of one schema error, in plain words, each with the path of its value."""
+    while err.validator in ("oneOf", "anyOf") and err.context:
+        err = _chosen(err)
+    path: YamlPath = tuple(str(p) if not isinstance(p, int) else p for p in err.absolute_path)
+    return [SchemaProblem(path, d) for d in _explain(doc, err, subject, codes)]
+
+
+def _explain(
+    doc: YamlDocument, err: ValidationError, subject: str, codes: Mapping[str, str]
+) -> list[Diagnostic]:
+    """One schema error (not a oneOf/anyOf: the branch chosen of those) in plain words."""
+    path: YamlPath = tuple(str(p) if not isinstance(p, int) else p for p in err.absolute_path)
     instance: Any = err.instance
     expected_value: Any = err.validator_value
     where = doc.location(path)
     v = err.validator
-    if v in ("oneOf", "anyOf") and err.context:
-        inner = best_match(err.context)
-        # prefer the branch whose type matches what was written
-        for sub in err.context:
-            if sub.validator != "type":
-                inner = sub
-                break
-        return _translate(doc, inner, subject)
     if v == "additionalProperties":
         schema_: Any = err.schema
         allowed = set(schema_.get("properties", {}))
@@ -66,7 +132,7 @@ def _translate(doc: YamlDocument, err: ValidationError, subject: str) -> list[Di
                 hint = 'inside { }, a text containing a comma must be quoted: key: "a, b"'
             out.append(
                 error(
-                    "Q010",
+                    codes["unknown field"],
                     f"unknown field `{key}` in {_what(path, subject)}",
                     doc.location((*path, key), key=True),
                     hint,
@@ -78,7 +144,7 @@ def _translate(doc: YamlDocument, err: ValidationError, subject: str) -> list[Di
         name = missing[0] if missing else str(err.message)
         return [
             error(
-                "Q011",
+                codes["missing field"],
                 f"{_what(path, subject)} is missing the required field `{name}`",
                 where,
                 f"add `{name}:`",
@@ -88,7 +154,7 @@ def _translate(doc: YamlDocument, err: ValidationError, subject: str) -> list[Di
         key = instance
         return [
             error(
-                "Q012",
+                codes["invalid name"],
                 f"`{key}` is not a valid name here",
                 doc.location((*path, key), key=True),
                 "names start with a letter or _ and contain only letters, digits and _",
@@ -99,17 +165,19 @@ def _translate(doc: YamlDocument, err: ValidationError, subject: str) -> list[Di
         if isinstance(expected, list) and "string" in expected:
             return [
                 error(
-                    "Q013",
+                    codes["wrong type"],
                     f"{_what(path, subject)} should be an expression (text such as `numerator / denominator`), not {_describe(instance)}",
                     where,
                     "write the expression on one line, or as a block after `|`",
                 )
             ]
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        types = expected if isinstance(expected, list) else [expected]
+        expected = " or ".join(types)
+        wanted = " or ".join(_article(str(t)) for t in types)
         return [
             error(
-                "Q013",
-                f"{_what(path, subject)} should be {_article(str(expected))}, not {_describe(instance)}",
+                codes["wrong type"],
+                f"{_what(path, subject)} should be {wanted}, not {_describe(instance)}",
                 where,
                 _type_hint(str(expected)),
             )
@@ -118,7 +186,7 @@ def _translate(doc: YamlDocument, err: ValidationError, subject: str) -> list[Di
         options = ", ".join(str(o) for o in expected_value)
         return [
             error(
-                "Q014",
+                codes["not an option"],
                 f"{_what(path, subject)}: `{instance}` is not one of {options}",
                 where,
                 did_you_mean(str(instance), [str(o) for o in expected_value])
@@ -128,7 +196,7 @@ def _translate(doc: YamlDocument, err: ValidationError, subject: str) -> list[Di
     if v == "const":
         return [
             error(
-                "Q015",
+                codes["wrong constant"],
                 f"{_what(path, subject)} must be {expected_value}",
                 where,
                 f"write `{path[-1] if path else 'qframe'}: {expected_value}`",
@@ -137,7 +205,7 @@ def _translate(doc: YamlDocument, err: ValidationError, subject: str) -> list[Di
     if v == "pattern":
         return [
             error(
-                "Q016",
+                codes["invalid identifier"],
                 f"{_what(path, subject)}: `{instance}` is not a valid identifier",
                 where,
                 "use lower case letters, digits and _, starting with a letter (e.g. qof_2014)",
@@ -146,14 +214,24 @@ def _translate(doc: YamlDocument, err: ValidationError, subject: str) -> list[Di
     if v in ("minimum", "exclusiveMinimum"):
         return [
             error(
-                "Q017",
+                codes["too small"],
                 f"{_what(path, subject)} must be at least {expected_value}, not {instance}",
                 where,
             )
         ]
     if v == "minItems":
-        return [error("Q018", f"{_what(path, subject)} must not be empty", where)]
-    return [error("Q019", f"{_what(path, subject)}: {err.message}", where)]
+        return [error(codes["empty"], f"{_what(path, subject)} must not be empty", where)]
+    if v == "not":
+        described: Any = err.schema
+        return [
+            error(
+                codes["other"],
+                f"{_what(path, subject)} should not be {_describe(instance)}",
+                where,
+                str(described.get("description", "")),
+            )
+        ]
+    return [error(codes["other"], f"{_what(path, subject)}: {err.message}", where)]
 
 
 def _article(t: str) -> str:
@@ -163,7 +241,7 @@ def _article(t: str) -> str:
         "string": "text",
         "number": "a number",
         "boolean": "true or false",
-    }.get(t, t.replace("object", "a mapping"))
+    }.get(t, t)
 
 
 def _describe(value: Any) -> str:

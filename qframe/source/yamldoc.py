@@ -16,18 +16,22 @@ import yaml
 
 from qframe.errors.diagnostics import Diagnostic, Location, SourceFile, error
 
-Path_ = tuple[str | int, ...]
+#: Where a value is in a YAML document: its keys and list indices from the top, e.g.
+#: ``("indicators", "DM007", "value")`` or ``("cases", 0, "expect")``.
+YamlPath = tuple[str | int, ...]
 
 
 @dataclass
 class YamlDocument:
+    """A parsed YAML file: its data, the node of every key and value, and its syntax problems."""
+
     source: SourceFile
     data: Any
-    values: dict[Path_, yaml.Node] = field(default_factory=dict)
-    keys: dict[Path_, yaml.Node] = field(default_factory=dict)
+    values: dict[YamlPath, yaml.Node] = field(default_factory=dict)
+    keys: dict[YamlPath, yaml.Node] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def location(self, path: Path_, *, key: bool = False) -> Location:
+    def location(self, path: YamlPath, *, key: bool = False) -> Location:
         """Where the value (or, with ``key``, the key) at ``path`` is; falls back to the parent."""
         table = self.keys if key else self.values
         probe = path
@@ -45,12 +49,12 @@ class YamlDocument:
             length = self.source.text.find("\n", start) - start
         return Location(self.source, start, max(1, length))
 
-    def raw(self, path: Path_) -> str | None:
+    def raw(self, path: YamlPath) -> str | None:
         """The scalar at ``path`` exactly as written (before YAML type resolution)."""
         node = self.values.get(path)
         return node.value if isinstance(node, yaml.ScalarNode) else None
 
-    def expression_offsets(self, path: Path_) -> tuple[str, tuple[int, ...]]:
+    def expression_offsets(self, path: YamlPath) -> tuple[str, tuple[int, ...]]:
         """The expression text at ``path`` and, for each character, its offset in the file."""
         node = self.values[path]
         assert isinstance(node, yaml.ScalarNode)
@@ -128,7 +132,7 @@ def _yaml_hint(problem: str, text: str, offset: int) -> str:
     return "check the YAML around this place (indentation, quotes, a missing ':')"
 
 
-def _convert(loader: Any, node: yaml.Node, path: Path_, doc: YamlDocument) -> Any:
+def _convert(loader: Any, node: yaml.Node, path: YamlPath, doc: YamlDocument) -> Any:
     doc.values[path] = node
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}

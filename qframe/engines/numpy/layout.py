@@ -8,7 +8,6 @@ other frequency's measures apart, converted when an input reads them (:func:`com
 from __future__ import annotations
 
 import warnings
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,20 +123,15 @@ def _frequency_arrays(
     return FrequencyArrays(periods, lo, values, columns)
 
 
-_CACHES: dict[int, dict[Any, Any]] = {}  # id(dataset) -> its layouts, while it lives
-
-
 def _dataset_cache(ds: Dataset) -> dict[Any, Any]:
-    key = id(ds)
-    if key not in _CACHES:
-        _CACHES[key] = {}
-        weakref.finalize(ds, _CACHES.pop, key, None)
-    return _CACHES[key]
+    """The numpy engine's part of the dataset's cache: its layouts, kept while the dataset lives."""
+    cache: dict[Any, Any] = ds.cache.setdefault("numpy", {})
+    return cache
 
 
 def laid_out_frequencies(ds: Dataset) -> set[str]:
     """The frequencies ``ds`` has been laid out for (and kept) so far."""
-    return {key[1] for key in _CACHES.get(id(ds), {}) if key[0] == "arrays"}
+    return {key[1] for key in ds.cache.get("numpy", {}) if key[0] == "arrays"}
 
 
 def prepare(ds: Dataset, frequency: str) -> DataArrays:
