@@ -15,22 +15,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
 
 import click
 
 from qframe.functions.registry import EXAMPLE_DATA, REGISTRY, FunctionSpec
 from qframe.ir import kinds as t
+from qframe.language.parser import grammar_text
 from qframe.model.definition import INDICATOR_NUMBERS, INDICATOR_STRINGS, STANDARD_UNIT_ATTRIBUTES
 
 REGENERATE = ".venv/bin/python -m qframe.docs.reference > docs/language.md"
 _DATA: dict[str, Any] = EXAMPLE_DATA
-
-
-def grammar_text() -> str:
-    """The expression grammar as shipped with the package."""
-    return files("qframe.language").joinpath("grammar.lark").read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------- reading the grammar

@@ -445,12 +445,12 @@ def ranged_parameters(fw: Framework) -> dict[str, tuple[float, float]]:
 
 
 def _range_value(node: Any) -> tuple[float, float]:
-    from qframe.check.overrides import _literal
+    from qframe.check.overrides import literal_kind
 
-    got = _literal(node)
+    got = literal_kind(node)
     if got is None or got[0] is not t.Kind.RANGE:
-        money = _literal(node.left) if hasattr(node, "left") else None
-        high = _literal(node.right) if hasattr(node, "right") else None
+        money = literal_kind(node.left) if hasattr(node, "left") else None
+        high = literal_kind(node.right) if hasattr(node, "right") else None
         if money and high and money[0] is high[0]:
             return float(money[1]), float(high[1])
         raise ValueError("not a constant range")
