@@ -18,7 +18,8 @@ import click
 import numpy as np
 import pandas as pd
 
-from qframe.check.compiler import C, Compiler, Plan, compile_framework
+from qframe.check.compiler import Plan, Trace, compile_framework
+from qframe.check.plan import Compiled
 from qframe.cli.options import data_option, set_option
 from qframe.engines.numpy.engine import STATUS_LABELS, Ctx, Evaluation, evaluate_plan, prepare
 from qframe.errors.diagnostics import DataError, error
@@ -120,14 +121,14 @@ class _Explainer:
     def __init__(self, plan: Plan, ev: Evaluation, u: int, p: int) -> None:
         self.plan = plan
         self.fw = plan.framework
-        self.tr: Compiler = plan.trace
+        self.trace: Trace = plan.trace
         self.ev = ev
         self.ctx: Ctx = ev.ctx
         self.u, self.p = u, p
         self.index = {iid: i for i, iid in enumerate(plan.indicator_ids)}
 
     # -- values --------------------------------------------------------------
-    def value_of(self, c: C, ind: int | None) -> Any:
+    def value_of(self, c: Compiled, ind: int | None) -> Any:
         ctx = self.ctx
         sel = None if ind is None else np.array([ind], dtype=np.intp)
         with ctx.selecting(sel):
@@ -174,7 +175,7 @@ class _Explainer:
             step.note, step.expr = "(shown above)", ""
             return step
         seen.add(key)
-        frame = self.tr.variant_traces.get((name, id(variant.expr)), {})
+        frame = self.trace.variants.get((name, id(variant.expr)), {})
         if variant.expr.tree is not None:
             step.children = self.walk(variant.expr.tree, frame, ind, seen)
         return step
@@ -257,7 +258,7 @@ class _Explainer:
                 seen.add(key)
                 if d.expr.tree is not None:
                     step.children = self.walk(
-                        d.expr.tree, self.tr.named_traces.get(("define", name), {}), ind, seen
+                        d.expr.tree, self.trace.named.get(("define", name), {}), ind, seen
                     )
                 return step
             if name in fw.totals:
@@ -330,7 +331,7 @@ class _Explainer:
         seen.add(key)
         if r.expr.tree is not None:
             step.children = self.walk(
-                r.expr.tree, self.tr.named_traces.get(("total", name), {}), None, seen
+                r.expr.tree, self.trace.named.get(("total", name), {}), None, seen
             )
         return step
 
@@ -339,7 +340,7 @@ class _Explainer:
         out = []
         for rule in fw.escalation:
             fired = self.ev.escalation[rule.id][self.u, self.p] == 1
-            frame = self.tr.named_traces.get(("escalation", rule.id), {})
+            frame = self.trace.named.get(("escalation", rule.id), {})
             c = self.plan.escalation[rule.id]
             cond = self.value_of(c, None)
             steps = self.plan.escalation_steps[rule.id]
@@ -361,7 +362,7 @@ class _Explainer:
         return out
 
 
-def _is_money(c: C | None) -> bool:
+def _is_money(c: Compiled | None) -> bool:
     return c is not None and c.type.kind is t.Kind.MONEY
 
 

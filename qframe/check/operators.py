@@ -1,0 +1,228 @@
+"""Literals and operators: their kinds of value (units), and constant folding."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from qframe.check.plan import NOT_CONSTANT, Compiled, Scope, unknown
+from qframe.engines.numpy import lower
+from qframe.ir import kinds as t
+from qframe.language import ast
+from qframe.language.literals import literal_value
+from qframe.language.printer import to_text
+
+if TYPE_CHECKING:
+    from qframe.check.compiler import Compiler
+
+
+def _literal(typ: t.Type, value: float | str, node: ast.Node) -> Compiled:
+    return Compiled(typ, lower.constant(value), value, node, True)
+
+
+def number(compiler: Compiler, node: ast.Number | ast.Percent, scope: Scope) -> Compiled:
+    value = literal_value(node)
+    assert value is not None
+    return _literal(t.NUMBER, value, node)
+
+
+def money(compiler: Compiler, node: ast.Money, scope: Scope) -> Compiled:
+    return _literal(t.MONEY, node.value, node)
+
+
+def duration(compiler: Compiler, node: ast.Duration, scope: Scope) -> Compiled:
+    if node.unit not in ast.DURATION_UNITS:  # pragma: no cover - the grammar only admits these
+        compiler.error("Q332", f"unknown time unit `{node.unit}`", scope.loc(node))
+    value = literal_value(node, compiler.fw.period_months)
+    assert value is not None
+    return _literal(t.DURATION, value, node)
+
+
+def string(compiler: Compiler, node: ast.String, scope: Scope) -> Compiled:
+    return _literal(t.STRING, node.value, node)
+
+
+def boolean(compiler: Compiler, node: ast.Bool, scope: Scope) -> Compiled:
+    return _literal(t.BOOL, 1.0 if node.value else 0.0, node)
+
+
+def unary(compiler: Compiler, node: ast.Unary, scope: Scope) -> Compiled:
+    a = compiler.node(node.operand, scope)
+    if node.op == "not":
+        compiler.expect_bool(a, scope.expr, node.operand, "`not`")
+        typ = t.Type(t.Kind.BOOL, a.type.per_indicator)
+        return compiler.fold(Compiled(typ, lower.logical_not(a.fn), NOT_CONSTANT, node), [a])
+    if a.type.kind not in (t.Kind.NUMBER, t.Kind.MONEY, t.Kind.DURATION, t.Kind.ANY):
+        compiler.error("Q300", f"cannot negate {a.type.describe()}", scope.loc(node))
+        return unknown(node)
+    if node.op == "+":
+        return Compiled(a.type, a.fn, a.const, node)
+    return compiler.fold(Compiled(a.type, lower.negate(a.fn), NOT_CONSTANT, node), [a])
+
+
+def binary(compiler: Compiler, node: ast.Binary, scope: Scope) -> Compiled:
+    op = node.op
+    a = compiler.node(node.left, scope)
+    b = compiler.node(node.right, scope)
+    per = a.type.per_indicator or b.type.per_indicator
+    ka, kb = a.type.kind, b.type.kind
+    if op in ("and", "or"):
+        compiler.expect_bool(a, scope.expr, node.left, f"`{op}`")
+        compiler.expect_bool(b, scope.expr, node.right, f"`{op}`")
+        fn = lower.logical(op, a.fn, b.fn)
+        return compiler.fold(Compiled(t.Type(t.Kind.BOOL, per), fn, NOT_CONSTANT, node), [a, b])
+    if op in ast.COMPARISON:
+        if not t.comparable(ka, kb, op):
+            compiler.error(
+                "Q301",
+                f"cannot compare {a.type.describe()} with {b.type.describe()}",
+                scope.loc(node),
+                _unit_hint(ka, kb),
+            )
+            return unknown(node)
+        fn = lower.compare(op, a.fn, b.fn)
+        return compiler.fold(Compiled(t.Type(t.Kind.BOOL, per), fn, NOT_CONSTANT, node), [a, b])
+    if op in ast.MEMBERSHIP:
+        return _membership(compiler, node, scope, a, b)
+    if op == "..":
+        return _range(compiler, node, scope, a, b)
+    return _arithmetic(compiler, node, scope, a, b)
+
+
+def _membership(
+    compiler: Compiler, node: ast.Binary, scope: Scope, a: Compiled, b: Compiled
+) -> Compiled:
+    op = node.op
+    ka, kb = a.type.kind, b.type.kind
+    if kb is not t.Kind.RANGE and kb is not t.Kind.ANY:
+        compiler.error(
+            "Q302",
+            f"`{op}` needs a range on its right, not {b.type.describe()}",
+            scope.loc(node.right),
+            "write e.g. x in 4 .. 8",
+        )
+        return unknown(node)
+    elem = b.type.elem or t.Kind.ANY
+    if not t.comparable(ka, elem, "<"):
+        compiler.error(
+            "Q301",
+            f"cannot compare {a.type.describe()} with a range of {t.Type(elem).describe()}",
+            scope.loc(node),
+            _unit_hint(ka, elem),
+        )
+        return unknown(node)
+    per = a.type.per_indicator or b.type.per_indicator
+    fn = lower.membership(op == "not in", a.fn, b.fn)
+    return compiler.fold(Compiled(t.Type(t.Kind.BOOL, per), fn, NOT_CONSTANT, node), [a, b])
+
+
+def _range(
+    compiler: Compiler, node: ast.Binary, scope: Scope, a: Compiled, b: Compiled
+) -> Compiled:
+    kind = t.add_kind(a.type.kind, b.type.kind)
+    if kind is None or kind not in (t.Kind.NUMBER, t.Kind.MONEY, t.Kind.DURATION, t.Kind.ANY):
+        compiler.error(
+            "Q303",
+            f"a range needs two bounds of the same kind, not {a.type.describe()} and {b.type.describe()}",
+            scope.loc(node),
+            "write e.g. 35% .. 75% or £100 .. £200",
+        )
+        return unknown(node)
+    if (
+        a.is_const
+        and b.is_const
+        and not a.const <= b.const
+        and not scope.what.startswith("thresholds")
+    ):
+        compiler.error(
+            "Q304",
+            f"the range {to_text(node)} is empty: its lower bound is above its upper bound",
+            scope.loc(node),
+            "write the lower bound first",
+        )
+    per = a.type.per_indicator or b.type.per_indicator
+    typ = t.Type(t.Kind.RANGE, per, kind)
+    return compiler.fold(Compiled(typ, lower.range_of(a.fn, b.fn), NOT_CONSTANT, node), [a, b])
+
+
+def _arithmetic(
+    compiler: Compiler, node: ast.Binary, scope: Scope, a: Compiled, b: Compiled
+) -> Compiled:
+    op = node.op
+    ka, kb = a.type.kind, b.type.kind
+    if op in ("+", "-"):
+        kind = t.add_kind(ka, kb)
+        verb = "add" if op == "+" else "subtract"
+    elif op == "*":
+        kind = t.mul_kind(ka, kb)
+        verb = "multiply"
+    elif op == "/":
+        kind = t.div_kind(ka, kb)
+        verb = "divide"
+    else:
+        kind = t.Kind.NUMBER if {ka, kb} <= {t.Kind.NUMBER, t.Kind.ANY} else None
+        verb = "raise"
+    if kind is None:
+        compiler.error(
+            "Q305",
+            f"cannot {verb} {a.type.describe()} {_PREPOSITION[op]} {b.type.describe()}",
+            scope.loc(node),
+            _arithmetic_hint(op, ka, kb),
+        )
+        return unknown(node)
+    typ = t.Type(kind, a.type.per_indicator or b.type.per_indicator)
+    fn = lower.arithmetic(op, a.fn, b.fn)
+    return compiler.fold(Compiled(typ, fn, NOT_CONSTANT, node), [a, b])
+
+
+def conditional(compiler: Compiler, node: ast.If, scope: Scope) -> Compiled:
+    c = compiler.node(node.cond, scope)
+    a = compiler.node(node.then, scope)
+    b = compiler.node(node.orelse, scope)
+    compiler.expect_bool(c, scope.expr, node.cond, "`if`")
+    kind = (
+        a.type.kind
+        if b.type.is_any
+        else b.type.kind
+        if a.type.is_any
+        else (a.type.kind if a.type.kind is b.type.kind else None)
+    )
+    if kind is None:
+        compiler.error(
+            "Q306",
+            f"the two branches of `if` give different kinds of value: {a.type.describe()} and {b.type.describe()}",
+            scope.loc(node),
+            "both `then` and `else` must give the same kind, e.g. £0 rather than 0 for money",
+        )
+        return unknown(node)
+    per = c.type.per_indicator or a.type.per_indicator or b.type.per_indicator
+    typ = t.Type(kind, per, a.type.elem or b.type.elem)
+    if c.static and c.type.per_indicator:
+        # The condition differs only between indicators: evaluate each branch only for the
+        # indicators that take it (so a branch may read data the others do not have).
+        fn = lower.split_by_indicator(c.fn, a.fn, b.fn, kind is t.Kind.STRING)
+    else:
+        fn = lower.choose(c.fn, a.fn, b.fn)
+    return compiler.fold(Compiled(typ, fn, NOT_CONSTANT, node), [c, a, b])
+
+
+_PREPOSITION = {"+": "and", "-": "from", "*": "by", "/": "by", "^": "to"}
+
+
+def _unit_hint(a: t.Kind, b: t.Kind) -> str:
+    if t.Kind.MONEY in (a, b) and t.Kind.NUMBER in (a, b):
+        return "write money with £, e.g. payment > £100"
+    if t.Kind.BOOL in (a, b):
+        return "a condition is already true or false: use it directly, or combine it with and/or"
+    return "both sides must be the same kind of value"
+
+
+def _arithmetic_hint(op: str, a: t.Kind, b: t.Kind) -> str:
+    if op in "+-" and {a, b} == {t.Kind.MONEY, t.Kind.NUMBER}:
+        return "money can only be added to money: write £ amounts, or multiply the number by a £ value first"
+    if op == "*" and a is b is t.Kind.MONEY:
+        return "multiply money by a number (points, a share, a factor), not by money"
+    if t.Kind.BOOL in (a, b):
+        return "use `if cond then x else y` to turn a condition into a value"
+    if t.Kind.STRING in (a, b):
+        return "strings cannot take part in arithmetic"
+    return "the two sides must be compatible kinds of value"
