@@ -197,3 +197,21 @@ def test_shipped_definitions_are_clean() -> None:
 def test_tabs_in_yaml_get_a_plain_hint() -> None:
     d = only("qframe: 1\nid: t\ntitle: t\nrules:\n\ta: 1\n", "Q001")
     assert where(d) == (5, 1) and "indent with spaces" in d.hint
+
+
+@pytest.mark.parametrize(
+    ("call", "keyword"),
+    [
+        ("percentile(list_size, 50%, over=indicators)", "over"),
+        ("rank(list_size, where=true)", "where"),
+        ("rank(list_size, over=units)", "over"),
+        ("lag(list_size, 1 year, by=ccg)", "by"),
+    ],
+)
+def test_a_keyword_outside_the_signature_is_a_located_error(call: str, keyword: str) -> None:
+    text = HEAD + RULES + f"  extra: {call}\n"
+    d = only(text, "Q227")
+    assert d.message == f"`{call.split('(')[0]}` has no keyword `{keyword}`"
+    assert d.location is not None and d.location.line == 19
+    assert d.location.col == 10 + call.index(f"{keyword}=")
+    assert d.hint
