@@ -223,7 +223,7 @@ def schema_cmd() -> None:
 
 
 cli.add_command(importlib.import_module("qframe.docs.reference").command)  # `qframe reference`
-cli.add_command(importlib.import_module("qframe.tools.explain").command)  # `qframe explain`
+cli.add_command(importlib.import_module("qframe.cli.explain").command)  # `qframe explain`
 for _command in importlib.import_module("qframe.tools.scenarios").commands:
     cli.add_command(_command)  # sweep, calibrate, uncertainty, scenarios
 
