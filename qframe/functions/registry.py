@@ -191,13 +191,20 @@ register(
 # ---------------------------------------------------------------- aggregation
 
 AGGREGATE_KEYWORDS = (Keyword("by"), Keyword("over"), Keyword("where"))
-_WHERE_DOC = " Keywords: `by=` a unit attribute (e.g. cluster) to aggregate within groups; `over=indicators` to aggregate across a unit's indicators instead of across units; `where=` a condition selecting what counts. Missing values are skipped."
+_KEYWORD_DOC = {
+    "by": "`by=` a unit attribute (e.g. cluster) to aggregate within groups",
+    "over": "`over=indicators` to aggregate across a unit's indicators instead of across units",
+    "where": "`where=` a condition selecting what counts",
+}
 
 
 def _aggregate(
     signature: Signature, doc: str, example: str, result: Sequence[float | None]
 ) -> None:
-    register(signature, "aggregate", "aggregation", doc + _WHERE_DOC, example, result)
+    """An aggregate; its doc ends with what its keywords (from its signature) do."""
+    keywords = [_KEYWORD_DOC[k] for k in signature.keyword_names if k in _KEYWORD_DOC]
+    doc += f" Keywords: {'; '.join(keywords)}. Missing values are skipped."
+    register(signature, "aggregate", "aggregation", doc, example, result)
 
 
 _aggregate(
