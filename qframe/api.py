@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 import qframe
-from qframe.check.compiler import Plan, compile_framework
 from qframe.check.overrides import Resolved, resolve
 from qframe.data.dataset import Dataset, frames_from_mapping, load_dataset
 from qframe.engines.numpy.engine import evaluate_plan, prepare
+from qframe.engines.numpy.lower import compile_framework
+from qframe.engines.numpy.plan import Plan
 from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error
 from qframe.ir import kinds as t
 from qframe.model import definition as m

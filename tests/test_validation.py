@@ -37,7 +37,7 @@ totals:
 def problems(text: str) -> list[Diagnostic]:
     fw, diags = build_definition("t/framework.yaml", text)
     if fw is not None:
-        from qframe.check.compiler import compile_framework
+        from qframe.engines.numpy.lower import compile_framework
 
         diags += compile_framework(fw).diagnostics
     return diags

@@ -1,7 +1,7 @@
 """Calls: of a definition with arguments, of an input with a key, and of a built-in function —
 checked against its typed signature (:mod:`qframe.functions.registry`): argument count, keyword
 names, kinds of value, and the options each family resolves (`by=`, `over=`, durations, levels).
-The closures come from the numpy engine's implementations (:mod:`qframe.engines.numpy.functions`).
+The result is a typed IR node (:mod:`qframe.ir.nodes`); engines implement the functions.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from qframe.check.builtins import FAMILIES
-from qframe.check.plan import NOT_CONSTANT, Compiled, Scope, unknown
-from qframe.engines.numpy import lower
+from qframe.check.compiled import NOT_CONSTANT, Compiled, Scope, unknown
 from qframe.errors.diagnostics import Location, did_you_mean
 from qframe.functions.registry import REGISTRY
 from qframe.ir import kinds as t
+from qframe.ir import nodes as ir
 from qframe.language import ast
 from qframe.model import definition as m
 
@@ -70,20 +70,17 @@ def _call_define(compiler: Compiler, node: ast.Call, scope: Scope) -> Compiled:
     if key in compiler.stack:
         return compiler.named(key, node, scope)  # reports the cycle
     compiler.stack.append(key)
-    compiler.frame_start()
     try:
         body = define_body(compiler, d, bound, scope.where, scope.indicators)
     finally:
         compiler.stack.pop()
-        if compiler.tracing:
-            callee = compiler.frame_end()
-            if compiler.frames:  # kept inside the caller's trace: one per call site and binding
-                compiler.frames[-1][("call", id(node))] = callee
     if body.type.per_indicator and not compiler.indicator_ok(
         node, scope, f"`{d.name}(...)` varies by indicator"
     ):
         return unknown(node)
-    return Compiled(body.type, body.fn, body.const, node)
+    args = tuple(b.ir for b in bound.values())
+    call_ = ir.DefineCall(d.name, args, body.ir, type=body.type, **scope.at(node))
+    return Compiled(call_, body.const, node)
 
 
 def define_body(
@@ -144,4 +141,5 @@ def _call_input(compiler: Compiler, node: ast.Call, scope: Scope) -> Compiled:
         )
     default = compiler.input_default(inp)
     typ = t.Type(t.Kind.NUMBER, key.type.per_indicator)
-    return Compiled(typ, lower.keyed_input(inp.name, key.fn, default), NOT_CONSTANT, node)
+    keyed = ir.Input(inp.name, key.ir, default=default, type=typ, **scope.at(node))
+    return Compiled(keyed, NOT_CONSTANT, node)

@@ -1,9 +1,9 @@
-"""Typed model → evaluation plan, checking everything that can be checked without data.
+"""Typed model → typed IR (:class:`~qframe.ir.program.Program`), checking everything that can
+be checked without data.
 
-One walk over each syntax tree checks it (names, arity, units, indicator context) and builds,
-through the numpy engine's closure builders (:mod:`qframe.engines.numpy.lower`), a closure
-``fn(ctx) -> column``. The closures run once per evaluation over all units, periods and indicators
-at once: the tree is never walked per practice.
+One walk over each syntax tree checks it (names, arity, units, indicator context) and turns it into
+frozen typed IR nodes (:mod:`qframe.ir.nodes`), folding constants. Engines lower the program to
+what they run: the numpy engine to closures (:mod:`qframe.engines.numpy.lower`).
 
 The walk is split by what it checks: names (:mod:`.names`), operators and literals
 (:mod:`.operators`), calls (:mod:`.calls`), indicators and their overrides (:mod:`.indicators`);
@@ -14,23 +14,22 @@ framework-level rules are one per module under :mod:`.rules`. Every problem is c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from qframe.check import calls, indicators, names, operators
-from qframe.check.plan import Compiled, IndicatorValue, Plan, Scope, Variant, unknown
+from qframe.check.compiled import Compiled, Scope, unknown
 from qframe.check.rules import cycles, duplicates, escalation, outcome, parameters, totals, unused
-from qframe.engines.numpy import lower
 from qframe.errors.diagnostics import Diagnostic, Location, error, warning
 from qframe.ir import kinds as t
+from qframe.ir import nodes as ir
+from qframe.ir.program import Program
 from qframe.language import ast
 from qframe.language.printer import to_text
 from qframe.model import definition as m
 
-__all__ = ["Compiled", "Compiler", "IndicatorValue", "Plan", "Scope", "Trace", "Variant"]
-
 Key = tuple[str, str]  # a named thing: ("param" | "define" | "rule" | "total" | "escalation", name)
-Frame = dict[Any, Any]
+# Folding a constant: (True, its value), or (False, None) when it cannot be done without data.
+Evaluate = Callable[[ir.Node], tuple[bool, Any]]
 
 HANDLERS: dict[type, Callable[[Compiler, Any, Scope], Compiled]] = {
     ast.Number: operators.number,
@@ -48,21 +47,10 @@ HANDLERS: dict[type, Callable[[Compiler, Any, Scope], Compiled]] = {
 }
 
 
-@dataclass
-class Trace:
-    """For explain: every checked node's :class:`Compiled`, grouped by the expression it was
-    checked for — ``named[key]`` for a named thing, ``variants[(rule, id(expr))]`` for a rule
-    variant; a definition called with arguments is kept in its caller's frame under
-    ``("call", id(node))``. Frames are keyed by ``id`` of the syntax node."""
-
-    named: dict[Key, Frame] = field(default_factory=dict)
-    variants: dict[tuple[str, int], Frame] = field(default_factory=dict)
-
-
 class Compiler:
-    def __init__(self, fw: m.FrameworkDef, tracing: bool = False) -> None:
+    def __init__(self, fw: m.FrameworkDef, evaluate: Evaluate) -> None:
         self.fw = fw
-        self.tracing = tracing
+        self.evaluate = evaluate  # folds constants: an engine's evaluation of a constant node
         self.diags: list[Diagnostic] = []
         self.seen_diagnostics: set[tuple[int, str]] = set()
         self.ids = tuple(fw.indicators)
@@ -75,8 +63,6 @@ class Compiler:
         self.used: set[Key] = set()
         self.rule_types: dict[str, t.Type] = {}
         self.param_types: dict[str, t.Type] = {}
-        self.frames: list[Frame] = []
-        self.trace = Trace()
         self.attribute_uses: dict[str, Location] = {}  # unit attributes grouped by, and where
         # who refers to whom (with where): dependencies, and cycles that run through overrides
         self.edges: dict[Key, dict[Key, Location]] = {}
@@ -97,7 +83,7 @@ class Compiler:
                 self.diags.append(d)
 
     # ------------------------------------------------------------------ whole framework
-    def compile(self) -> Plan:
+    def compile(self) -> Program:
         fw = self.fw
         self.report(*duplicates.check(fw))
         params = {name: self.named(("param", name)) for name in fw.parameters}
@@ -129,27 +115,30 @@ class Compiler:
             [n for n, v in values.items() if v.type.kind is t.Kind.MONEY]
             + [n for n, c in total_values.items() if c.type.kind is t.Kind.MONEY]
         )
-        return Plan(
+        return Program(
             framework=fw,
             indicator_ids=self.ids,
             indicator_strings=strings,
             indicator_numbers=numbers,
-            params=params,
+            params={name: _constant(c) for name, c in params.items()},
             param_types=param_types,
-            param_overrides=param_overrides,
+            param_overrides={
+                name: {i: _constant(c) for i, c in by_indicator.items()}
+                for name, by_indicator in param_overrides.items()
+            },
             values=values,
             value_order=order,
-            totals=total_values,
-            checks=checks,
-            escalation=escalations,
+            totals={name: c.ir for name, c in total_values.items()},
+            checks={name: c.ir for name, c in checks.items()},
+            escalation={name: c.ir for name, c in escalations.items()},
             escalation_steps=steps,
             level_order=levels,
             unit_attributes=self.unit_attrs,
             money_values=money,
+            dependencies={key: dict(refs) for key, refs in self.edges.items()},
             param_deps=cycles.dependencies(self.edges),
             attribute_uses=dict(self.attribute_uses),
             diagnostics=self.diags,
-            trace=self.trace if self.tracing else None,
         )
 
     # ------------------------------------------------------------------ named things (memoised)
@@ -166,13 +155,10 @@ class Compiler:
             self.report(*cycles.report(cycle, where, self.cycles_reported, through_overrides=False))
             return unknown(ref)
         self.stack.append(key)
-        self.frame_start()
         try:
             compiled = self.compile_named(key)
         finally:
             self.stack.pop()
-            if self.tracing:
-                self.trace.named[key] = self.frame_end()
         self.memo[key] = compiled
         return compiled
 
@@ -220,21 +206,7 @@ class Compiler:
             return unknown()
 
     def node(self, node: ast.Node, scope: Scope) -> Compiled:
-        result = HANDLERS[type(node)](self, node, scope)
-        if self.tracing and self.frames:
-            self.frames[-1][id(node)] = result
-        return result
-
-    # ------------------------------------------------------------------ tracing (for explain)
-    # With tracing on, every compiled node's closure is kept, grouped by the expression it was
-    # compiled for (a named definition, a rule variant, a definition called with arguments), so
-    # `explain` can show the value of each step from the evaluation's own context.
-    def frame_start(self) -> None:
-        if self.tracing:
-            self.frames.append({})
-
-    def frame_end(self) -> Frame:
-        return self.frames.pop() if self.tracing else {}
+        return HANDLERS[type(node)](self, node, scope)
 
     # ------------------------------------------------------------------ shared checks
     def all_names(self, scope: Scope | None = None) -> list[str]:
@@ -313,16 +285,24 @@ class Compiler:
         """Evaluate an expression of constants now (so thresholds and parameters are checked);
         an expression of static parts is static."""
         if parts and all(p.static for p in parts) and not c.static:
-            c = Compiled(c.type, c.fn, c.const, c.node, True)
+            c = Compiled(c.ir, c.const, c.node, True)
         if all(p.is_const for p in parts) and not c.type.per_indicator:
-            value = lower.evaluate_constant(c.fn)
-            if value is lower.NOT_FOLDED:
+            folded, value = self.evaluate(c.ir)
+            if not folded:  # a constant that cannot be folded stays dynamic
                 return c
-            return Compiled(c.type, lower.constant(value), value, c.node, True)
+            folded_node = ir.Const(value, type=c.type, location=c.ir.location, syntax=c.ir.syntax)
+            return Compiled(folded_node, value, c.node, True)
         return c
 
 
-def compile_framework(fw: m.FrameworkDef, *, tracing: bool = False) -> Plan:
-    """Check a framework and compile it into a plan (keeping every step's closure for explain
-    when ``tracing``)."""
-    return Compiler(fw, tracing).compile()
+def _constant(c: Compiled) -> ir.Node:
+    """A parameter's value as IR: a constant when it is known."""
+    if c.is_const and not isinstance(c.ir, ir.Const):
+        return ir.Const(c.const, type=c.type, location=c.ir.location, syntax=c.ir.syntax)
+    return c.ir
+
+
+def check_framework(fw: m.FrameworkDef, evaluate: Evaluate) -> Program:
+    """Check a framework and turn it into typed IR; ``evaluate`` folds constant nodes (an
+    engine's evaluation: the numpy engine's, for bit-identical values)."""
+    return Compiler(fw, evaluate).compile()

@@ -4,14 +4,16 @@ per-indicator value (a rule or an indicator-keyed input) with its variants — i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qframe.check.plan import Compiled, IndicatorValue, Scope, Variant
-from qframe.engines.numpy import lower
+from qframe.check.compiled import Compiled, Scope
 from qframe.errors.diagnostics import did_you_mean
 from qframe.ir import kinds as t
+from qframe.ir import nodes as ir
+from qframe.ir.program import IndicatorValue, Variant
 from qframe.model import definition as m
 
 if TYPE_CHECKING:
@@ -129,7 +131,7 @@ def indicator_values(compiler: Compiler) -> dict[str, IndicatorValue]:
     for name, inp in fw.inputs.items():
         if inp.key == "indicator":
             values[name] = IndicatorValue(
-                name, "input", t.Type(t.Kind.NUMBER, True), location=inp.location
+                name, "input", t.Type(t.Kind.NUMBER, True), (), location=inp.location
             )
     for name in fw.rules:
         c = compiler.named(("rule", name))
@@ -141,12 +143,13 @@ def indicator_values(compiler: Compiler) -> dict[str, IndicatorValue]:
                 "use the range inside the rule, e.g. x in 4 .. 8, or slide(x, lower, upper)",
             )
         values[name] = IndicatorValue(
-            name, "rule", c.type.with_indicator(True), location=fw.rules[name].location
+            name, "rule", c.type.with_indicator(True), (), location=fw.rules[name].location
         )
     _check_override_keys(compiler, values)
-    for name, value in values.items():
-        _variants(compiler, name, value)
-    return values
+    return {
+        name: replace(value, variants=_variants(compiler, name, value))
+        for name, value in values.items()
+    }
 
 
 def _check_override_keys(compiler: Compiler, values: dict[str, IndicatorValue]) -> None:
@@ -178,7 +181,7 @@ def _check_override_keys(compiler: Compiler, values: dict[str, IndicatorValue]) 
                 )
 
 
-def _variants(compiler: Compiler, name: str, value: IndicatorValue) -> None:
+def _variants(compiler: Compiler, name: str, value: IndicatorValue) -> tuple[Variant, ...]:
     """Group the indicators by the expression they use for ``name``, and compile each once."""
     fw = compiler.fw
     groups: dict[int, tuple[m.Expression | None, list[int]]] = {}
@@ -190,25 +193,22 @@ def _variants(compiler: Compiler, name: str, value: IndicatorValue) -> None:
             chosen = fw.rules[name].expr
         group_key = id(chosen) if chosen is not None else 0
         groups.setdefault(group_key, (chosen, []))[1].append(i)
+    variants: list[Variant] = []
     for variant_expr, members in groups.values():
         ids = tuple(compiler.ids[i] for i in members)
         if variant_expr is None:
             default = compiler.input_default(fw.inputs[name])
-            compiled = Compiled(
-                t.Type(t.Kind.NUMBER, True), lower.input_by_indicator_field(name, "id", default)
-            )
+            typ = t.Type(t.Kind.NUMBER, True)
+            compiled = Compiled(ir.Input(name, key_field="id", default=default, type=typ))
         else:
             what = f"`{name}` of {ids[0]}" if len(ids) == 1 else f"rule `{name}`"
-            compiler.stack.append(("rule", name))
-            compiler.frame_start()
+            compiler.stack.append(("rule", name))  # cycles through overrides
             try:
                 compiled = compiler.expression(
                     variant_expr, Scope(variant_expr, "indicator", what, indicators=ids)
                 )
             finally:
                 compiler.stack.pop()
-                if compiler.tracing:
-                    compiler.trace.variants[(name, id(variant_expr))] = compiler.frame_end()
             want = value.type
             if not (compiled.type.is_any or want.is_any or compiled.type.kind is want.kind):
                 compiler.error(
@@ -217,4 +217,5 @@ def _variants(compiler: Compiler, name: str, value: IndicatorValue) -> None:
                     variant_expr.location(),
                     f"the framework's `{name}` is {want.describe()}; an override must give the same kind of value",
                 )
-        value.variants.append(Variant(members, compiled, variant_expr))
+        variants.append(Variant(tuple(members), compiled.ir, variant_expr))
+    return tuple(variants)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qframe.check.plan import NOT_CONSTANT, Compiled, Scope, unknown
-from qframe.engines.numpy import lower
+from qframe.check.compiled import NOT_CONSTANT, Compiled, Scope, unknown
 from qframe.errors.diagnostics import did_you_mean
 from qframe.functions.registry import REGISTRY
 from qframe.ir import kinds as t
+from qframe.ir import nodes as ir
 from qframe.language import ast
 from qframe.model import definition as m
 
@@ -21,29 +21,32 @@ if TYPE_CHECKING:
 def name(compiler: Compiler, node: ast.Name, scope: Scope) -> Compiled:
     ident = node.name
     fw = compiler.fw
-    if ident in scope.args:
-        return scope.args[ident]
+    if ident in scope.args:  # a definition's argument: the caller's expression
+        arg = scope.args[ident]
+        alias = ir.Alias(arg.ir, type=arg.type, **scope.at(node))
+        return Compiled(alias, arg.const, arg.node, arg.static)
     if scope.where == "parameter":
         return _in_parameter(compiler, node, scope)
     if ident in m.INDICATOR_STRINGS or ident in m.INDICATOR_NUMBERS:
         if not compiler.indicator_ok(node, scope, f"`{ident}` is a field of each indicator"):
             return unknown(node)
-        if ident in m.INDICATOR_STRINGS:
-            typ = t.Type(t.Kind.STRING, True)
-            return Compiled(typ, lower.indicator_string(ident), NOT_CONSTANT, node, True)
-        compiler.depends_on(("field", ident), node, scope)
-        typ = t.Type(t.Kind.NUMBER, True)
-        return Compiled(typ, lower.indicator_number(ident), NOT_CONSTANT, node, True)
+        text = ident in m.INDICATOR_STRINGS
+        if not text:
+            compiler.depends_on(("field", ident), node, scope)
+        typ = t.Type(t.Kind.STRING if text else t.Kind.NUMBER, True)
+        field = ir.IndicatorField(ident, text, type=typ, **scope.at(node))
+        return Compiled(field, NOT_CONSTANT, node, True)
     if ident in fw.totals and (scope.where != "indicator" or ident not in fw.rules):
         c = compiler.named(("total", ident), node, scope)
-        return Compiled(c.type, lower.total(ident), NOT_CONSTANT, node)
+        return Compiled(ir.TotalRef(ident, type=c.type, **scope.at(node)), NOT_CONSTANT, node)
     if ident in fw.rules:
         if not compiler.indicator_ok(
             node, scope, f"`{ident}` is a rule, with a value for each indicator"
         ):
             return unknown(node)
         c = compiler.named(("rule", ident), node, scope)
-        return Compiled(c.type.with_indicator(True), lower.value(ident), NOT_CONSTANT, node)
+        typ = c.type.with_indicator(True)
+        return Compiled(ir.ValueRef(ident, type=typ, **scope.at(node)), NOT_CONSTANT, node)
     if ident in fw.inputs:
         return input_ref(compiler, node, scope)
     if ident in fw.parameters:
@@ -55,7 +58,7 @@ def name(compiler: Compiler, node: ast.Name, scope: Scope) -> Compiled:
         ):
             return unknown(node)
         const = NOT_CONSTANT if ptype.per_indicator else c.const
-        return Compiled(ptype, lower.parameter(ident), const, node, True)
+        return Compiled(ir.Param(ident, type=ptype, **scope.at(node)), const, node, True)
     if ident in fw.defines:
         return _definition(compiler, node, scope)
     return _not_a_value(compiler, node, scope)
@@ -68,7 +71,7 @@ def _in_parameter(compiler: Compiler, node: ast.Name, scope: Scope) -> Compiled:
     if ident in fw.parameters:
         compiler.used.add(("param", ident))
         c = compiler.named(("param", ident), node, scope)
-        return Compiled(c.type, c.fn, c.const, node, True)
+        return Compiled(c.ir, c.const, node, True)
     compiler.error(
         "Q206",
         f"{scope.what} can only use constants and other parameters, not `{ident}`",
@@ -97,7 +100,7 @@ def _definition(compiler: Compiler, node: ast.Name, scope: Scope) -> Compiled:
         node, scope, f"`{ident}` varies by indicator"
     ):
         return unknown(node)
-    return Compiled(c.type, lower.cached(ident, c.fn, c.type.per_indicator), c.const, node)
+    return Compiled(ir.DefineRef(ident, c.ir, type=c.type, **scope.at(node)), c.const, node)
 
 
 def _not_a_value(compiler: Compiler, node: ast.Name, scope: Scope) -> Compiled:
@@ -141,17 +144,17 @@ def input_ref(compiler: Compiler, node: ast.Name, scope: Scope) -> Compiled:
     compiler.used.add(("input", ident))
     if inp.key == "none":
         default = compiler.input_default(inp)
-        return Compiled(t.NUMBER, lower.unit_input(ident, default), NOT_CONSTANT, node)
+        unit_input = ir.Input(ident, default=default, type=t.NUMBER, **scope.at(node))
+        return Compiled(unit_input, NOT_CONSTANT, node)
     if not compiler.indicator_ok(node, scope, f"input `{ident}` has one value per {inp.key}"):
         return unknown(node)
     if inp.key == "indicator":
         typ = t.Type(t.Kind.NUMBER, True)
-        return Compiled(typ, lower.value(ident), NOT_CONSTANT, node)
+        return Compiled(ir.ValueRef(ident, type=typ, **scope.at(node)), NOT_CONSTANT, node)
     default = compiler.input_default(inp)
     typ = t.Type(t.Kind.NUMBER, True)
-    return Compiled(
-        typ, lower.input_by_indicator_field(ident, "group", default), NOT_CONSTANT, node
-    )
+    by_group = ir.Input(ident, key_field="group", default=default, type=typ, **scope.at(node))
+    return Compiled(by_group, NOT_CONSTANT, node)
 
 
 def attribute(compiler: Compiler, node: ast.Attr, scope: Scope) -> Compiled:
@@ -166,8 +169,8 @@ def attribute(compiler: Compiler, node: ast.Attr, scope: Scope) -> Compiled:
             if field in m.INDICATOR_NUMBERS:
                 compiler.depends_on(("field", field), node, scope)
             kind = t.Kind.STRING if field in m.INDICATOR_STRINGS else t.Kind.NUMBER
-            fn = lower.indicator_field_of(field, index)
-            return Compiled(t.Type(kind), fn, NOT_CONSTANT, node)
+            field_of = ir.IndicatorFieldOf(field, index, type=t.Type(kind), **scope.at(node))
+            return Compiled(field_of, NOT_CONSTANT, node)
         if field in fw.rules or (field in fw.inputs and fw.inputs[field].key == "indicator"):
             if field in fw.rules:
                 c = compiler.named(("rule", field), node, scope)
@@ -175,7 +178,8 @@ def attribute(compiler: Compiler, node: ast.Attr, scope: Scope) -> Compiled:
             else:
                 compiler.used.add(("input", field))
                 typ = t.NUMBER
-            return Compiled(typ, lower.value_of(field, index), NOT_CONSTANT, node)
+            value_of = ir.ValueOf(field, index, type=typ, **scope.at(node))
+            return Compiled(value_of, NOT_CONSTANT, node)
         compiler.error(
             "Q213",
             f"indicator {iid} has no value `{field}`",

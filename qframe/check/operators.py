@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qframe.check.plan import NOT_CONSTANT, Compiled, Scope, unknown
-from qframe.engines.numpy import lower
+from qframe.check.compiled import NOT_CONSTANT, Compiled, Scope, unknown
 from qframe.ir import kinds as t
+from qframe.ir import nodes as ir
 from qframe.language import ast
 from qframe.language.literals import literal_value
 from qframe.language.printer import to_text
@@ -15,18 +15,18 @@ if TYPE_CHECKING:
     from qframe.check.compiler import Compiler
 
 
-def _literal(typ: t.Type, value: float | str, node: ast.Node) -> Compiled:
-    return Compiled(typ, lower.constant(value), value, node, True)
+def _literal(typ: t.Type, value: float | str, node: ast.Node, scope: Scope) -> Compiled:
+    return Compiled(ir.Const(value, type=typ, **scope.at(node)), value, node, True)
 
 
 def number(compiler: Compiler, node: ast.Number | ast.Percent, scope: Scope) -> Compiled:
     value = literal_value(node)
     assert value is not None
-    return _literal(t.NUMBER, value, node)
+    return _literal(t.NUMBER, value, node, scope)
 
 
 def money(compiler: Compiler, node: ast.Money, scope: Scope) -> Compiled:
-    return _literal(t.MONEY, node.value, node)
+    return _literal(t.MONEY, node.value, node, scope)
 
 
 def duration(compiler: Compiler, node: ast.Duration, scope: Scope) -> Compiled:
@@ -34,15 +34,15 @@ def duration(compiler: Compiler, node: ast.Duration, scope: Scope) -> Compiled:
         compiler.error("Q332", f"unknown time unit `{node.unit}`", scope.loc(node))
     value = literal_value(node, compiler.fw.period_months)
     assert value is not None
-    return _literal(t.DURATION, value, node)
+    return _literal(t.DURATION, value, node, scope)
 
 
 def string(compiler: Compiler, node: ast.String, scope: Scope) -> Compiled:
-    return _literal(t.STRING, node.value, node)
+    return _literal(t.STRING, node.value, node, scope)
 
 
 def boolean(compiler: Compiler, node: ast.Bool, scope: Scope) -> Compiled:
-    return _literal(t.BOOL, 1.0 if node.value else 0.0, node)
+    return _literal(t.BOOL, 1.0 if node.value else 0.0, node, scope)
 
 
 def unary(compiler: Compiler, node: ast.Unary, scope: Scope) -> Compiled:
@@ -50,13 +50,15 @@ def unary(compiler: Compiler, node: ast.Unary, scope: Scope) -> Compiled:
     if node.op == "not":
         compiler.expect_bool(a, scope.expr, node.operand, "`not`")
         typ = t.Type(t.Kind.BOOL, a.type.per_indicator)
-        return compiler.fold(Compiled(typ, lower.logical_not(a.fn), NOT_CONSTANT, node), [a])
+        negation = ir.Unary("not", a.ir, type=typ, **scope.at(node))
+        return compiler.fold(Compiled(negation, NOT_CONSTANT, node), [a])
     if a.type.kind not in (t.Kind.NUMBER, t.Kind.MONEY, t.Kind.DURATION, t.Kind.ANY):
         compiler.error("Q300", f"cannot negate {a.type.describe()}", scope.loc(node))
         return unknown(node)
     if node.op == "+":
-        return Compiled(a.type, a.fn, a.const, node)
-    return compiler.fold(Compiled(a.type, lower.negate(a.fn), NOT_CONSTANT, node), [a])
+        return Compiled(ir.Alias(a.ir, type=a.type, **scope.at(node)), a.const, node)
+    minus = ir.Unary("-", a.ir, type=a.type, **scope.at(node))
+    return compiler.fold(Compiled(minus, NOT_CONSTANT, node), [a])
 
 
 def binary(compiler: Compiler, node: ast.Binary, scope: Scope) -> Compiled:
@@ -68,8 +70,8 @@ def binary(compiler: Compiler, node: ast.Binary, scope: Scope) -> Compiled:
     if op in ("and", "or"):
         compiler.expect_bool(a, scope.expr, node.left, f"`{op}`")
         compiler.expect_bool(b, scope.expr, node.right, f"`{op}`")
-        fn = lower.logical(op, a.fn, b.fn)
-        return compiler.fold(Compiled(t.Type(t.Kind.BOOL, per), fn, NOT_CONSTANT, node), [a, b])
+        logic = ir.Binary(op, a.ir, b.ir, type=t.Type(t.Kind.BOOL, per), **scope.at(node))
+        return compiler.fold(Compiled(logic, NOT_CONSTANT, node), [a, b])
     if op in ast.COMPARISON:
         if not t.comparable(ka, kb, op):
             compiler.error(
@@ -79,8 +81,8 @@ def binary(compiler: Compiler, node: ast.Binary, scope: Scope) -> Compiled:
                 _unit_hint(ka, kb),
             )
             return unknown(node)
-        fn = lower.compare(op, a.fn, b.fn)
-        return compiler.fold(Compiled(t.Type(t.Kind.BOOL, per), fn, NOT_CONSTANT, node), [a, b])
+        comparison = ir.Binary(op, a.ir, b.ir, type=t.Type(t.Kind.BOOL, per), **scope.at(node))
+        return compiler.fold(Compiled(comparison, NOT_CONSTANT, node), [a, b])
     if op in ast.MEMBERSHIP:
         return _membership(compiler, node, scope, a, b)
     if op == "..":
@@ -111,8 +113,8 @@ def _membership(
         )
         return unknown(node)
     per = a.type.per_indicator or b.type.per_indicator
-    fn = lower.membership(op == "not in", a.fn, b.fn)
-    return compiler.fold(Compiled(t.Type(t.Kind.BOOL, per), fn, NOT_CONSTANT, node), [a, b])
+    member = ir.Binary(op, a.ir, b.ir, type=t.Type(t.Kind.BOOL, per), **scope.at(node))
+    return compiler.fold(Compiled(member, NOT_CONSTANT, node), [a, b])
 
 
 def _range(
@@ -141,7 +143,8 @@ def _range(
         )
     per = a.type.per_indicator or b.type.per_indicator
     typ = t.Type(t.Kind.RANGE, per, kind)
-    return compiler.fold(Compiled(typ, lower.range_of(a.fn, b.fn), NOT_CONSTANT, node), [a, b])
+    bounds = ir.Binary("..", a.ir, b.ir, type=typ, **scope.at(node))
+    return compiler.fold(Compiled(bounds, NOT_CONSTANT, node), [a, b])
 
 
 def _arithmetic(
@@ -170,8 +173,8 @@ def _arithmetic(
         )
         return unknown(node)
     typ = t.Type(kind, a.type.per_indicator or b.type.per_indicator)
-    fn = lower.arithmetic(op, a.fn, b.fn)
-    return compiler.fold(Compiled(typ, fn, NOT_CONSTANT, node), [a, b])
+    arithmetic = ir.Binary(op, a.ir, b.ir, type=typ, **scope.at(node))
+    return compiler.fold(Compiled(arithmetic, NOT_CONSTANT, node), [a, b])
 
 
 def conditional(compiler: Compiler, node: ast.If, scope: Scope) -> Compiled:
@@ -196,13 +199,11 @@ def conditional(compiler: Compiler, node: ast.If, scope: Scope) -> Compiled:
         return unknown(node)
     per = c.type.per_indicator or a.type.per_indicator or b.type.per_indicator
     typ = t.Type(kind, per, a.type.elem or b.type.elem)
-    if c.static and c.type.per_indicator:
-        # The condition differs only between indicators: evaluate each branch only for the
-        # indicators that take it (so a branch may read data the others do not have).
-        fn = lower.split_by_indicator(c.fn, a.fn, b.fn, kind is t.Kind.STRING)
-    else:
-        fn = lower.choose(c.fn, a.fn, b.fn)
-    return compiler.fold(Compiled(typ, fn, NOT_CONSTANT, node), [c, a, b])
+    # A condition that differs only between indicators: each branch is evaluated only for the
+    # indicators that take it (so a branch may read data the others do not have).
+    split = c.static and c.type.per_indicator
+    choice = ir.If(c.ir, a.ir, b.ir, split, type=typ, **scope.at(node))
+    return compiler.fold(Compiled(choice, NOT_CONSTANT, node), [c, a, b])
 
 
 _PREPOSITION = {"+": "and", "-": "from", "*": "by", "/": "by", "^": "to"}

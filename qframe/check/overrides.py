@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qframe.check.compiler import Plan
 from qframe.errors.diagnostics import (
     DefinitionError,
     Diagnostic,
@@ -30,6 +29,10 @@ from qframe.ir import kinds as t
 from qframe.language import ast
 from qframe.language.literals import read_literal
 from qframe.language.parser import ExpressionSyntaxError, parse
+
+if TYPE_CHECKING:
+    from qframe.engines.numpy.plan import Plan
+
 
 INDICATOR_FIELDS = ("thresholds", "max_points")
 

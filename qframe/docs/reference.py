@@ -279,7 +279,7 @@ def _anchor(title: str) -> str:
 
 def _example_kind(example: str) -> t.Kind | None:
     """The kind of value an example gives (so booleans print as true/false, money with £)."""
-    from qframe.check.compiler import compile_framework
+    from qframe.engines.numpy.lower import compile_framework
     from qframe.model.build import build_definition
 
     quoted = example.replace("'", "''")

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.check.compiler import Plan, Trace, compile_framework
-from qframe.check.plan import Compiled
 from qframe.engines.numpy.engine import STATUS_LABELS, Ctx, Evaluation, evaluate_plan, prepare
+from qframe.engines.numpy.lower import compile_framework
+from qframe.engines.numpy.plan import Lowered, Plan, Trace
 from qframe.errors.diagnostics import DataError, error
 from qframe.ir import kinds as t
 from qframe.language import ast
@@ -117,6 +117,8 @@ class _Explainer:
     def __init__(self, plan: Plan, ev: Evaluation, u: int, p: int) -> None:
         self.plan = plan
         self.fw = plan.framework
+        if plan.trace is None:
+            raise ValueError("explain needs the plan lowered with tracing=True")
         self.trace: Trace = plan.trace
         self.ev = ev
         self.ctx: Ctx = ev.ctx
@@ -124,7 +126,7 @@ class _Explainer:
         self.index = {iid: i for i, iid in enumerate(plan.indicator_ids)}
 
     # -- values --------------------------------------------------------------
-    def value_of(self, c: Compiled, ind: int | None) -> Any:
+    def value_of(self, c: Lowered, ind: int | None) -> Any:
         ctx = self.ctx
         sel = None if ind is None else np.array([ind], dtype=np.intp)
         with ctx.selecting(sel):
@@ -358,7 +360,7 @@ class _Explainer:
         return out
 
 
-def _is_money(c: Compiled | None) -> bool:
+def _is_money(c: Lowered | None) -> bool:
     return c is not None and c.type.kind is t.Kind.MONEY
 
 

@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 
 from qframe.api import DataLike, Framework, as_dataset, load
-from qframe.check.compiler import compile_framework
 from qframe.check.overrides import resolve
 from qframe.cli.options import data_option, out_option
 from qframe.data.dataset import Dataset
 from qframe.engines.numpy.engine import Ctx, DataArrays, prepare
+from qframe.engines.numpy.lower import compile_framework
 from qframe.engines.numpy.vectors import _quiet as vec_quiet
 from qframe.errors.diagnostics import (
     DataError,

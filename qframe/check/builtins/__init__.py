@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from qframe.check.builtins import aggregates, periods, values
-from qframe.check.plan import Compiled, Scope
+from qframe.check.compiled import Compiled, Scope
 from qframe.functions.registry import FunctionSpec
 from qframe.language import ast
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qframe.check.builtins.signature import arity, kinds, symbol
-from qframe.check.plan import NOT_CONSTANT, Compiled, Scope, unknown
-from qframe.engines.numpy import functions as impl
+from qframe.check.compiled import NOT_CONSTANT, Compiled, Scope, unknown
 from qframe.functions.registry import FunctionSpec
 from qframe.ir import kinds as t
+from qframe.ir import nodes as ir
 from qframe.language import ast
 
 if TYPE_CHECKING:
@@ -49,9 +49,11 @@ def aggregate(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Sco
     args = [compiler.node(a, inner) for a in node.args]
     where = compiler.node(where_kw.value, inner) if where_kw is not None else None
     descending = False
+    settings: list[ir.Node] = []
     descending_kw = node.kwarg("descending")
     if descending_kw is not None:
         d = compiler.node(descending_kw.value, scope)
+        settings.append(d.ir)
         if not (d.is_const and d.type.kind is t.Kind.BOOL):
             compiler.error(
                 "Q232", "`descending` must be true or false", scope.loc(descending_kw.value)
@@ -74,6 +76,7 @@ def aggregate(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Sco
             )
             return unknown(node)
         q = float(qc.const)
+        settings.append(qc.ir)
         args = args[:1]
     allowed = spec.typed_signature.kinds_at(0)
     if args and not kinds(compiler, scope, args[0], allowed, f"the argument of `{how}`"):
@@ -82,15 +85,25 @@ def aggregate(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Sco
     kind = {"number": t.Kind.NUMBER, "bool": t.Kind.BOOL}.get(result)
     if kind is None:  # "first": the kind of the value aggregated
         kind = args[0].type.kind
-    value_fn = args[0].fn if args else None
-    where_fn = where.fn if where is not None else None
-    fn = impl.aggregate(how, value_fn, where_fn, over, by, q, descending)
     if over == "indicators":
-        return Compiled(t.Type(kind, False), fn, NOT_CONSTANT, node)
-    per = any(a.type.per_indicator for a in args) or bool(
-        where is not None and where.type.per_indicator
+        per = False
+    else:
+        per = any(a.type.per_indicator for a in args) or bool(
+            where is not None and where.type.per_indicator
+        )
+    aggregate = ir.Aggregate(
+        spec.typed_signature,
+        args[0].ir if args else None,
+        where.ir if where is not None else None,
+        over,
+        by,
+        q,
+        descending,
+        tuple(settings),
+        type=t.Type(kind, per),
+        **scope.at(node),
     )
-    return Compiled(t.Type(kind, per), fn, NOT_CONSTANT, node)
+    return Compiled(aggregate, NOT_CONSTANT, node)
 
 
 def funnel(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope) -> Compiled:
@@ -102,9 +115,11 @@ def funnel(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope)
         allowed = spec.typed_signature.kinds_at(i)
         ok &= kinds(compiler, scope, a, allowed, f"argument {i + 1} of `{spec.name}`")
     level = 0.998
+    settings: tuple[ir.Node, ...] = ()
     kw = node.kwarg("level")
     if kw is not None:
         lv = compiler.node(kw.value, scope)
+        settings = (lv.ir,)
         if not (lv.is_const and isinstance(lv.const, float) and 0.5 < lv.const < 1):
             compiler.error(
                 "Q232",
@@ -121,6 +136,13 @@ def funnel(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope)
         ok &= by is not None
     if not ok:
         return unknown(node)
-    fn = impl.funnel(spec.name, args[0].fn, args[1].fn, level, by)
     per = any(a.type.per_indicator for a in args)
-    return Compiled(t.Type(t.Kind.NUMBER, per), fn, NOT_CONSTANT, node)
+    call = ir.Call(
+        spec.typed_signature,
+        (args[0].ir, args[1].ir),
+        {"level": level, "by": by},
+        settings,
+        type=t.Type(t.Kind.NUMBER, per),
+        **scope.at(node),
+    )
+    return Compiled(call, NOT_CONSTANT, node)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qframe.check.builtins.signature import arity, kinds
-from qframe.check.plan import NOT_CONSTANT, Compiled, Scope, unknown
+from qframe.check.compiled import NOT_CONSTANT, Compiled, Scope, unknown
 from qframe.data.dataset import QUARTER, YEAR
-from qframe.engines.numpy import functions as impl
 from qframe.errors.diagnostics import Location, did_you_mean
 from qframe.functions.registry import FunctionSpec
 from qframe.ir import kinds as t
+from qframe.ir import nodes as ir
 from qframe.language import ast
 
 if TYPE_CHECKING:
@@ -31,8 +31,9 @@ def over_time(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Sco
     elif not kinds(compiler, scope, x, spec.typed_signature.kinds_at(0), f"the value of `{name}`"):
         return unknown(node)
     kind = t.Kind.BOOL if needs_bool else x.type.kind
-    fn = impl.over_time(name, x.fn, steps)
-    return Compiled(t.Type(kind, x.type.per_indicator), fn, NOT_CONSTANT, node)
+    typ = t.Type(kind, x.type.per_indicator)
+    call = ir.Call(spec.typed_signature, (x.ir,), {"steps": steps}, type=typ, **scope.at(node))
+    return Compiled(call, NOT_CONSTANT, node)
 
 
 def escalated(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope) -> Compiled:
@@ -51,7 +52,7 @@ def escalated(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Sco
         return unknown(node)
     rule_id = arg.value
     compiler.named(("escalation", rule_id), arg, scope)
-    return Compiled(t.BOOL, impl.escalated(rule_id), NOT_CONSTANT, node)
+    return Compiled(ir.EscalationRef(rule_id, type=t.BOOL, **scope.at(node)), NOT_CONSTANT, node)
 
 
 def at(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope) -> Compiled:
@@ -74,5 +75,9 @@ def at(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope) -> 
         return unknown(node)
     if not kinds(compiler, scope, x, spec.typed_signature.kinds_at(0), "the value of `at`"):
         return unknown(node)
-    fn = impl.at_period(x.fn, label)
-    return Compiled(t.Type(x.type.kind, x.type.per_indicator), fn, NOT_CONSTANT, node)
+    typ = t.Type(x.type.kind, x.type.per_indicator)
+    options = {"period": label}
+    call = ir.Call(
+        spec.typed_signature, (x.ir,), options, (label_c.ir,), type=typ, **scope.at(node)
+    )
+    return Compiled(call, NOT_CONSTANT, node)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from qframe.check.plan import Compiled, Scope
+from qframe.check.compiled import Compiled, Scope
 from qframe.errors.diagnostics import did_you_mean
 from qframe.functions.registry import FunctionSpec
 from qframe.ir import kinds as t

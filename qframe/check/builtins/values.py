@@ -7,10 +7,10 @@ import itertools
 from typing import TYPE_CHECKING
 
 from qframe.check.builtins.signature import arity, kinds, positional_kinds, same_kind
-from qframe.check.plan import Compiled, Scope, unknown
-from qframe.engines.numpy import functions as impl
+from qframe.check.compiled import Compiled, Scope, unknown
 from qframe.functions.registry import FunctionSpec
 from qframe.ir import kinds as t
+from qframe.ir import nodes as ir
 from qframe.language import ast
 
 if TYPE_CHECKING:
@@ -28,8 +28,8 @@ def elementwise(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: S
         return unknown(node)
     per = any(a.type.per_indicator for a in args)
     result = t.Kind.BOOL if spec.typed_signature.result == "bool" else kind
-    fn = impl.elementwise(spec.name, [a.fn for a in args])
-    return compiler.fold(Compiled(t.Type(result, per), fn, node=node), args)
+    call = ir.Call(spec.typed_signature, _irs(args), type=t.Type(result, per), **scope.at(node))
+    return compiler.fold(Compiled(call, node=node), args)
 
 
 def scoring(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope) -> Compiled:
@@ -38,8 +38,9 @@ def scoring(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope
     if not ok or not positional_kinds(compiler, spec, scope, args):
         return unknown(node)
     per = any(a.type.per_indicator for a in args)
-    fn = impl.elementwise(spec.name, [a.fn for a in args])
-    return compiler.fold(Compiled(t.Type(t.Kind.NUMBER, per), fn, node=node), args)
+    typ = t.Type(t.Kind.NUMBER, per)
+    call = ir.Call(spec.typed_signature, _irs(args), type=typ, **scope.at(node))
+    return compiler.fold(Compiled(call, node=node), args)
 
 
 def band(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope) -> Compiled:
@@ -70,17 +71,20 @@ def band(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope) -
             "list the cuts from lowest to highest",
         )
     per = any(a.type.per_indicator for a in args)
-    fn = impl.band(value.fn, [c.fn for c in cuts], [s.fn for s in scores])
-    return compiler.fold(Compiled(t.Type(score_kind, per), fn, node=node), args)
+    typ = t.Type(score_kind, per)
+    call = ir.Call(spec.typed_signature, _irs(args), type=typ, **scope.at(node))
+    return compiler.fold(Compiled(call, node=node), args)
 
 
 def round_to(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope) -> Compiled:
     ok = arity(compiler, spec, node, scope)
     args = [compiler.node(a, scope) for a in node.args]
     places = 0
+    settings: tuple[ir.Node, ...] = ()
     kw = node.kwarg("places")
     if kw is not None:
         p = compiler.node(kw.value, scope)
+        settings = (p.ir,)
         if not (
             p.is_const
             and isinstance(p.const, float)
@@ -97,5 +101,11 @@ def round_to(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scop
         compiler, scope, args[0], spec.typed_signature.kinds_at(0), "the value of `round`"
     ):
         return unknown(node)
-    fn = impl.round_to(args[0].fn, places)
-    return compiler.fold(Compiled(args[0].type, fn, node=node), args)
+    options = {"places": places}
+    typ = args[0].type
+    call = ir.Call(spec.typed_signature, _irs(args), options, settings, type=typ, **scope.at(node))
+    return compiler.fold(Compiled(call, node=node), args)
+
+
+def _irs(args: list[Compiled]) -> tuple[ir.Node, ...]:
+    return tuple(a.ir for a in args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qframe.check.plan import Compiled, Scope
+from qframe.check.compiled import Compiled, Scope
 from qframe.errors.diagnostics import did_you_mean
 from qframe.model import definition as m
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from qframe.check.plan import Compiled
+from qframe.check.compiled import Compiled
 from qframe.errors.diagnostics import Diagnostic, did_you_mean, error
 from qframe.ir import kinds as t
 from qframe.model import definition as m

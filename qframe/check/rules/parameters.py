@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from qframe.check.plan import Compiled, Scope
+from qframe.check.compiled import Compiled, Scope
 from qframe.ir import kinds as t
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.check.compiler import Plan
 from qframe.data.dataset import Dataset, period_label, period_ordinal
 from qframe.engines.numpy import vectors as vec
+from qframe.engines.numpy.plan import Plan
 from qframe.errors.diagnostics import DataError, Diagnostic, error
 from qframe.scoring import rules as scoring
 
