@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qframe.functions.signature import (
+from qframe.ir.kinds import Kind
+from qframe.ir.signature import (
     ANY_VALUE,
     CONDITION,
     NUMBER,
@@ -22,7 +23,6 @@ from qframe.functions.signature import (
     Parameter,
     Signature,
 )
-from qframe.ir.kinds import Kind
 
 # The dataset every example in the reference runs on: practice × year values of input `x`.
 EXAMPLE_DATA = {

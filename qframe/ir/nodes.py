@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qframe.errors.diagnostics import Location
-from qframe.functions.signature import Signature
 from qframe.ir.kinds import Type
+from qframe.ir.signature import Signature
 from qframe.language import ast
 
 

@@ -20,7 +20,14 @@ import numpy as np
 from qframe.check.compiler import check_framework
 from qframe.engines.numpy import functions as impl
 from qframe.engines.numpy import vectors as vec
-from qframe.engines.numpy.plan import NOT_CONSTANT, IndicatorValue, Lowered, Plan, Trace, Variant
+from qframe.engines.numpy.plan import (
+    NOT_CONSTANT,
+    Lowered,
+    LoweredValue,
+    LoweredVariant,
+    Plan,
+    Trace,
+)
 from qframe.functions.registry import REGISTRY
 from qframe.ir import kinds as t
 from qframe.ir import nodes as ir
@@ -38,7 +45,7 @@ def constant(value: Any) -> Fn:
     return lambda ctx: value
 
 
-def unknown() -> Fn:
+def missing() -> Fn:
     """The closure of an expression that failed to check: always missing."""
     return lambda ctx: np.nan
 
@@ -193,12 +200,12 @@ def lower(program: Program, *, tracing: bool = False) -> Plan:
     """The numpy engine's plan for a checked program."""
     lowering = Lowering(tracing)
     values = {
-        name: IndicatorValue(
+        name: LoweredValue(
             name,
             value.kind,
             value.type,
             [
-                Variant(list(v.indicators), lowering.variant(name, v.node, v.expr), v.expr)
+                LoweredVariant(list(v.indicators), lowering.variant(name, v.node, v.expr), v.expr)
                 for v in value.variants
             ],
             value.location,
@@ -289,7 +296,7 @@ class Lowering:
         if isinstance(node, ir.Const):
             return constant(node.value)
         if isinstance(node, ir.Missing):
-            return unknown()
+            return missing()
         if isinstance(node, ir.Alias):
             return self.fn(node.target)
         if isinstance(node, ir.Param):

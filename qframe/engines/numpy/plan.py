@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qframe.check.compiled import NOT_CONSTANT
 from qframe.errors.diagnostics import Diagnostic, Location
 from qframe.ir import kinds as t
 from qframe.ir.program import Program
@@ -16,7 +17,6 @@ from qframe.model import definition as m
 if TYPE_CHECKING:
     from qframe.engines.numpy.engine import Ctx
 
-NOT_CONSTANT: Any = object()
 Fn = Callable[["Ctx"], Any]
 Key = tuple[str, str]
 Frame = dict[Any, Any]
@@ -36,7 +36,7 @@ class Lowered:
 
 
 @dataclass
-class Variant:
+class LoweredVariant:
     """One distinct expression of a per-indicator value, and the indicators that use it."""
 
     indicators: list[int]
@@ -45,13 +45,13 @@ class Variant:
 
 
 @dataclass
-class IndicatorValue:
+class LoweredValue:
     """A rule or an indicator-keyed input: one column per indicator, possibly several variants."""
 
     name: str
     kind: str  # "rule" or "input"
     type: t.Type
-    variants: list[Variant] = field(default_factory=list)
+    variants: list[LoweredVariant] = field(default_factory=list)
     location: Location | None = None
 
 
@@ -77,7 +77,7 @@ class Plan:
     params: dict[str, Lowered]  # framework-level parameter values
     param_types: dict[str, t.Type]
     param_overrides: dict[str, dict[int, Lowered]]  # parameter -> indicator index -> value
-    values: dict[str, IndicatorValue]  # rules and indicator-keyed inputs
+    values: dict[str, LoweredValue]  # rules and indicator-keyed inputs
     value_order: list[str]  # output column order (inputs first, then rules)
     totals: dict[str, Lowered]
     checks: dict[str, Lowered]

@@ -3,7 +3,8 @@
 A :class:`Signature` lists the positional parameters with the kinds of value each accepts, the
 keywords with their defaults, and the rule that gives the kind of the result. The checker enforces
 it (argument count, keyword names, kinds of value) and the language reference shows it: the text
-of :meth:`Signature.shown` is the signature printed in docs/language.md.
+of :meth:`Signature.shown` is the signature printed in docs/language.md. The signatures of the
+built-in functions are declared in :mod:`qframe.functions.registry`.
 
 >>> Signature("round", (Parameter("value", QUANTITY),), (Keyword("places", "0"),), "first").shown
 'round(value, places=0)'
