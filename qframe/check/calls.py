@@ -68,7 +68,7 @@ def _call_define(compiler: Compiler, node: ast.Call, scope: Scope) -> Compiled:
     bound = {a: compiler.node(arg, scope) for a, arg in zip(d.args, node.args, strict=True)}
     key = ("define", d.name)
     if key in compiler.stack:
-        return compiler.named(key, node, scope)  # reports the cycle
+        return compiler.named(key, node, scope)  # a cycle: not followed
     compiler.stack.append(key)
     try:
         body = define_body(compiler, d, bound, scope.where, scope.indicators)

@@ -56,16 +56,20 @@ class Compiler:
         self.ids = tuple(fw.indicators)
         self.index = {iid: i for i, iid in enumerate(self.ids)}
         self.unit_attrs = tuple(dict.fromkeys((*m.STANDARD_UNIT_ATTRIBUTES, *fw.unit_attributes)))
-        # memo for named things; the stack of what is being compiled, for cycle detection
+        # memo for named things; the stack of what is being compiled (a reference back into it
+        # is a cycle: not followed here, and reported once from the dependency graph)
         self.memo: dict[Key, Compiled] = {}
         self.stack: list[Key] = []
-        self.cycles_reported: set[frozenset[Key]] = set()
         self.used: set[Key] = set()
         self.rule_types: dict[str, t.Type] = {}
         self.param_types: dict[str, t.Type] = {}
         self.attribute_uses: dict[str, Location] = {}  # unit attributes grouped by, and where
-        # who refers to whom (with where): dependencies, and cycles that run through overrides
+        # the dependency graph: who refers to whom, and where (first reference)
         self.edges: dict[Key, dict[Key, Location]] = {}
+        # the edges that only a kind's or an indicator's override adds, and the stack depth of
+        # the override expression being checked (0: none)
+        self.override_edges: set[tuple[Key, Key]] = set()
+        self.override_depth = 0
 
     # ------------------------------------------------------------------ diagnostics
     def error(self, code: str, message: str, where: Location | None, hint: str = "") -> None:
@@ -101,7 +105,7 @@ class Compiler:
         self.report(*totals.check(fw, total_values))
         checks = {name: escalation.check_rule(self, chk) for name, chk in fw.checks.items()}
         escalations, steps, levels = escalation.compile_escalation(self)
-        self.report(*cycles.check(self.edges, self.cycles_reported))
+        self.report(*cycles.check(self.edges, self.override_edges))
         for define in fw.defines.values():  # report errors in definitions nobody uses
             if define.args:
                 calls.define_body(self, define, {a: unknown() for a in define.args})
@@ -143,16 +147,13 @@ class Compiler:
 
     # ------------------------------------------------------------------ named things (memoised)
     def named(self, key: Key, ref: ast.Node | None = None, scope: Scope | None = None) -> Compiled:
-        """The compiled value of a named thing, compiled once; a reference back to one being
-        compiled is a cycle (reported here: the memo would otherwise recurse forever)."""
+        """The compiled value of a named thing, compiled once. A reference back to one being
+        compiled is a cycle: it is not followed (it is reported from the dependency graph)."""
         if self.stack and ref is not None and scope is not None:
-            self.edges.setdefault(self.stack[-1], {}).setdefault(key, scope.loc(ref))
+            self.link(key, scope.loc(ref))
         if key in self.memo:
             return self.memo[key]
         if key in self.stack:
-            cycle = [*self.stack[self.stack.index(key) :], key]
-            where = scope.loc(ref) if (scope and ref is not None) else None
-            self.report(*cycles.report(cycle, where, self.cycles_reported, through_overrides=False))
             return unknown(ref)
         self.stack.append(key)
         try:
@@ -188,7 +189,16 @@ class Compiler:
     def depends_on(self, key: Key, node: ast.Node, scope: Scope) -> None:
         """Note that what is being compiled reads ``key`` (a parameter or an indicator field)."""
         if self.stack:
-            self.edges.setdefault(self.stack[-1], {}).setdefault(key, scope.loc(node))
+            self.link(key, scope.loc(node))
+
+    def link(self, key: Key, where: Location) -> None:
+        """An edge of the dependency graph: what is being compiled refers to ``key``."""
+        source = self.stack[-1]
+        refs = self.edges.setdefault(source, {})
+        if key not in refs:
+            refs[key] = where
+            if len(self.stack) == self.override_depth:
+                self.override_edges.add((source, key))
 
     # ------------------------------------------------------------------ expressions
     def expression(self, expr: m.Expression, scope: Scope) -> Compiled:

@@ -202,13 +202,16 @@ def _variants(compiler: Compiler, name: str, value: IndicatorValue) -> tuple[Var
             compiled = Compiled(ir.Input(name, key_field="id", default=default, type=typ))
         else:
             what = f"`{name}` of {ids[0]}" if len(ids) == 1 else f"rule `{name}`"
-            compiler.stack.append(("rule", name))  # cycles through overrides
+            compiler.stack.append(("rule", name))  # its references: cycles through overrides
+            own = name in fw.rules and variant_expr is fw.rules[name].expr
+            compiler.override_depth = 0 if own else len(compiler.stack)
             try:
                 compiled = compiler.expression(
                     variant_expr, Scope(variant_expr, "indicator", what, indicators=ids)
                 )
             finally:
                 compiler.stack.pop()
+                compiler.override_depth = 0
             want = value.type
             if not (compiled.type.is_any or want.is_any or compiled.type.kind is want.kind):
                 compiler.error(

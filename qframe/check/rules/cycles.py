@@ -2,13 +2,14 @@
 totals, parameters, escalation rules), and what each of them reads.
 
 The graph's edges are recorded while checking: ``edges[a][b]`` is where ``a`` first refers to
-``b``. A cycle through named things alone is met while checking (the walk reports it where it
-closes); one through a kind or indicator override only shows in the graph.
+``b``. Checking does not follow a reference back into what it is checking; every cycle — through
+named things alone, or through a kind's or an indicator's override — is reported here, once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Mapping, Set
 
 from qframe.errors.diagnostics import Diagnostic, Location, error
 
@@ -19,27 +20,11 @@ HINT = "a definition cannot depend on itself, directly or through others"
 HINT_OVERRIDES = "a rule cannot depend on itself, directly, through others or through an override"
 
 
-def report(
-    cycle: Sequence[Key],
-    where: Location | None,
-    reported: set[frozenset[Key]],
-    *,
-    through_overrides: bool,
-) -> list[Diagnostic]:
-    """The error for ``cycle`` (a path back to its start), unless already reported."""
-    ident = frozenset(cycle)
-    if ident in reported:
-        return []
-    reported.add(ident)
-    path = " → ".join(name for _, name in cycle)
-    hint = HINT_OVERRIDES if through_overrides else HINT
-    return [error("Q210", f"circular definition: {path}", where, hint)]
-
-
-def check(edges: Edges, reported: set[frozenset[Key]]) -> list[Diagnostic]:
-    """Every cycle of the graph not reported yet (those through overrides)."""
+def check(edges: Edges, override_edges: Set[tuple[Key, Key]]) -> list[Diagnostic]:
+    """Every cycle of the dependency graph, once, where its last reference closes it."""
     out: list[Diagnostic] = []
-    state: dict[Key, int] = {}
+    reported: set[frozenset[Key]] = set()
+    state: dict[Key, int] = {}  # 1: on the current path, 2: done
     path: list[Key] = []
 
     def visit(node: Key) -> None:
@@ -48,7 +33,13 @@ def check(edges: Edges, reported: set[frozenset[Key]]) -> list[Diagnostic]:
         for nxt, where in edges.get(node, {}).items():
             if state.get(nxt) == 1:
                 cycle = [*path[path.index(nxt) :], nxt]
-                out.extend(report(cycle, where, reported, through_overrides=True))
+                ident = frozenset(cycle)
+                if ident not in reported:
+                    reported.add(ident)
+                    steps = set(itertools.pairwise(cycle))
+                    hint = HINT_OVERRIDES if steps & override_edges else HINT
+                    names = " → ".join(name for _, name in cycle)
+                    out.append(error("Q210", f"circular definition: {names}", where, hint))
             elif nxt not in state:
                 visit(nxt)
         path.pop()
