@@ -100,6 +100,6 @@ class Signature:
         parts += [f"{k.name}={k.default}" for k in self.keywords]
         return f"{self.name}({', '.join(parts)})"
 
-    @property
-    def result_text(self) -> str:
-        return RESULT_RULES[self.result]
+    def __post_init__(self) -> None:
+        if self.result not in RESULT_RULES:  # pragma: no cover - a mistake in the registry
+            raise ValueError(f"{self.name}: unknown result rule {self.result!r}")

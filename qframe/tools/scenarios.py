@@ -33,7 +33,7 @@ from qframe.cli.options import data_option, out_option
 from qframe.data.dataset import Dataset
 from qframe.engines.numpy.engine import Ctx, DataArrays, prepare
 from qframe.engines.numpy.lower import compile_framework
-from qframe.engines.numpy.vectors import _quiet as vec_quiet
+from qframe.engines.numpy.vectors import quiet_warnings as vec_quiet
 from qframe.errors.diagnostics import (
     DataError,
     DefinitionError,

@@ -159,7 +159,7 @@ def combine_quarters(q: np.ndarray, how: str) -> np.ndarray:
     Missing quarters are skipped; a year with no quarter at all is missing."""
     seen = ~np.isnan(q)
     none = ~seen.any(axis=2)
-    with np.errstate(all="ignore"), vec._quiet():
+    with np.errstate(all="ignore"), vec.quiet_warnings():
         if how == "sum":
             out = np.nansum(q, axis=2)
         elif how == "mean":
