@@ -331,3 +331,21 @@ def test_quarterly_measure_without_combine_is_a_data_error(tmp_path: Path) -> No
     (tmp_path / "framework.yaml").write_text(text)
     with pytest.raises(qframe.DataError, match="combine: sum"):
         qframe.load(tmp_path).evaluate(MIXED / "data")
+
+
+def test_lowering_with_tracing_keeps_every_step() -> None:
+    """Explain's traces come from lowering the typed IR (tracing=True), not from the checker."""
+    from qframe.engines.numpy.lower import compile_framework
+
+    definition = qframe.load(MINI).definition
+    plain = compile_framework(definition)
+    traced = compile_framework(definition, tracing=True)
+    assert plain.trace is None and traced.trace is not None
+    for name, value in traced.values.items():
+        for variant in value.variants:
+            if variant.expr is not None and variant.expr.tree is not None:
+                frame = traced.trace.variants[(name, id(variant.expr))]
+                assert frame[id(variant.expr.tree)].type == variant.compiled.type
+    for name in traced.totals:
+        assert ("total", name) in traced.trace.named
+    assert list(plain.values) == list(traced.values)
