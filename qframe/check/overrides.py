@@ -27,7 +27,7 @@ from qframe.errors.diagnostics import (
 )
 from qframe.ir import kinds as t
 from qframe.language import ast
-from qframe.language.literals import read_literal
+from qframe.language.literals import literal_of
 from qframe.language.parser import ExpressionSyntaxError, parse
 
 if TYPE_CHECKING:
@@ -226,7 +226,7 @@ def literal_kind(node: ast.Node) -> tuple[t.Kind, Any] | None:
     """An override's value: a literal (no `+` sign, no duration) with its kind."""
     if any(isinstance(n, ast.Unary) and n.op == "+" for n in node.walk()):
         return None
-    lit = read_literal(node)
+    lit = literal_of(node)
     if lit is None or lit.tag not in _KINDS:
         return None
     value = (1.0 if lit.value else 0.0) if lit.tag == "bool" else lit.value

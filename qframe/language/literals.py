@@ -5,15 +5,15 @@ The checker gives each literal of a definition its value from here; `--set` over
 (:mod:`qframe.check.overrides`) and test-case expectations read a value the same way.
 
 >>> from qframe.language.parser import parse
->>> read_literal(parse("35%"))
-Literal(tag='percent', value=0.35, sign='')
->>> read_literal(parse("-£12.50"))
-Literal(tag='money', value=-12.5, sign='-')
->>> read_literal(parse("2 quarters"), period_months=3)
-Literal(tag='duration', value=6.0, sign='')
->>> read_literal(parse("40% .. 80%")).value
+>>> literal_of(parse("35%"))
+LiteralValue(tag='percent', value=0.35, sign='')
+>>> literal_of(parse("-£12.50"))
+LiteralValue(tag='money', value=-12.5, sign='-')
+>>> literal_of(parse("2 quarters"), period_months=3)
+LiteralValue(tag='duration', value=6.0, sign='')
+>>> literal_of(parse("40% .. 80%")).value
 (0.4, 0.8)
->>> read_literal(parse("x + 1")) is None
+>>> literal_of(parse("x + 1")) is None
 True
 """
 
@@ -26,7 +26,7 @@ from qframe.language import ast
 
 
 @dataclass(frozen=True)
-class Literal:
+class LiteralValue:
     """A literal's meaning. ``tag`` is one of number, percent, money, duration, bool, string or
     range; ``value`` is a float (a percentage as a share: 35% is 0.35; a duration in months),
     a bool, a str, or a (low, high) pair of floats for a range of numbers or percentages.
@@ -63,7 +63,7 @@ def literal_value(node: ast.Node, period_months: float = 1) -> float | str | Non
     return None
 
 
-def read_literal(node: ast.Node, period_months: float = 1) -> Literal | None:
+def literal_of(node: ast.Node, period_months: float = 1) -> LiteralValue | None:
     """The literal ``node`` spells (a signed quantity, a truth value, a text, or a range of two
     numbers or percentages), or None when it is an expression rather than a value."""
     sign = ""
@@ -73,20 +73,20 @@ def read_literal(node: ast.Node, period_months: float = 1) -> Literal | None:
             return None
     factor = -1.0 if sign == "-" else 1.0
     if isinstance(node, ast.Number):
-        return Literal("number", factor * node.value, sign)
+        return LiteralValue("number", factor * node.value, sign)
     if isinstance(node, ast.Percent):
-        return Literal("percent", factor * node.value / 100.0, sign)
+        return LiteralValue("percent", factor * node.value / 100.0, sign)
     if isinstance(node, ast.Money):
-        return Literal("money", factor * node.value, sign)
+        return LiteralValue("money", factor * node.value, sign)
     if isinstance(node, ast.Duration):
-        return Literal("duration", factor * duration_months(node, period_months), sign)
+        return LiteralValue("duration", factor * duration_months(node, period_months), sign)
     if isinstance(node, ast.Bool):
-        return Literal("bool", node.value)
+        return LiteralValue("bool", node.value)
     if isinstance(node, ast.String):
-        return Literal("string", node.value)
+        return LiteralValue("string", node.value)
     if isinstance(node, ast.Binary) and node.op == "..":
-        low, high = read_literal(node.left), read_literal(node.right)
+        low, high = literal_of(node.left), literal_of(node.right)
         numeric = ("number", "percent")
         if low and high and low.tag in numeric and high.tag in numeric:
-            return Literal("range", (low.value, high.value))
+            return LiteralValue("range", (low.value, high.value))
     return None
