@@ -32,12 +32,7 @@ Key = tuple[str, str]  # a named thing: ("param" | "define" | "rule" | "total" |
 Evaluate = Callable[[ir.Node], tuple[bool, Any]]
 
 HANDLERS: dict[type, Callable[[Compiler, Any, Scope], Compiled]] = {
-    ast.Number: operators.number,
-    ast.Percent: operators.number,
-    ast.Money: operators.money,
-    ast.Duration: operators.duration,
-    ast.String: operators.string,
-    ast.Bool: operators.boolean,
+    **{literal: operators.literal for literal in operators.LITERAL_TYPES},
     ast.Name: names.name,
     ast.Attr: names.attribute,
     ast.Unary: operators.unary,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qframe.check.compiled import Compiled, Scope
+from qframe.check.rules import thresholds
 from qframe.errors.diagnostics import did_you_mean
 from qframe.ir import kinds as t
 from qframe.ir import nodes as ir
@@ -56,46 +57,10 @@ def indicator_table(compiler: Compiler) -> tuple[dict[str, np.ndarray], dict[str
                 did_you_mean(ind.kind, fw.kinds) or f"declared kinds: {', '.join(fw.kinds)}",
             )
         if ind.thresholds is not None and ind.thresholds.tree is not None:
-            thresholds(compiler, iid, ind.thresholds, numbers, i)
+            bounds = thresholds.check(compiler, iid, ind.thresholds)
+            if bounds is not None:
+                numbers["lower"][i], numbers["upper"][i] = bounds
     return strings, numbers
-
-
-def thresholds(
-    compiler: Compiler, iid: str, expr: m.Expression, numbers: dict[str, np.ndarray], i: int
-) -> None:
-    """An indicator's thresholds: a constant range of percentages, lower below upper."""
-    c = compiler.expression(expr, Scope(expr, "parameter", f"thresholds of {iid}"))
-    if c.type.is_any:
-        return
-    if c.type.kind is not t.Kind.RANGE or c.type.elem not in (t.Kind.NUMBER, t.Kind.ANY):
-        compiler.error(
-            "Q311",
-            f"thresholds of {iid} must be a range of percentages, not {c.type.describe()}",
-            expr.location(),
-            "write e.g. `35% .. 75%`",
-        )
-        return
-    if c.is_const:
-        lo, hi = c.const
-        numbers["lower"][i], numbers["upper"][i] = lo, hi
-        if not lo < hi:
-            compiler.error(
-                "Q310",
-                f"indicator {iid}: lower threshold {_percent(lo)} is not below the upper threshold {_percent(hi)}",
-                expr.location(),
-                "write the lower threshold first, e.g. `35% .. 75%`",
-            )
-        if lo < 0 or hi > 1:
-            compiler.warn(
-                "W311",
-                f"indicator {iid}: thresholds {_percent(lo)} .. {_percent(hi)} lie outside 0% .. 100%",
-                expr.location(),
-                "thresholds are percentages of the denominator",
-            )
-
-
-def _percent(v: float) -> str:
-    return f"{v * 100:g}%"
 
 
 def param_overrides(compiler: Compiler, types: dict[str, t.Type]) -> dict[str, dict[int, Compiled]]:

@@ -15,34 +15,26 @@ if TYPE_CHECKING:
     from qframe.check.compiler import Compiler
 
 
-def _literal(typ: t.Type, value: float | str, node: ast.Node, scope: Scope) -> Compiled:
-    return Compiled(ir.Const(value, type=typ, **scope.at(node)), value, node, True)
+# The kind of value each literal gives; its value is read by the one literal parser.
+LITERAL_TYPES: dict[type, t.Type] = {
+    ast.Number: t.NUMBER,
+    ast.Percent: t.NUMBER,
+    ast.Money: t.MONEY,
+    ast.Duration: t.DURATION,
+    ast.String: t.STRING,
+    ast.Bool: t.BOOL,
+}
 
 
-def number(compiler: Compiler, node: ast.Number | ast.Percent, scope: Scope) -> Compiled:
-    value = literal_value(node)
-    assert value is not None
-    return _literal(t.NUMBER, value, node, scope)
-
-
-def money(compiler: Compiler, node: ast.Money, scope: Scope) -> Compiled:
-    return _literal(t.MONEY, node.value, node, scope)
-
-
-def duration(compiler: Compiler, node: ast.Duration, scope: Scope) -> Compiled:
-    if node.unit not in ast.DURATION_UNITS:  # pragma: no cover - the grammar only admits these
-        compiler.error("Q332", f"unknown time unit `{node.unit}`", scope.loc(node))
+def literal(compiler: Compiler, node: ast.Node, scope: Scope) -> Compiled:
+    """A number, percentage, money amount, duration, text or truth value: a constant."""
+    unit = node.unit if isinstance(node, ast.Duration) else ""
+    if unit and unit not in ast.DURATION_UNITS:  # pragma: no cover - the grammar admits only these
+        compiler.error("Q332", f"unknown time unit `{unit}`", scope.loc(node))
     value = literal_value(node, compiler.fw.period_months)
     assert value is not None
-    return _literal(t.DURATION, value, node, scope)
-
-
-def string(compiler: Compiler, node: ast.String, scope: Scope) -> Compiled:
-    return _literal(t.STRING, node.value, node, scope)
-
-
-def boolean(compiler: Compiler, node: ast.Bool, scope: Scope) -> Compiled:
-    return _literal(t.BOOL, 1.0 if node.value else 0.0, node, scope)
+    typ = LITERAL_TYPES[type(node)]
+    return Compiled(ir.Const(value, type=typ, **scope.at(node)), value, node, True)
 
 
 def unary(compiler: Compiler, node: ast.Unary, scope: Scope) -> Compiled:
