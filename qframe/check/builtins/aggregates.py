@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qframe.check.builtins.signature import arity, kinds, symbol
+from qframe.check.builtins.enforce import arity, kinds, symbol
 from qframe.check.compiled import NOT_CONSTANT, Compiled, Scope, unknown
 from qframe.functions.registry import FunctionSpec
 from qframe.ir import kinds as t

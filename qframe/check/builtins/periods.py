@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qframe.check.builtins.signature import arity, kinds
+from qframe.check.builtins.enforce import arity, kinds
 from qframe.check.compiled import NOT_CONSTANT, Compiled, Scope, unknown
 from qframe.data.dataset import QUARTER, YEAR
 from qframe.errors.diagnostics import Location, did_you_mean

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
-from qframe.check.builtins.signature import arity, kinds, positional_kinds, same_kind
+from qframe.check.builtins.enforce import arity, kinds, positional_kinds, same_kind
 from qframe.check.compiled import Compiled, Scope, unknown
 from qframe.functions.registry import FunctionSpec
 from qframe.ir import kinds as t
