@@ -18,11 +18,12 @@ import numpy as np
 import pandas as pd
 
 import qframe
-from qframe.check.compiler import Plan, compile_framework
 from qframe.check.overrides import Resolved, resolve
 from qframe.data.dataset import Dataset, frames_from_mapping
 from qframe.data.load import load_dataset
 from qframe.engines.base import Engine
+from qframe.engines.numpy.lower import compile_framework
+from qframe.engines.numpy.plan import Plan
 from qframe.engines.registry import engine as engine_named
 from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error
 from qframe.ir import kinds as t

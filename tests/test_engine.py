@@ -418,3 +418,21 @@ def test_engine_sweep_matches_single_evaluations() -> None:
         units = units[units["period"] == layout.periods[p]].set_index("unit_id")
         expected = units.loc[list(layout.unit_ids), "payment"].to_numpy()
         np.testing.assert_array_equal(swept.totals[k], expected)
+
+
+def test_lowering_with_tracing_keeps_every_step() -> None:
+    """Explain's traces come from lowering the typed IR (tracing=True), not from the checker."""
+    from qframe.engines.numpy.lower import compile_framework
+
+    definition = qframe.load(MINI).definition
+    plain = compile_framework(definition)
+    traced = compile_framework(definition, tracing=True)
+    assert plain.trace is None and traced.trace is not None
+    for name, value in traced.values.items():
+        for variant in value.variants:
+            if variant.expr is not None and variant.expr.tree is not None:
+                frame = traced.trace.variants[(name, id(variant.expr))]
+                assert frame[id(variant.expr.tree)].type == variant.compiled.type
+    for name in traced.totals:
+        assert ("total", name) in traced.trace.named
+    assert list(plain.values) == list(traced.values)

@@ -4,6 +4,7 @@ function's documented example really gives its documented result."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,21 @@ def test_function_example(spec: FunctionSpec, tmp_path: Path) -> None:
             assert abs(value - want) <= 1e-9, (
                 f"{spec.example} for {unit}: documented {want}, got {value} (all: {got})"
             )
+
+
+def test_signatures_in_the_reference_are_the_enforced_ones() -> None:
+    """Each function's signature printed in docs/language.md is the typed signature the checker
+    enforces: same text, and its keywords are exactly the keywords accepted."""
+    text = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")
+    shown = dict(re.findall(r"#### `(\w+)`\n\n```\n(.+)\n```", text))
+    assert set(shown) == set(REGISTRY)
+    for name, spec in REGISTRY.items():
+        signature = spec.typed_signature
+        assert shown[name] == signature.shown, name
+        written = shown[name][len(name) + 1 : -1].split(", ")
+        keywords = [part.split("=")[0] for part in written if "=" in part]
+        assert keywords == list(signature.keyword_names), name
+        positional = [part for part in written if "=" not in part and part != "..."]
+        fixed = len(signature.params)
+        assert [p.text for p in signature.params] == positional[:fixed], name
+        assert (signature.max_args is None) == ("..." in written), name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import replace_once
@@ -38,7 +39,7 @@ totals:
 def problems(text: str) -> list[Diagnostic]:
     fw, diags = build_definition("t/framework.yaml", text)
     if fw is not None:
-        from qframe.check.compiler import compile_framework
+        from qframe.engines.numpy.lower import compile_framework
 
         diags += compile_framework(fw).diagnostics
     return diags
@@ -208,3 +209,79 @@ def test_shipped_definitions_are_clean() -> None:
 def test_tabs_in_yaml_get_a_plain_hint() -> None:
     d = only("qframe: 1\nid: t\ntitle: t\nrules:\n\ta: 1\n", "Q001")
     assert where(d) == (5, 1) and "indent with spaces" in d.hint
+
+
+@pytest.mark.parametrize(
+    ("call", "keyword"),
+    [
+        ("percentile(list_size, 50%, over=indicators)", "over"),
+        ("rank(list_size, where=true)", "where"),
+        ("rank(list_size, over=units)", "over"),
+        ("lag(list_size, 1 year, by=ccg)", "by"),
+    ],
+)
+def test_a_keyword_outside_the_signature_is_a_located_error(call: str, keyword: str) -> None:
+    text = HEAD + RULES + f"  extra: {call}\n"
+    d = only(text, "Q227")
+    assert d.message == f"`{call.split('(')[0]}` has no keyword `{keyword}`"
+    assert d.location is not None and d.location.line == 19
+    assert d.location.col == 10 + call.index(f"{keyword}=")
+    assert d.hint
+
+
+def _program(text: str) -> Any:
+    from qframe.check.compiler import check_framework
+    from qframe.engines.numpy.lower import fold_constant
+
+    fw, diags = build_definition("t/framework.yaml", text)
+    assert fw is not None and not diags
+    return check_framework(fw, fold_constant)
+
+
+def test_the_checker_gives_typed_ir_with_places() -> None:
+    from dataclasses import fields, is_dataclass
+
+    from qframe.ir import nodes as ir
+    from qframe.ir.kinds import Kind
+
+    program = _program(HEAD + RULES)
+    assert program.ok
+    payment = program.values["payment"].variants[0].node
+    assert isinstance(payment, ir.Binary) and payment.op == "*"
+    assert payment.type.kind is Kind.MONEY and payment.type.per_indicator
+    assert isinstance(payment.left, ir.ValueRef) and payment.left.name == "points"
+    assert isinstance(payment.right, ir.Param) and payment.right.name == "point_value"
+    assert payment.location is not None and (payment.location.line, payment.location.col) == (
+        13,
+        12,
+    )
+    total = program.totals["payment"]
+    assert isinstance(total, ir.Aggregate) and total.over == "indicators"
+    assert not total.type.per_indicator
+    assert program.params["point_value"] == ir.Const(
+        156.92, type=program.param_types["point_value"]
+    )
+
+    def walk(node: Any) -> None:  # frozen nodes, no engine closures anywhere
+        assert isinstance(node, ir.Node) and type(node).__dataclass_params__.frozen  # type: ignore[attr-defined]
+        for f in fields(node):
+            value = getattr(node, f.name)
+            for item in value if isinstance(value, tuple) else (value,):
+                assert not callable(item) or is_dataclass(item)
+                if isinstance(item, ir.Node):
+                    walk(item)
+
+    for node in [*program.totals.values(), *program.params.values()]:
+        walk(node)
+    for value in program.values.values():
+        for variant in value.variants:
+            walk(variant.node)
+
+
+def test_constants_are_folded_in_the_ir() -> None:
+    from qframe.ir import nodes as ir
+
+    text = HEAD.replace("  point_value: £156.92\n", "  point_value: £150 + £6.92 * 1\n") + RULES
+    program = _program(text)
+    value = program.params["point_value"]
+    assert isinstance(value, ir.Const) and value.value == 150 + 6.92 * 1

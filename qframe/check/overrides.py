@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qframe.check.compiler import Plan
 from qframe.errors.diagnostics import (
     DefinitionError,
     Diagnostic,
@@ -28,7 +27,12 @@ from qframe.errors.diagnostics import (
 )
 from qframe.ir import kinds as t
 from qframe.language import ast
+from qframe.language.literals import literal_of
 from qframe.language.parser import ExpressionSyntaxError, parse
+
+if TYPE_CHECKING:
+    from qframe.engines.numpy.plan import Plan
+
 
 INDICATOR_FIELDS = ("thresholds", "max_points")
 
@@ -188,7 +192,7 @@ def _value(
         )
         problems.append(error("Q100", f"`{key}`: {exc.message}", loc, exc.hint))
         return None
-    got = _literal(node)
+    got = literal_kind(node)
     if got is None:
         problems.append(
             error("Q241", f"`{key}` must be a value, not an expression", where, _hint(kind))
@@ -208,36 +212,36 @@ def _value(
     return value
 
 
-def _literal(node: ast.Node) -> tuple[t.Kind, Any] | None:
-    sign = 1.0
-    if isinstance(node, ast.Unary) and node.op == "-":
-        sign, node = -1.0, node.operand
-    if isinstance(node, ast.Number):
-        return t.Kind.NUMBER, sign * node.value
-    if isinstance(node, ast.Percent):
-        return t.Kind.NUMBER, sign * node.value / 100
-    if isinstance(node, ast.Money):
-        return t.Kind.MONEY, sign * node.value
-    if isinstance(node, ast.Bool) and sign == 1.0:
-        return t.Kind.BOOL, 1.0 if node.value else 0.0
-    if isinstance(node, ast.String) and sign == 1.0:
-        return t.Kind.STRING, node.value
-    if isinstance(node, ast.Binary) and node.op == ".." and sign == 1.0:
-        lo, hi = _literal(node.left), _literal(node.right)
-        if lo and hi and lo[0] is hi[0] is t.Kind.NUMBER:
-            return t.Kind.RANGE, (lo[1], hi[1])
-    return None
+_KINDS = {
+    "number": t.Kind.NUMBER,
+    "percent": t.Kind.NUMBER,
+    "money": t.Kind.MONEY,
+    "bool": t.Kind.BOOL,
+    "string": t.Kind.STRING,
+    "range": t.Kind.RANGE,
+}
+
+
+def literal_kind(node: ast.Node) -> tuple[t.Kind, Any] | None:
+    """An override's value: a literal (no `+` sign, no duration) with its kind."""
+    if any(isinstance(n, ast.Unary) and n.op == "+" for n in node.walk()):
+        return None
+    lit = literal_of(node)
+    if lit is None or lit.tag not in _KINDS:
+        return None
+    value = (1.0 if lit.value else 0.0) if lit.tag == "bool" else lit.value
+    return _KINDS[lit.tag], value
 
 
 def constant_range(node: ast.Node) -> tuple[float, float] | None:
     """The bounds of a constant range as written in the language (``60% .. 80%``,
     ``£150 .. £200``); None when ``node`` is not one."""
-    got = _literal(node)
+    got = literal_kind(node)
     if got is not None and got[0] is t.Kind.RANGE:
         lo, hi = got[1]
         return float(lo), float(hi)
-    low = _literal(node.left) if hasattr(node, "left") else None
-    high = _literal(node.right) if hasattr(node, "right") else None
+    low = literal_kind(node.left) if hasattr(node, "left") else None
+    high = literal_kind(node.right) if hasattr(node, "right") else None
     if low and high and low[0] is high[0]:
         return float(low[1]), float(high[1])
     return None

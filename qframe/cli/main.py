@@ -42,7 +42,7 @@ cli.add_command(diff.command)  # `qframe diff`
 cli.add_command(init.command)  # `qframe init`
 cli.add_command(compare.command)  # `qframe compare`
 cli.add_command(importlib.import_module("qframe.docs.reference").command)  # `qframe reference`
-cli.add_command(importlib.import_module("qframe.tools.explain").command)  # `qframe explain`
+cli.add_command(importlib.import_module("qframe.cli.explain").command)  # `qframe explain`
 for _command in importlib.import_module("qframe.cli.scenarios").commands:
     cli.add_command(_command)  # sweep, calibrate, uncertainty, scenarios
 # ---------------------------------------------------------------- end of commands

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from qframe.check.compiler import Plan
     from qframe.data.dataset import Dataset
+    from qframe.engines.numpy.plan import Plan
 
 Params = Mapping[str, Any]  # parameter -> a scalar, or an array over the indicators
 

@@ -198,9 +198,8 @@ for _rule, _op in _BINARY_RULES.items():
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar = files("qframe.language").joinpath("grammar.lark").read_text(encoding="utf-8")
     return Lark(
-        grammar,
+        grammar_text(),
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=True,
@@ -209,7 +208,7 @@ def _parser() -> Lark:
 
 
 def grammar_text() -> str:
-    """The grammar's source (for the generated language reference)."""
+    """The expression grammar as shipped with the package (also shown in the language reference)."""
     return files("qframe.language").joinpath("grammar.lark").read_text(encoding="utf-8")
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.check.compiler import Plan
 from qframe.engines.base import Evaluation
+from qframe.engines.numpy.plan import Plan
 from qframe.errors.diagnostics import output_folder
 from qframe.scoring.outcome import STATUS_LABELS, STATUS_OK, escalated_since, highest_level
 

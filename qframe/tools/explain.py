@@ -9,18 +9,15 @@ closure is run in that evaluation's context for the one practice and indicator a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
 import pandas as pd
 
-from qframe.check.compiler import C, Compiler, Plan, compile_framework
-from qframe.cli.options import data_option, set_option
 from qframe.engines.base import Evaluation
+from qframe.engines.numpy.lower import compile_framework
+from qframe.engines.numpy.plan import Lowered, Plan, Trace
 from qframe.engines.registry import engine
 from qframe.errors.diagnostics import DataError, error
 from qframe.ir import kinds as t
@@ -122,13 +119,15 @@ class _Explainer:
     def __init__(self, plan: Plan, ev: Evaluation, u: int, p: int) -> None:
         self.plan = plan
         self.fw = plan.framework
-        self.tr: Compiler = plan.trace
+        if plan.trace is None:
+            raise ValueError("explain needs the plan lowered with tracing=True")
+        self.trace: Trace = plan.trace
         self.ev = ev
         self.u, self.p = u, p
         self.index = {iid: i for i, iid in enumerate(plan.indicator_ids)}
 
     # -- values --------------------------------------------------------------
-    def value_of(self, c: C, ind: int | None) -> Any:
+    def value_of(self, c: Lowered, ind: int | None) -> Any:
         raw = self.ev.expression_value(c.fn, ind)
         if isinstance(raw, tuple):
             lo, hi = (self._pick(x) for x in raw)
@@ -171,7 +170,7 @@ class _Explainer:
             step.note, step.expr = "(shown above)", ""
             return step
         seen.add(key)
-        frame = self.tr.variant_traces.get((name, id(variant.expr)), {})
+        frame = self.trace.variants.get((name, id(variant.expr)), {})
         if variant.expr.tree is not None:
             step.children = self.walk(variant.expr.tree, frame, ind, seen)
         return step
@@ -254,7 +253,7 @@ class _Explainer:
                 seen.add(key)
                 if d.expr.tree is not None:
                     step.children = self.walk(
-                        d.expr.tree, self.tr.named_traces.get(("define", name), {}), ind, seen
+                        d.expr.tree, self.trace.named.get(("define", name), {}), ind, seen
                     )
                 return step
             if name in fw.totals:
@@ -327,7 +326,7 @@ class _Explainer:
         seen.add(key)
         if r.expr.tree is not None:
             step.children = self.walk(
-                r.expr.tree, self.tr.named_traces.get(("total", name), {}), None, seen
+                r.expr.tree, self.trace.named.get(("total", name), {}), None, seen
             )
         return step
 
@@ -336,7 +335,7 @@ class _Explainer:
         out = []
         for rule in fw.escalation:
             fired = self.ev.escalation[rule.id][self.u, self.p] == 1
-            frame = self.tr.named_traces.get(("escalation", rule.id), {})
+            frame = self.trace.named.get(("escalation", rule.id), {})
             c = self.plan.escalation[rule.id]
             cond = self.value_of(c, None)
             steps = self.plan.escalation_steps[rule.id]
@@ -358,7 +357,7 @@ class _Explainer:
         return out
 
 
-def _is_money(c: C | None) -> bool:
+def _is_money(c: Lowered | None) -> bool:
     return c is not None and c.type.kind is t.Kind.MONEY
 
 
@@ -516,53 +515,3 @@ def _cluster_or_error(
             )
         ]
     )
-
-
-@click.command("explain")
-@click.argument("framework", type=click.Path(path_type=Path))
-@data_option()
-@click.option(
-    "--unit",
-    required=True,
-    help="Practice id (or a cluster, locality or CCG id: its members' contributions).",
-)
-@click.option(
-    "--indicator",
-    default=None,
-    help="Explain this indicator's result; without it, the practice's totals.",
-)
-@click.option("--period", default=None, help="Period to explain (default: the latest in the data).")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@set_option()
-def command(
-    framework: Path,
-    data_path: Path,
-    unit: str,
-    indicator: str | None,
-    period: str | None,
-    fmt: str,
-    assignments: tuple[str, ...],
-) -> None:
-    """Show how a result was derived: each named step with its expression, where it is defined
-    (file:line) and its value for this practice, down to the input measures, ending in the
-    points, the payment and any escalation (which rule fired, at what level, since when).
-
-    \b
-    Example:
-      qframe explain frameworks/qof_2014 --data data/sample --unit S00007 --indicator DM007
-      qframe explain frameworks/qof_2014 --data data/sample --unit S00007 --period 2014-15
-      qframe explain frameworks/improving_together --data data/sample --unit CL002 --format json
-    """
-    from qframe.api import load
-    from qframe.check.overrides import parse_assignments
-
-    overrides = parse_assignments(assignments)
-    result = explain(
-        load(framework), data_path, unit, indicator=indicator, period=period, params=overrides
-    )
-    if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=1, ensure_ascii=False))
-    else:
-        click.echo(result.render())

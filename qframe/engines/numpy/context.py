@@ -20,7 +20,7 @@ from qframe.engines.numpy.layout import DataArrays, combine_quarters
 from qframe.scoring import outcome
 
 if TYPE_CHECKING:
-    from qframe.check.compiler import Plan
+    from qframe.engines.numpy.plan import Plan
 
 
 class Ctx:

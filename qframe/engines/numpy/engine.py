@@ -24,7 +24,7 @@ from qframe.errors.diagnostics import DataError, Diagnostic, error
 from qframe.scoring import outcome
 
 if TYPE_CHECKING:
-    from qframe.check.compiler import Plan
+    from qframe.engines.numpy.plan import Plan
 
 
 class NumpyEngine:

@@ -152,7 +152,7 @@ def reduce_axis(how: str, x: np.ndarray, axis: int, q: float = 0.5) -> np.ndarra
         out = np.sum(np.where(missing, 0.0, x), axis=axis, keepdims=True)
         return np.where(missing.all(axis=axis, keepdims=True), np.nan, out)
     valid = np.sum(~missing, axis=axis, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"), _quiet():
+    with np.errstate(invalid="ignore", divide="ignore"), quiet_warnings():
         if how == "count":
             out = np.nansum(x == 1, axis=axis, keepdims=True).astype(np.float64)
             return out
@@ -180,7 +180,8 @@ def reduce_axis(how: str, x: np.ndarray, axis: int, q: float = 0.5) -> np.ndarra
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
+def quiet_warnings() -> Iterator[None]:
+    """Silence numpy's RuntimeWarnings (empty slices, all-missing groups): missing is an answer."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         yield

@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 
 from qframe.api import DataLike, Framework, as_dataset, load
-from qframe.check.compiler import compile_framework
 from qframe.check.overrides import resolve
 from qframe.data.dataset import Dataset
+from qframe.engines.numpy.lower import compile_framework
 from qframe.errors.diagnostics import (
     DefinitionError,
     Diagnostic,

@@ -1,0 +1,61 @@
+"""`qframe explain`: show how a result was derived (see :mod:`qframe.tools.explain`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from qframe.cli.options import data_option, set_option
+from qframe.tools.explain import explain
+
+
+@click.command("explain")
+@click.argument("framework", type=click.Path(path_type=Path))
+@data_option()
+@click.option(
+    "--unit",
+    required=True,
+    help="Practice id (or a cluster, locality or CCG id: its members' contributions).",
+)
+@click.option(
+    "--indicator",
+    default=None,
+    help="Explain this indicator's result; without it, the practice's totals.",
+)
+@click.option("--period", default=None, help="Period to explain (default: the latest in the data).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@set_option()
+def command(
+    framework: Path,
+    data_path: Path,
+    unit: str,
+    indicator: str | None,
+    period: str | None,
+    fmt: str,
+    assignments: tuple[str, ...],
+) -> None:
+    """Show how a result was derived: each named step with its expression, where it is defined
+    (file:line) and its value for this practice, down to the input measures, ending in the
+    points, the payment and any escalation (which rule fired, at what level, since when).
+
+    \b
+    Example:
+      qframe explain frameworks/qof_2014 --data data/sample --unit S00007 --indicator DM007
+      qframe explain frameworks/qof_2014 --data data/sample --unit S00007 --period 2014-15
+      qframe explain frameworks/improving_together --data data/sample --unit CL002 --format json
+    """
+    from qframe.api import load
+    from qframe.check.overrides import parse_assignments
+
+    overrides = parse_assignments(assignments)
+    result = explain(
+        load(framework), data_path, unit, indicator=indicator, period=period, params=overrides
+    )
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=1, ensure_ascii=False))
+    else:
+        click.echo(result.render())
