@@ -10,7 +10,7 @@ import pytest
 import qframe
 from qframe.data import synth
 from qframe.data.load import load_dataset
-from qframe.data.periods import period_label, period_ordinal
+from qframe.model.periods import period_label, period_ordinal
 
 UNITS = "unit_id,name,cluster\nP001,One,C1\nP002,Two,C1\n"
 GOOD = [

@@ -21,8 +21,8 @@ TOGETHER = ROOT / "frameworks" / "improving_together"
 
 def nhs_digital_indicators() -> pd.DataFrame:
     """NHS Digital's 2014-15 indicator list (ids, groups, maximum points), summed from the CCG
-    tables (OGL): qframe/reference_data/qof_2014_15_indicators.csv."""
-    text = (ROOT / "qframe" / "reference_data" / "qof_2014_15_indicators.csv").read_text()
+    tables (OGL): qframe/data/reference/qof_2014_15_indicators.csv."""
+    text = (ROOT / "qframe" / "data" / "reference" / "qof_2014_15_indicators.csv").read_text()
     return pd.read_csv(StringIO(text), comment="#")
 
 

@@ -302,7 +302,9 @@ def combined(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 
 def test_every_combine_mode_has_a_worked_example() -> None:
     # the modes a definition may declare, as the definition format's JSON Schema lists them
-    schema = json.loads((ROOT / "qframe" / "schema" / "framework.schema.json").read_text())
+    schema = json.loads(
+        (ROOT / "qframe" / "source" / "schemas" / "framework.schema.json").read_text()
+    )
     modes = schema["$defs"]["input"]["properties"]["combine"]["enum"]
     assert len(modes) == 8 and set(modes) == {mode for mode, _ in COMBINED}
 

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.data.periods import QUARTER, YEAR, period_label, period_ordinal
 from qframe.data.validate import validate_frames
 from qframe.errors.diagnostics import DataError, Diagnostic, error
+from qframe.model.periods import QUARTER, YEAR
 
 
 @dataclass(frozen=True)
@@ -88,11 +88,4 @@ def frames_from_mapping(data: Mapping[str, pd.DataFrame]) -> Dataset:
     return Dataset.from_frames(data["units"], data["measures"])
 
 
-__all__ = [
-    "QUARTER",  # the period names are at home in qframe.data.periods; kept here for older imports
-    "YEAR",
-    "Dataset",
-    "frames_from_mapping",
-    "period_label",
-    "period_ordinal",
-]
+__all__ = ["Dataset", "frames_from_mapping"]

@@ -3,7 +3,7 @@
 Practices get synthetic ids (``S00001``) and names only: never a real practice's code or name.
 Everything is drawn from one seeded generator, so the same arguments give the same data.
 
-What is calibrated, and to what (``qframe/reference_data``, Open Government Licence):
+What is calibrated, and to what (``qframe/data/reference``, Open Government Licence):
 
 - **list sizes**: drawn from the real 2014-15 distribution of practice list sizes (quantiles of
   NHS Payments to General Practice), then scaled so that their total equals the QOF 2014-15
@@ -73,7 +73,7 @@ class Reference:
 
 
 def _read(name: str) -> pd.DataFrame:
-    text = files("qframe.reference_data").joinpath(name).read_text(encoding="utf-8")
+    text = files("qframe.data.reference").joinpath(name).read_text(encoding="utf-8")
     return pd.read_csv(StringIO(text), comment="#")
 
 

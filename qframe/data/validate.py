@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.data.periods import valid_period
 from qframe.errors.diagnostics import DataError, Diagnostic, Severity
+from qframe.model.periods import valid_period
 
 UNIT_COLUMNS = ("unit_id",)
 MEASURE_COLUMNS = ("unit_id", "period", "measure", "value")

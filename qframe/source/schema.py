@@ -39,8 +39,8 @@ DEFINITION_CODES: Mapping[str, str] = {
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """A JSON Schema shipped with qframe, by file name: ``framework.schema.json`` (definitions),
-    ``testcase.schema.json`` (definition tests), ..., all in the package ``qframe.schema``."""
-    text = files("qframe.schema").joinpath(name).read_text(encoding="utf-8")
+    ``testcase.schema.json`` (definition tests), ..., all in the package ``qframe.source.schemas``."""
+    text = files("qframe.source.schemas").joinpath(name).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

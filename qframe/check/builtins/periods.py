@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from qframe.check.builtins.enforce import arity, kinds
 from qframe.check.compiled import NOT_CONSTANT, Compiled, Scope, unknown
-from qframe.data.dataset import QUARTER, YEAR
 from qframe.errors.diagnostics import Location, did_you_mean
 from qframe.functions.registry import FunctionSpec
 from qframe.ir import kinds as t
 from qframe.ir import nodes as ir
 from qframe.language import ast
+from qframe.model.periods import QUARTER, YEAR
 
 if TYPE_CHECKING:
     from qframe.check.compiler import Compiler

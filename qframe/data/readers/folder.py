@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qframe.data.dataset import Dataset
-from qframe.data.periods import valid_period
 from qframe.data.readers.columns import read_csv
 from qframe.data.readers.excel import read_excel
 from qframe.data.readers.layouts import LAYOUT_BY_KIND, LOOKED_FOR, detect_layout, period_from_name
@@ -15,6 +14,7 @@ from qframe.data.readers.merge import assemble, same_kind_same_year
 from qframe.data.readers.part import FilePart, file_problem, rows_problem
 from qframe.data.validate import validate_frames
 from qframe.errors.diagnostics import DataError, Diagnostic, Severity, error
+from qframe.model.periods import valid_period
 
 
 def read_nhsd_files(

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qframe.data.periods import period_ordinal
 from qframe.data.readers.layouts import LAYOUT_BY_KIND
 from qframe.data.readers.part import FilePart, first_few, rows_problem
 from qframe.data.readers.payments import PAYMENTS_LIST_SIZE_RENAMED
 from qframe.errors.diagnostics import Diagnostic, Severity
+from qframe.model.periods import period_ordinal
 
 #: Units files win attribute conflicts in this order (then the newer year first).
 UNITS_PRECEDENCE = ("geographies", "organisation_reference", "payments")

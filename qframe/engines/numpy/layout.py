@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.data.dataset import Dataset, period_label, period_ordinal
+from qframe.data.dataset import Dataset
 from qframe.errors.diagnostics import DataError, error
+from qframe.model.periods import period_label, period_ordinal
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Scenario files: named variants of a framework (parameter changes, thresholds moved, indicators
 dropped, a budget-neutral point value), evaluated on the same data.
 
-The file's shape is checked against ``qframe/schema/scenarios.schema.json`` and reported in plain
+The file's shape is checked against ``qframe/source/schemas/scenarios.schema.json`` and reported in plain
 words at its place in the file, like a definition; what a schema cannot know (an indicator that
 does not exist, a shift that is not a percentage) is checked here.
 """
@@ -53,7 +53,9 @@ class ScenarioRun:
 @lru_cache(maxsize=1)
 def scenarios_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files."""
-    text = files("qframe.schema").joinpath("scenarios.schema.json").read_text(encoding="utf-8")
+    text = (
+        files("qframe.source.schemas").joinpath("scenarios.schema.json").read_text(encoding="utf-8")
+    )
     result: dict[str, Any] = json.loads(text)
     return result
 

@@ -88,7 +88,7 @@ class Case:
 
 
 def testcase_schema() -> dict[str, Any]:
-    """The JSON Schema of test files (qframe/schema/testcase.schema.json)."""
+    """The JSON Schema of test files (qframe/source/schemas/testcase.schema.json)."""
     return load_schema("testcase.schema.json")
 
 
