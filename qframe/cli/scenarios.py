@@ -12,6 +12,8 @@ from qframe.api import as_dataset, load
 from qframe.cli.options import data_option, out_option
 from qframe.errors.diagnostics import output_folder
 from qframe.ir import kinds as t
+from qframe.results.formatting import pounds
+from qframe.results.writer import write_csv
 from qframe.tools.scenarios import (
     calibrate,
     parse_sweep,
@@ -76,12 +78,12 @@ def sweep_command(
     axes = dict(parse_sweep(s) for s in specs)
     result = sweep(fw, data_path, axes, period=period)
     output_folder(out)
-    result.table.to_csv(out / "sweep.csv", index=False, lineterminator="\n", float_format="%.12g")
-    result.payments.to_csv(out / "payments.csv", lineterminator="\n", float_format="%.12g")
+    write_csv(result.table, out / "sweep.csv")
+    write_csv(result.payments, out / "payments.csv", index=True)
     _chart(result.table, next(iter(axes)), out / "sweep.html")
     click.echo(f"{fw.id}, {result.period}: {len(result.table)} scenarios")
     for row in result.table.itertuples():
-        click.echo(f"  {row.scenario}: total £{row.total_cost:,.2f}")
+        click.echo(f"  {row.scenario}: total {pounds(float(row.total_cost))}")
     click.echo(f"wrote sweep.csv, payments.csv, sweep.html to {out}/")
 
 
@@ -118,17 +120,17 @@ def calibrate_command(
         )
     if target.startswith("£") or target.replace(".", "", 1).isdigit():
         amount = float(target.lstrip("£").replace(",", ""))
-        what = f"makes the total £{amount:,.2f}"
+        what = f"makes the total {pounds(amount)}"
     else:
         base = load(target)
         amount = total_cost(base, ds, period=period)
-        what = f"matches the total of {base.id} (£{amount:,.2f})"
+        what = f"matches the total of {base.id} ({pounds(amount)})"
     result = calibrate(fw, ds, parameter, amount, period=period)
     kind = fw.plan.param_types[parameter].kind
-    shown = f"£{result.value:,.4f}" if kind is t.Kind.MONEY else f"{result.value:.6g}"
+    shown = pounds(result.value, places=4) if kind is t.Kind.MONEY else f"{result.value:.6g}"
     click.echo(f"{fw.id}: {parameter} = {shown} {what}")
     click.echo(
-        f"check: evaluated again at that value, the total is £{result.achieved:,.2f} (gap £{result.gap:,.2f}; {result.evaluations} evaluations)"
+        f"check: evaluated again at that value, the total is {pounds(result.achieved)} (gap {pounds(result.gap)}; {result.evaluations} evaluations)"
     )
 
 
@@ -152,14 +154,12 @@ def uncertainty_command(
     fw = load(framework)
     result = uncertainty(fw, data_path, samples=samples, seed=seed, period=period)
     output_folder(out)
-    result.samples.to_csv(
-        out / "samples.csv", index=False, lineterminator="\n", float_format="%.12g"
-    )
-    result.practices.to_csv(out / "practices.csv", lineterminator="\n", float_format="%.12g")
+    write_csv(result.samples, out / "samples.csv")
+    write_csv(result.practices, out / "practices.csv", index=True)
     ranges = ", ".join(f"{k} {lo:g} .. {hi:g}" for k, (lo, hi) in result.ranges.items())
     low, median, high = result.totals.iloc[0]
     click.echo(f"{fw.id}: {samples} samples (seed {seed}) over {ranges}")
-    click.echo(f"total cost: median £{median:,.2f}, 95% interval £{low:,.2f} to £{high:,.2f}")
+    click.echo(f"total cost: median {pounds(median)}, 95% interval {pounds(low)} to {pounds(high)}")
     click.echo(f"wrote samples.csv, practices.csv to {out}/")
 
 
@@ -177,11 +177,11 @@ def scenarios_command(file: Path, data_path: Path, period: str | None, out: Path
     """
     table, payments = run_scenarios(file, data_path, period=period)
     output_folder(out)
-    table.to_csv(out / "scenarios.csv", index=False, lineterminator="\n", float_format="%.12g")
-    payments.to_csv(out / "payments.csv", lineterminator="\n", float_format="%.12g")
+    write_csv(table, out / "scenarios.csv")
+    write_csv(payments, out / "payments.csv", index=True)
     for row in table.itertuples():
         click.echo(
-            f"  {row.scenario}: total £{row.total_cost:,.2f} ({row.difference_from_first:+,.2f})"
+            f"  {row.scenario}: total {pounds(float(row.total_cost))} ({row.difference_from_first:+,.2f})"
         )
     click.echo(f"wrote scenarios.csv, payments.csv to {out}/")
 

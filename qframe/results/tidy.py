@@ -7,7 +7,6 @@ Outputs are deterministic: the same definition, data and parameters give byte-id
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ import pandas as pd
 from qframe.engines.base import Evaluation
 from qframe.engines.numpy.plan import Plan
 from qframe.errors.diagnostics import output_folder
+from qframe.results.writer import write_manifest, write_table
 from qframe.scoring.outcome import STATUS_LABELS, STATUS_OK, escalated_since, highest_level
 
 FORMATS = ("csv", "parquet", "json")
@@ -52,27 +52,8 @@ class Result:
         output_folder(folder)
         written = []
         for name in ("indicators", "units", "checks"):
-            frame = self.to_frame(name)
-            path = folder / f"{name}.{fmt}"
-            if fmt == "csv":
-                # 12 significant digits: pennies up to £9,999,999,999.99, without float noise
-                frame.to_csv(path, index=False, lineterminator="\n", float_format="%.12g")
-            elif fmt == "parquet":
-                frame.to_parquet(path, index=False)
-            elif fmt == "json":
-                path.write_text(
-                    frame.to_json(orient="records", indent=1, double_precision=10) + "\n",
-                    encoding="utf-8",
-                )
-            else:
-                raise ValueError(f"unknown format {fmt!r}")
-            written.append(path)
-        manifest = folder / "manifest.json"
-        manifest.write_text(
-            json.dumps(self.manifest, indent=2, sort_keys=True, default=str, ensure_ascii=False)
-            + "\n",
-            encoding="utf-8",
-        )
+            written.append(write_table(self.to_frame(name), folder / f"{name}.{fmt}", fmt))
+        manifest = write_manifest(self.manifest, folder / "manifest.json")
         written.append(manifest)
         return written
 

@@ -24,6 +24,7 @@ from qframe.ir import kinds as t
 from qframe.language import ast
 from qframe.language.printer import to_text
 from qframe.model import definition as m
+from qframe.results.formatting import pounds
 from qframe.scoring.outcome import STATUS_LABELS
 
 
@@ -96,7 +97,7 @@ def _render(step: Step, prefix: str, last: bool, lines: list[str], top: bool = F
     note = f"  — {step.note}" if step.note else ""
     shown = _fmt(step.value, step.kind)
     if step.money and shown[:1].isdigit():
-        shown = f"£{step.value:,.2f}"
+        shown = pounds(step.value)
     lines.append(f"{prefix}{branch}{step.name} = {shown}{kind}{note}{where}")
     child_prefix = prefix if top else prefix + ("   " if last else "│  ")
     if step.expr:

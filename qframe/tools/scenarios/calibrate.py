@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from qframe.api import DataLike, Framework, as_dataset
 from qframe.errors.diagnostics import DefinitionError, did_you_mean
 from qframe.ir import kinds as t
+from qframe.results.formatting import pounds
 from qframe.tools.scenarios.grid import Point
 from qframe.tools.scenarios.sweep import sweep
 
@@ -70,7 +71,7 @@ def calibrate(
     if f_lo * f_hi > 0:
         raise DefinitionError.single(
             "Q406",
-            f"no value of `{parameter}` between {lo:g} and {hi:g} gives a total of £{target:,.2f} (£{f_lo + target:,.2f} to £{f_hi + target:,.2f})",
+            f"no value of `{parameter}` between {lo:g} and {hi:g} gives a total of {pounds(target)} ({pounds(f_lo + target)} to {pounds(f_hi + target)})",
             None,
             "widen the bracket, or check the target",
         )

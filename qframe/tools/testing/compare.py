@@ -11,6 +11,7 @@ import pandas as pd
 from qframe import api
 from qframe.errors.diagnostics import Diagnostic, did_you_mean, error
 from qframe.ir import kinds as t
+from qframe.results.formatting import money
 from qframe.scoring.rules import round_money
 from qframe.source.yamldoc import YamlPath
 from qframe.tools.testing.cases import COLUMN_ALIASES, Case
@@ -274,7 +275,7 @@ class Comparison:
                 diff = a - e
                 sign = "-" if diff < 0 else "+"
                 if kind is t.Kind.MONEY:
-                    shown = f"{sign}£{abs(diff):,.2f}"
+                    shown = money(diff, sign="always", minus="-")
                 elif lit.tag == "percent":
                     shown = f"{sign}{abs(diff) * 100:.6g} percentage points"
                 else:

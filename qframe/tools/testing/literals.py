@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qframe.ir import kinds as t
-from qframe.language import ast
+from qframe.language.literals import literal_of
 from qframe.language.parser import ExpressionSyntaxError, parse
 from qframe.source.yamldoc import YamlDocument, YamlPath
 
@@ -41,24 +41,10 @@ def read_literal(doc: YamlDocument, path: YamlPath, value: Any, period_months: i
         node = parse(value)
     except ExpressionSyntaxError:
         return Literal("text", value, text)
-    sign = 1.0
-    if isinstance(node, ast.Unary) and node.op in ("-", "+"):
-        sign = -1.0 if node.op == "-" else 1.0
-        node = node.operand
-        if not isinstance(node, (ast.Number, ast.Percent, ast.Money, ast.Duration)):
-            return Literal("text", value, text)
-    if isinstance(node, ast.Number):
-        return Literal("number", sign * node.value, text)
-    if isinstance(node, ast.Percent):
-        return Literal("percent", sign * node.value / 100.0, text)
-    if isinstance(node, ast.Money):
-        return Literal("money", sign * node.value, text)
-    if isinstance(node, ast.Duration):
-        months = period_months if node.unit == "period" else ast.DURATION_MONTHS.get(node.unit, 1)
-        return Literal("duration", sign * node.amount * months, text)
-    if isinstance(node, ast.Bool):
-        return Literal("bool", node.value, text)
-    return Literal("text", value, text)
+    meaning = literal_of(node, period_months)  # the one literal parser, as definitions read them
+    if meaning is None or meaning.tag in ("string", "range"):
+        return Literal("text", value, text)
+    return Literal(meaning.tag, meaning.value, text)
 
 
 TAG_WORDS = {

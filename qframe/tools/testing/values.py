@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from qframe.ir import kinds as t
+from qframe.results.formatting import pounds
 from qframe.tools.testing.literals import Literal
 
 
@@ -21,7 +22,7 @@ def show_value(kind: t.Kind, value: Any, like: Literal | None = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "missing"
     if kind is t.Kind.MONEY:
-        return f"£{value:,.2f}" if abs(value) < 1e15 else number_text(value)
+        return pounds(value) if abs(value) < 1e15 else number_text(value)
     if kind is t.Kind.BOOL:
         return "true" if value else "false"
     if like is not None and like.tag == "percent":
