@@ -83,7 +83,7 @@ def sweep_command(
     _chart(result.table, next(iter(axes)), out / "sweep.html")
     click.echo(f"{fw.id}, {result.period}: {len(result.table)} scenarios")
     for row in result.table.itertuples():
-        click.echo(f"  {row.scenario}: total {pounds(float(row.total_cost))}")
+        click.echo(f"  {row.scenario}: total {pounds(row.total_cost)}")
     click.echo(f"wrote sweep.csv, payments.csv, sweep.html to {out}/")
 
 
@@ -181,7 +181,7 @@ def scenarios_command(file: Path, data_path: Path, period: str | None, out: Path
     write_csv(payments, out / "payments.csv", index=True)
     for row in table.itertuples():
         click.echo(
-            f"  {row.scenario}: total {pounds(float(row.total_cost))} ({row.difference_from_first:+,.2f})"
+            f"  {row.scenario}: total {pounds(row.total_cost)} ({row.difference_from_first:+,.2f})"
         )
     click.echo(f"wrote scenarios.csv, payments.csv to {out}/")
 

@@ -51,7 +51,7 @@ def money(
     return text
 
 
-def pounds(value: float, places: int = 2) -> str:
+def pounds(value: Any, places: int = 2) -> str:
     """£ before the number as Python writes it, with thousands separators: £1,234.56 and £-3.00
     (the command line's totals)."""
     return f"£{value:,.{places}f}"
