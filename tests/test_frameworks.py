@@ -425,9 +425,12 @@ def test_wales_point_value_is_a_parameter() -> None:
 # ---------------------------------------------------------------- out-of-hours GP clusters
 
 
-def ooh_dataset() -> qframe.Dataset:
-    """Five OOH services: A-D in cluster K1 (A holds its quality lead), E alone in K2; two
-    quarters with the same figures. First contact within the target time, of 100 urgent cases:
+OOH_QUARTERS = ("2015-16Q1", "2015-16Q2", "2015-16Q3", "2015-16Q4", "2016-17Q1")
+
+
+def ooh_dataset(quarters: int = 2) -> qframe.Dataset:
+    """Five OOH services: A-D in cluster K1 (A holds its quality lead), E alone in K2; quarters
+    from 2015-16Q1 with the same figures. First contact within the target time, of 100 urgent cases:
     A, B, C 95, D 70, E 90; home visits 18 / 20 and experience 45 / 50 everywhere; 20 GPs on each
     rota, 15 taking part in the cluster's work (D: 8)."""
     services = ["A", "B", "C", "D", "E"]
@@ -436,7 +439,7 @@ def ooh_dataset() -> qframe.Dataset:
     )
     first = {"A": 95, "B": 95, "C": 95, "D": 70, "E": 90}
     rows: list[tuple[str, str, str, str, float]] = []
-    for period in ("2015-16Q1", "2015-16Q2"):
+    for period in OOH_QUARTERS[:quarters]:
         for s in services:
             rows += [
                 (s, period, "numerator", "FIRST_CONTACT", first[s]),
@@ -490,6 +493,19 @@ def test_ooh_escalation_ladder_and_structure_checks() -> None:
         ("gps_taking_part", "D"),
     }
     assert len(result.checks) == 6 and set(result.checks["severity"]) == {"warning"}
+
+
+def test_ooh_concern_persisting_a_year_reaches_the_national_group() -> None:
+    # D is below the national limit every quarter: national_outlier fires from the second
+    # quarter (two running); after it has held four quarters (2015-16Q2..2016-17Q1), the fifth
+    # quarter below the limit, the concern goes to the national oversight group
+    result = qframe.load(OOH).evaluate(ooh_dataset(quarters=5))
+    d = result.units[result.units["unit_id"] == "D"].set_index("period")["escalation_level"]
+    assert d.fillna("").tolist() == ["", "health_board", "health_board", "health_board", "national"]
+    u = result.units.set_index(["unit_id", "period"])
+    # escalated since: the first quarter of the current run at its level or above
+    assert u.loc[("D", "2015-16Q4"), "escalated_since"] == "2015-16Q2"
+    assert u.loc[("D", "2016-17Q1"), "escalated_since"] == "2016-17Q1"
 
 
 def test_ooh_sample_is_the_generated_one_and_evaluates() -> None:
