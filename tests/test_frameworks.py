@@ -495,6 +495,22 @@ def test_ooh_escalation_ladder_and_structure_checks() -> None:
     assert len(result.checks) == 6 and set(result.checks["severity"]) == {"warning"}
 
 
+def test_ooh_service_in_no_cluster_is_named() -> None:
+    # E's cluster left empty: a warning naming E in each quarter; no cluster K2 any more, so no
+    # size or quality-lead finding about it
+    data = ooh_dataset()
+    units = data.units.copy()
+    units.loc[units["unit_id"] == "E", "cluster"] = ""
+    result = qframe.load(OOH).evaluate(qframe.Dataset.from_frames(units, data.measures))
+    found = sorted((r.check, r.period, r.subject) for r in result.checks.itertuples())
+    assert found == [
+        ("gps_taking_part", "2015-16Q1", "D"),
+        ("gps_taking_part", "2015-16Q2", "D"),
+        ("in_a_cluster", "2015-16Q1", "E"),
+        ("in_a_cluster", "2015-16Q2", "E"),
+    ]
+
+
 def test_ooh_concern_persisting_a_year_reaches_the_national_group() -> None:
     # D is below the national limit every quarter: national_outlier fires from the second
     # quarter (two running); after it has held four quarters (2015-16Q2..2016-17Q1), the fifth
