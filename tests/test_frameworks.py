@@ -17,6 +17,8 @@ ROOT = Path(__file__).parents[1]
 QOF = ROOT / "frameworks" / "qof_2014"
 SOMERSET = ROOT / "frameworks" / "somerset_pqs"
 TOGETHER = ROOT / "frameworks" / "improving_together"
+WALES = ROOT / "frameworks" / "wales_qaif"
+OOH = ROOT / "frameworks" / "ooh_clusters"
 
 
 def nhs_digital_indicators() -> pd.DataFrame:
@@ -295,14 +297,290 @@ def test_improving_together_funnel_and_escalation() -> None:
     assert result.checks.empty
 
 
+# ---------------------------------------------------------------- Wales QAIF
+
+
+def wales_dataset() -> qframe.Dataset:
+    """Two practices in one cluster, QAIF years 2014-15 and 2015-16 with the same figures (the
+    year label names the QAIF year by the year it starts in); their inactive-indicator points of
+    the basis year 2013-14 (150 and 170) differ from those of later years (160)."""
+    rows: list[tuple[str, str, str, str, float]] = [
+        ("W1", "2013-14", "qaif_inactive_points", "", 150),
+        ("W2", "2013-14", "qaif_inactive_points", "", 170),
+    ]
+    for year in ("2014-15", "2015-16"):
+        for unit, size, flu1, flu2, dem, meetings, answered, abandoned, digital in (
+            ("W1", 7052, 650, 60, (40, 50), 5, 0.95, 0.05, 0.40),
+            ("W2", 3526, 500, 70, (13, 20), 4, 0.92, 0.21, 0.30),
+        ):
+            rows += [
+                (unit, year, "list_size", "", size),
+                (unit, year, "qaif_numerator", "FLU001W", flu1),
+                (unit, year, "qaif_denominator", "FLU001W", 1000),
+                (unit, year, "qaif_numerator", "FLU002W", flu2),
+                (unit, year, "qaif_denominator", "FLU002W", 100),
+                (unit, year, "qaif_numerator", "DEM002", dem[0]),
+                (unit, year, "qaif_denominator", "DEM002", dem[1]),
+                (unit, year, "qaif_inactive_points", "", 160),
+                (unit, year, "cluster_meetings_attended", "", meetings),
+                (unit, year, "qi_projects_completed", "", 3),
+                (unit, year, "calls_answered_2min", "", answered),
+                (unit, year, "calls_abandoned", "", abandoned),
+                (unit, year, "digital_booking_share", "", digital),
+            ]
+            for standard in (
+                "ACCESS_TELEPHONY",
+                "ACCESS_MESSAGE",
+                "ACCESS_DIGITAL",
+                "ACCESS_EMAIL",
+            ):
+                rows.append((unit, year, "access_standard_met", standard, 1))
+    measures = pd.DataFrame(rows, columns=["unit_id", "period", "measure", "key", "value"])
+    measures["value"] = measures["value"].astype(float)
+    units = pd.DataFrame({"unit_id": ["W1", "W2"], "cluster": ["WC1", "WC1"]})
+    return qframe.Dataset.from_frames(units, measures)
+
+
+@pytest.fixture(scope="module")
+def wales() -> qframe.Result:
+    return qframe.load(WALES).evaluate(wales_dataset(), periods=["2014-15", "2015-16"])
+
+
+def wales_row(result: qframe.Result, unit: str, indicator: str) -> pd.Series:
+    ind = result.indicators
+    keep = (ind["unit_id"] == unit) & (ind["indicator"] == indicator) & (ind["period"] == "2015-16")
+    return ind[keep].iloc[0]
+
+
+def test_wales_active_clinical_indicators_slide_between_thresholds(wales: qframe.Result) -> None:
+    # W1 lists 7,052 patients: list adjustment 1, £179 a point
+    # FLU001W 650 / 1000 = 65% in 55..75 → (65 − 55) / 20 × 5 = 2.5 points → £447.50
+    r = wales_row(wales, "W1", "FLU001W")
+    assert r["achievement"] == pytest.approx(0.65) and r["points"] == pytest.approx(2.5)
+    assert r["payment"] == 447.50
+    # FLU002W 60 / 100 = 60% in 45..65 → (60 − 45) / 20 × 15 = 11.25 points → £2,013.75
+    assert wales_row(wales, "W1", "FLU002W")["payment"] == 2013.75
+    # DEM002 40 / 50 = 80% ≥ 75% → all 28 points → £5,012.00
+    assert wales_row(wales, "W1", "DEM002")["points"] == 28
+    # W2 (3,526 patients: £89.50 a point): FLU001W 50% < 55% → nothing;
+    # DEM002 13 / 20 = 65% → (65 − 55) / 20 × 28 = 14 points → 14 × 89.50 = £1,253.00
+    assert wales_row(wales, "W2", "FLU001W")["points"] == 0
+    assert wales_row(wales, "W2", "DEM002")["payment"] == 1253.00
+
+
+def test_wales_inactive_indicators_paid_on_the_basis_year(wales: qframe.Result) -> None:
+    # W1 achieved 150 inactive points in the basis year 2013-14 (160 in 2015-16 does not count):
+    # 150 × £179 = £26,850.00; W2's 170 are capped at the 165 available: 165 × £89.50 = £14,767.50
+    assert wales_row(wales, "W1", "INACTIVE")["points"] == 150
+    assert wales_row(wales, "W1", "INACTIVE")["payment"] == 26850.00
+    assert wales_row(wales, "W2", "INACTIVE")["points"] == 165
+    assert wales_row(wales, "W2", "INACTIVE")["payment"] == 14767.50
+
+
+def test_wales_engagement_and_access_are_all_or_nothing(wales: qframe.Result) -> None:
+    # W1: 5 of 5 cluster meetings → 200 points (£35,800.00); W2: 4 of 5 → none
+    assert wales_row(wales, "W1", "CLUSTER")["payment"] == 35800.00
+    w2 = wales_row(wales, "W2", "CLUSTER")
+    assert w2["achievement"] == pytest.approx(0.8) and w2["points"] == 0
+    # W2's calls: 92% answered within 2 minutes but 21% abandoned (not < 20%): the prompt
+    # response standard pays nothing; the digital one (30% ≥ 25%, repeat prescriptions) 25 points
+    assert wales_row(wales, "W2", "ACCESS_RESPONSE")["points"] == 0
+    assert wales_row(wales, "W2", "ACCESS_DIGITAL")["payment"] == 25 * 89.50
+
+
+def test_wales_totals_and_escalation(wales: qframe.Result) -> None:
+    u = wales.units.set_index(["unit_id", "period"])
+    # W1: 2.5 + 11.25 + 28 + 150 + 200 + 45 (QI) + 5 × 25 (access) = 561.75 points × £179
+    #     = £100,553.25 (every indicator's payment is a whole number of pence)
+    w1 = u.loc[("W1", "2015-16")]
+    assert w1["points"] == pytest.approx(561.75) and w1["payment"] == 100553.25
+    # available: 48 clinical + 165 + 200 + 45 + 125 = 583
+    assert w1["available_points"] == 583
+    assert pd.isna(w1["escalation_level"]) or w1["escalation_level"] == ""
+    # W2: 0 + 15 + 14 + 165 + 0 + 45 + 4 × 25 = 339 points × £89.50 = £30,340.50
+    w2 = u.loc[("W2", "2015-16")]
+    assert w2["points"] == pytest.approx(339) and w2["payment"] == 30340.50
+    assert w2["access_standards_met"] == 4 and w2["access_standards_unmet"] == 1
+    # FLU001W below 55% and an unmet access standard: health board; the standard was unmet in
+    # 2014-15 too: two years running → contract review; 4 meetings of 5: cluster
+    rules = set(w2["escalation_rules"].split(";"))
+    assert rules == {
+        "cluster_meetings_missed",
+        "access_standard_unmet",
+        "flu_below_threshold",
+        "access_unmet_persists",
+    }
+    assert w2["escalation_level"] == "contract_review"
+    assert u.loc[("W2", "2014-15"), "escalation_level"] == "health_board"  # one year only
+
+
+def test_wales_point_value_is_a_parameter() -> None:
+    # at £200 a point W1 gets 561.75 × 200 = £112,350.00
+    result = qframe.load(WALES).evaluate(
+        wales_dataset(), periods=["2015-16"], params={"point_value": 200.0}
+    )
+    assert result.units.set_index("unit_id").loc["W1", "payment"] == 112350.00
+
+
+# ---------------------------------------------------------------- out-of-hours GP clusters
+
+
+OOH_QUARTERS = ("2015-16Q1", "2015-16Q2", "2015-16Q3", "2015-16Q4", "2016-17Q1")
+
+
+def ooh_dataset(quarters: int = 2) -> qframe.Dataset:
+    """Five OOH services: A-D in cluster K1 (A holds its quality lead), E alone in K2; quarters
+    from 2015-16Q1 with the same figures. First contact within the target time, of 100 urgent cases:
+    A, B, C 95, D 70, E 90; home visits 18 / 20 and experience 45 / 50 everywhere; 20 GPs on each
+    rota, 15 taking part in the cluster's work (D: 8)."""
+    services = ["A", "B", "C", "D", "E"]
+    units = pd.DataFrame(
+        {"unit_id": services, "cluster": ["K1"] * 4 + ["K2"], "health_board": ["Board A"] * 5}
+    )
+    first = {"A": 95, "B": 95, "C": 95, "D": 70, "E": 90}
+    rows: list[tuple[str, str, str, str, float]] = []
+    for period in OOH_QUARTERS[:quarters]:
+        for s in services:
+            rows += [
+                (s, period, "numerator", "FIRST_CONTACT", first[s]),
+                (s, period, "denominator", "FIRST_CONTACT", 100),
+                (s, period, "numerator", "HOME_VISIT", 18),
+                (s, period, "denominator", "HOME_VISIT", 20),
+                (s, period, "numerator", "EXPERIENCE", 45),
+                (s, period, "denominator", "EXPERIENCE", 50),
+                (s, period, "rota_gps", "", 20),
+                (s, period, "gps_in_cluster", "", 8 if s == "D" else 15),
+                (s, period, "is_cql_service", "", 1 if s == "A" else 0),
+            ]
+    measures = pd.DataFrame(rows, columns=["unit_id", "period", "measure", "key", "value"])
+    measures["value"] = measures["value"].astype(float)
+    return qframe.Dataset.from_frames(units, measures)
+
+
+def test_ooh_funnel_limits() -> None:
+    result = qframe.load(OOH).evaluate(ooh_dataset())
+    ind = result.indicators.set_index(["unit_id", "period", "indicator"])
+    d = ind.loc[("D", "2015-16Q1", "FIRST_CONTACT")]
+    # K1 pooled: 355 / 400 = 88.75%; lower 99.8% limit for 100 cases:
+    # 0.8875 − 3.090232 × √(0.8875 × 0.1125 / 100) = 0.8875 − 0.0976454 = 0.7898546
+    assert d["cluster_rate"] == pytest.approx(0.8875)
+    assert d["cluster_lower_limit"] == pytest.approx(0.7898546, abs=1e-7)
+    # national: 445 / 500 = 89%; 0.89 − 3.090232 × √(0.89 × 0.11 / 100) = 0.7933098
+    assert d["national_lower_limit"] == pytest.approx(0.7933098, abs=1e-7)
+    # D at 70% is below both; A at 95% is not; everyone's 90% home visits are within limits
+    assert d["below_cluster_limit"] and d["below_national_limit"]
+    assert not ind.loc[("A", "2015-16Q1", "FIRST_CONTACT"), "below_cluster_limit"]
+    assert not ind.xs("HOME_VISIT", level="indicator")["below_national_limit"].any()
+
+
+def test_ooh_escalation_ladder_and_structure_checks() -> None:
+    result = qframe.load(OOH).evaluate(ooh_dataset())
+    u = result.units.set_index(["unit_id", "period"])
+    # one quarter below the limits is not enough; two quarters: cluster and health board rules
+    assert pd.isna(u.loc[("D", "2015-16Q1"), "escalation_level"]) or (
+        u.loc[("D", "2015-16Q1"), "escalation_level"] == ""
+    )
+    d2 = u.loc[("D", "2015-16Q2")]
+    assert d2["escalation_rules"] == "cluster_outlier;national_outlier"
+    assert d2["escalation_level"] == "health_board"
+    assert (u.drop(index="D", level="unit_id")["escalation_rules"].fillna("") == "").all()
+    # structure warnings each quarter: K2 has 1 service (fewer than 3) and no quality lead;
+    # D has 8 of 20 rota GPs (40% < 50%) taking part
+    found = {(r.check, r.subject) for r in result.checks.itertuples()}
+    assert found == {
+        ("cluster_size", "K2"),
+        ("cluster_quality_lead", "K2"),
+        ("gps_taking_part", "D"),
+    }
+    assert len(result.checks) == 6 and set(result.checks["severity"]) == {"warning"}
+
+
+def test_ooh_service_in_no_cluster_is_named() -> None:
+    # E's cluster left empty: a warning naming E in each quarter; no cluster K2 any more, so no
+    # size or quality-lead finding about it
+    data = ooh_dataset()
+    units = data.units.copy()
+    units.loc[units["unit_id"] == "E", "cluster"] = ""
+    result = qframe.load(OOH).evaluate(qframe.Dataset.from_frames(units, data.measures))
+    found = sorted((r.check, r.period, r.subject) for r in result.checks.itertuples())
+    assert found == [
+        ("gps_taking_part", "2015-16Q1", "D"),
+        ("gps_taking_part", "2015-16Q2", "D"),
+        ("in_a_cluster", "2015-16Q1", "E"),
+        ("in_a_cluster", "2015-16Q2", "E"),
+    ]
+
+
+def test_ooh_concern_persisting_a_year_reaches_the_national_group() -> None:
+    # D is below the national limit every quarter: national_outlier fires from the second
+    # quarter (two running); after it has held four quarters (2015-16Q2..2016-17Q1), the fifth
+    # quarter below the limit, the concern goes to the national oversight group
+    result = qframe.load(OOH).evaluate(ooh_dataset(quarters=5))
+    d = result.units[result.units["unit_id"] == "D"].set_index("period")["escalation_level"]
+    assert d.fillna("").tolist() == ["", "health_board", "health_board", "health_board", "national"]
+    u = result.units.set_index(["unit_id", "period"])
+    # escalated since: the first quarter of the current run at its level or above
+    assert u.loc[("D", "2015-16Q4"), "escalated_since"] == "2015-16Q2"
+    assert u.loc[("D", "2016-17Q1"), "escalated_since"] == "2016-17Q1"
+
+
+def test_ooh_sample_is_the_generated_one_and_evaluates() -> None:
+    from qframe.data import synth_ooh
+
+    bundled = qframe.load_dataset(ROOT / "data" / "ooh_sample")
+    generated = synth_ooh.generate()
+    assert len(bundled.units) == 12 and len(bundled.measures) == 864  # 12 services × 8 quarters × 9
+    assert bundled.units["unit_id"].str.match(r"^OOH\d{2}$").all()  # synthetic ids only
+    pd.testing.assert_frame_equal(
+        bundled.measures.astype(str).reset_index(drop=True),
+        generated.measures.astype(str).reset_index(drop=True),
+    )
+    result = qframe.load(OOH).evaluate(bundled)
+    assert len(result.units) == 96 and (result.indicators["status"] == "ok").all()
+
+
+# ---------------------------------------------------------------- all shipped frameworks
+
+
 def test_shipped_frameworks_evaluate_on_the_bundled_sample() -> None:
-    for folder, period in ((QOF, "2015-16"), (SOMERSET, "2015-16"), (TOGETHER, "2015-16Q4")):
+    for folder, period in (
+        (QOF, "2015-16"),
+        (SOMERSET, "2015-16"),
+        (TOGETHER, "2015-16Q4"),
+        (WALES, "2015-16"),
+    ):
         result = qframe.load(folder).evaluate(ROOT / "data" / "sample", periods=[period])
         payments = result.units["payment"]
         assert len(payments) == 300 and payments.notna().all() and (payments > 0).all(), folder.name
 
 
-@pytest.mark.parametrize("folder", [QOF, SOMERSET, TOGETHER], ids=lambda p: p.name)
+def test_bundled_sample_is_the_synthetic_dataset() -> None:
+    # data/sample is `qframe synth --out data/sample --format parquet` (300 practices, seed 2015):
+    # 256,800 rows for QOF, Somerset and Improving Together, and 300 practices × 4 years × 16
+    # Wales QAIF measures = 19,200 rows drawn after them from their own random stream
+    bundled = qframe.load_dataset(ROOT / "data" / "sample")
+    assert len(bundled.units) == 300 and len(bundled.measures) == 256_800 + 19_200
+    generated = synth.generate()
+    pd.testing.assert_frame_equal(
+        bundled.measures.astype(str).reset_index(drop=True),
+        generated.measures.astype(str).reset_index(drop=True),
+    )
+
+
+def test_compare_with_wales_qaif_on_the_bundled_sample() -> None:
+    from qframe.tools.compare import compare
+
+    c = compare([QOF, SOMERSET, TOGETHER, WALES], ROOT / "data" / "sample")
+    assert c.period == "2015-16" and c.labels[-1] == "wales_qaif"
+    f = c.frameworks.set_index("framework")
+    assert f.loc["wales_qaif", "practices_paid"] == 300
+    units = c.runs[3].result.units
+    assert f.loc["wales_qaif", "total_cost"] == pytest.approx(
+        units.loc[units["period"] == "2015-16", "payment"].sum()
+    )
+
+
+@pytest.mark.parametrize("folder", [QOF, SOMERSET, TOGETHER, WALES, OOH], ids=lambda p: p.name)
 def test_shipped_definition_tests_pass(folder: Path) -> None:
     from qframe.tools.testing import run_tests
 

@@ -5,6 +5,7 @@ The national-size test generates 7,779 practices (about 11 s) and evaluates QOF 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -77,3 +78,42 @@ def test_quarterly_and_role_measures(national: qframe.Dataset) -> None:
     cql = m[(m["measure"] == "is_cql_practice") & (m["period"] == "2014-15")]
     per_cluster = cql.merge(national.units, on="unit_id").groupby("cluster")["value"].sum()
     assert (per_cluster == 1).all()  # one Cluster Quality Lead practice per cluster
+
+
+def test_wales_qaif_measures_come_last_from_their_own_stream() -> None:
+    # the Wales QAIF measures are drawn after every other measure, from their own random stream
+    ds = synth.generate(40, seed=3)
+    m = ds.measures
+    wales = {
+        "qaif_numerator",
+        "qaif_denominator",
+        "qaif_inactive_points",
+        "cluster_meetings_attended",
+        "qi_projects_completed",
+        "calls_answered_2min",
+        "calls_abandoned",
+        "digital_booking_share",
+        "access_standard_met",
+    }
+    is_wales = m["measure"].isin(wales).to_numpy()
+    first = int(np.argmax(is_wales))
+    assert is_wales[first:].all() and not is_wales[:first].any()
+    # 40 practices × 4 years × (3 × 2 clinical + 7 single + 4 yes/no standards) = 40 × 4 × 16
+    assert is_wales.sum() == 40 * 4 * 16
+    num = m[m["measure"] == "qaif_numerator"].set_index(["unit_id", "period", "key"])["value"]
+    den = m[m["measure"] == "qaif_denominator"].set_index(["unit_id", "period", "key"])["value"]
+    assert (num <= den.reindex(num.index)).all()
+    result = qframe.load(ROOT / "frameworks" / "wales_qaif").evaluate(ds, periods=["2015-16"])
+    assert (result.indicators["status"] == "ok").all() and (result.units["payment"] > 0).all()
+
+
+def test_the_default_dataset_before_wales_is_unchanged() -> None:
+    # the first 256,800 rows of the default dataset (data/sample) are byte for byte those it had
+    # before the Wales QAIF measures were added: QOF, Somerset and Improving Together results on
+    # it stay the same. The digest is of the CSV text of the bundled sample as it was then.
+    measures = synth.generate().measures.iloc[:256_800].reset_index(drop=True)
+    text = measures.astype(str).to_csv(index=False).encode()
+    assert (
+        hashlib.sha256(text).hexdigest()
+        == "a119f2b8856d808241d0f97899ebdd10bc9e3c54e1eae5409b812b9547dafcd9"
+    )

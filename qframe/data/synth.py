@@ -24,7 +24,16 @@ What is calibrated, and to what (``qframe/data/reference``, Open Government Lice
 - **quarters of 2014-15 and 2015-16**: emergency admissions for ambulatory-care-sensitive conditions (about 14
   per 1,000 patients a year, higher with deprivation), quarterly report outcomes, Practice Quality
   Lead named, share of cluster meetings attended, reflections returned; each cluster's largest
-  practice holds the Cluster Quality Lead (``is_cql_practice``).
+  practice holds the Cluster Quality Lead (``is_cql_practice``);
+- **Wales QAIF measures** (``frameworks/wales_qaif``), drawn last from their own random stream so
+  that every measure above is the same with or without them: for each year, flu immunisation and
+  dementia review counts (``qaif_numerator``/``qaif_denominator`` keyed ``FLU001W``, ``FLU002W``,
+  ``DEM002``), the points achieved on the inactive indicators (``qaif_inactive_points``), cluster
+  network meetings attended, QI projects completed and the access-standard measures (calls answered
+  within 2 minutes, calls abandoned, share of pre-bookable appointments bookable digitally, and the
+  yes/no standards ``access_standard_met`` keyed by standard). In this data a year label such as
+  ``2014-15`` stands for the QAIF year 1 October 2014 – 30 September 2015 (see the framework's
+  README). All rates are [MODEL]: plausible, not published.
 
 Modelled assumptions (not published figures) are marked [MODEL] in the code.
 """
@@ -48,6 +57,9 @@ ENGLAND_PRACTICES = 7_779
 ENGLAND_LIST = 56_817_654  # QOF 2014-15, sum of the CCG tables
 YEARS = ("2012-13", "2013-14", "2014-15", "2015-16")
 QUARTERS_OF = ("2014-15", "2015-16")
+WALES_STREAM = (
+    2019  # the Wales QAIF measures draw from their own stream: adding them changed nothing else
+)
 
 
 @dataclass(frozen=True)
@@ -284,6 +296,9 @@ def generate(
                 quality * 0 + admissions_factor,
                 quality,
             )
+    _wales_qaif(
+        np.random.default_rng(np.random.SeedSequence([seed, WALES_STREAM])), rows, ids, years
+    )
     measures = rows.frame(ids)
     return Dataset.from_frames(units, measures, source=f"synthetic(practices={n}, seed={seed})")
 
@@ -347,6 +362,64 @@ def _quarters(
             np.round(rng.beta(attend_mean * 10, (1 - attend_mean) * 10), 2),
         )
         rows.add(ids, period, "reflections_returned", "", rng.random(n) < accept_p)
+
+
+# Wales QAIF [MODEL]: share of the list in each denominator and the mean achievement rate.
+WALES_CLINICAL = {
+    "FLU001W": (0.19, 0.68),  # patients aged 65+; flu uptake
+    "FLU002W": (0.035, 0.50),  # under 65 on the CHD, COPD, diabetes or stroke registers
+    "DEM002": (0.0075, 0.72),  # dementia register; care review
+}
+WALES_YES_NO = {  # access standards met as a yes/no, and how often [MODEL]
+    "ACCESS_TELEPHONY": 0.98,
+    "ACCESS_MESSAGE": 0.99,
+    "ACCESS_DIGITAL": 0.97,  # digital repeat prescriptions (the digital booking share is a measure)
+    "ACCESS_EMAIL": 0.98,
+}
+
+
+def _beta(rng: np.random.Generator, mean: float | np.ndarray, k: float, n: int) -> np.ndarray:
+    return rng.beta(np.asarray(mean) * k, (1 - np.asarray(mean)) * k, n)
+
+
+def _wales_qaif(
+    rng: np.random.Generator, rows: _Rows, ids: np.ndarray, years: tuple[str, ...]
+) -> None:
+    """Yearly Wales QAIF measures [MODEL: rates chosen to be plausible, not published]. List
+    sizes are the ``list_size`` measure already written (read back from the rows)."""
+    n = len(ids)
+    list_of = {
+        period: values
+        for (period, measure, _), values in zip(rows.blocks, rows.values, strict=True)
+        if measure == "list_size"
+    }
+    rate = {iid: _beta(rng, mean, 40, n) for iid, (_, mean) in WALES_CLINICAL.items()}
+    attend = _beta(rng, 0.88, 10, n)  # a practice's persistent attendance
+    answered = _beta(rng, 0.95, 60, n)
+    abandoned = _beta(rng, 0.08, 30, n)
+    digital = _beta(rng, 0.45, 12, n)
+    for year in years:
+        size = list_of[year].astype(np.int64)
+        for iid, (share, _) in WALES_CLINICAL.items():
+            denominator = rng.binomial(size, share)
+            wobble = np.clip(rate[iid] + rng.normal(0, 0.01, n), 0, 1)
+            rows.add(ids, year, "qaif_numerator", iid, rng.binomial(denominator, wobble))
+            rows.add(ids, year, "qaif_denominator", iid, denominator)
+        rows.add(ids, year, "qaif_inactive_points", "", np.round(165 * _beta(rng, 0.95, 30, n), 2))
+        rows.add(ids, year, "cluster_meetings_attended", "", rng.binomial(6, attend))
+        rows.add(ids, year, "qi_projects_completed", "", rng.binomial(3, 0.9, n))
+        wobble = rng.normal(0, 0.01, (3, n))
+        rows.add(
+            ids, year, "calls_answered_2min", "", np.round(np.clip(answered + wobble[0], 0, 1), 3)
+        )
+        rows.add(
+            ids, year, "calls_abandoned", "", np.round(np.clip(abandoned + wobble[1], 0, 1), 3)
+        )
+        rows.add(
+            ids, year, "digital_booking_share", "", np.round(np.clip(digital + wobble[2], 0, 1), 3)
+        )
+        for standard, p in WALES_YES_NO.items():
+            rows.add(ids, year, "access_standard_met", standard, rng.random(n) < p)
 
 
 def write(ds: Dataset, folder: str | Path, fmt: str = "csv") -> None:
