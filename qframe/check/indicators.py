@@ -20,19 +20,6 @@ from qframe.model import definition as m
 if TYPE_CHECKING:
     from qframe.check.compiler import Compiler
 
-# What an indicator may set besides overriding a value (for "did you mean").
-INDICATOR_FIELDS = (
-    "title",
-    "doc",
-    "source",
-    "group",
-    "domain",
-    "kind",
-    "max_points",
-    "thresholds",
-    "params",
-)
-
 
 def indicator_table(compiler: Compiler) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Each indicator's string and number fields, one array a field; kinds and thresholds
@@ -132,7 +119,9 @@ def _check_override_keys(compiler: Compiler, values: dict[str, IndicatorValue]) 
     for iid, ind in fw.indicators.items():
         for key, expr in ind.overrides.items():
             if key not in values:
-                hint = did_you_mean(key, [*values, *INDICATOR_FIELDS])
+                hint = did_you_mean(
+                    key, [*values, *(k for k in m.INDICATOR_KEYS if k != "confidence")]
+                )
                 extra = (
                     " (an input that is not keyed by indicator cannot be overridden)"
                     if key in known

@@ -240,18 +240,7 @@ class _Builder:
                 m.Doc(doc=str(value.get("doc", ""))),
             )
         indicators = {}
-        fixed = {
-            "title",
-            "doc",
-            "source",
-            "confidence",
-            "group",
-            "domain",
-            "kind",
-            "max_points",
-            "thresholds",
-            "params",
-        }
+        fixed = set(m.INDICATOR_KEYS)
         for ind_id, value in (d.get("indicators") or {}).items():
             value = value or {}
             thresholds = (

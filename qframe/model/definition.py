@@ -15,6 +15,20 @@ from qframe.language import ast
 # Names every indicator provides to its rules.
 INDICATOR_STRINGS = ("id", "title", "group", "domain", "kind")
 INDICATOR_NUMBERS = ("max_points", "lower", "upper")
+# The keys an indicator entry may set besides overriding a rule or input (reserved: no rule may be
+# called by these names).
+INDICATOR_KEYS = (
+    "title",
+    "doc",
+    "source",
+    "confidence",
+    "group",
+    "domain",
+    "kind",
+    "max_points",
+    "thresholds",
+    "params",
+)
 # Unit attributes every dataset may carry (issue: the data model).
 STANDARD_UNIT_ATTRIBUTES = ("region", "ccg", "locality", "cluster", "hscp", "deprivation_quintile")
 

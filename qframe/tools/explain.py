@@ -25,7 +25,7 @@ from qframe.language import ast
 from qframe.language.printer import to_text
 from qframe.model import definition as m
 from qframe.results.formatting import pounds
-from qframe.scoring.outcome import STATUS_LABELS
+from qframe.scoring.outcome import STATUS_LABELS, highest_level
 
 
 @dataclass
@@ -476,10 +476,12 @@ def explain(
 
 
 def _level(ev: Evaluation, plan: Plan, u: int, p: int) -> str:
-    best = -1
-    for rule in plan.framework.escalation:
-        if ev.escalation[rule.id][u, p] == 1:
-            best = max(best, plan.level_order.get(rule.level, -1))
+    """The highest escalation level the unit reached in the period (scoring.outcome's rule)."""
+    fired = [
+        (ev.escalation[rule.id][u, p], plan.level_order.get(rule.level, -1))
+        for rule in plan.framework.escalation
+    ]
+    best = int(highest_level(fired, ()))
     return plan.framework.levels[best].id if best >= 0 else ""
 
 
