@@ -63,7 +63,7 @@ WALES_STREAM = (
 
 
 @dataclass(frozen=True)
-class Indicator:
+class SynthIndicator:
     indicator: str
     group: str
     kind: str
@@ -78,7 +78,7 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Reference:
-    indicators: list[Indicator]
+    indicators: list[SynthIndicator]
     groups: pd.DataFrame
     list_quantiles: pd.DataFrame
     ccg_sizes: np.ndarray
@@ -94,7 +94,7 @@ def reference() -> Reference:
     records: list[dict[str, Any]] = [
         {str(k): v for k, v in r.items()} for r in table.to_dict("records")
     ]
-    indicators = [Indicator(**r) for r in records]
+    indicators = [SynthIndicator(**r) for r in records]
     return Reference(
         indicators,
         _read("qof_2014_15_groups.csv").set_index("group"),

@@ -22,8 +22,13 @@ Sign = Literal["negative", "nonzero", "always"]
 
 
 def is_missing(value: Any) -> bool:
-    """None, NaN or pandas' NA."""
-    return value is None or bool(pd.isna(value))
+    """None, NaN or pandas' NA (never an error: a list or an array is not missing)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def money(

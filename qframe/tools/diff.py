@@ -27,6 +27,7 @@ from qframe.errors.diagnostics import DefinitionError, Location, did_you_mean, e
 from qframe.language.printer import to_text
 from qframe.model import definition as m
 from qframe.model.build import read_definition
+from qframe.results.formatting import money
 from qframe.source.yamldoc import YamlDocument, load_yaml
 
 DefinitionLike = str | Path | m.FrameworkDef | api.Framework
@@ -407,16 +408,6 @@ def write_effect(table: pd.DataFrame, path: str | Path) -> Path:
     return out
 
 
-def money(value: float, *, sign: bool = False) -> str:
-    """£1,234.56 (with ``sign``: +£1,234.56 or −£1,234.56)."""
-    if isinstance(value, float) and math.isnan(value):
-        return "missing"
-    text = f"£{abs(value):,.2f}"
-    if sign:
-        return ("-" if value < 0 else "+") + text
-    return ("-" if value < 0 else "") + text
-
-
 def effect_lines(table: pd.DataFrame) -> list[str]:
     """The per-unit table as aligned text lines."""
     total = table.attrs.get("total", "payment")
@@ -425,7 +416,7 @@ def effect_lines(table: pd.DataFrame) -> list[str]:
 
     def show(v: float, sign: bool = False) -> str:
         if is_money:
-            return money(v, sign=sign)
+            return money(v, sign="always" if sign else "negative", minus="-", missing="missing")
         if math.isnan(v):
             return "missing"
         return f"{v:+.10g}" if sign else f"{v:.10g}"

@@ -11,14 +11,14 @@ import pandas as pd
 from qframe import api
 from qframe.errors.diagnostics import Diagnostic, did_you_mean, error
 from qframe.ir import kinds as t
-from qframe.results.formatting import money
+from qframe.results.formatting import is_missing, money
 from qframe.scoring.rules import round_money
 from qframe.source.yamldoc import YamlPath
 from qframe.tools.testing.cases import COLUMN_ALIASES, Case
 from qframe.tools.testing.inline import cell_text
 from qframe.tools.testing.literals import TAG_WORDS, example_for, fits, read_literal
 from qframe.tools.testing.results import Mismatch
-from qframe.tools.testing.values import is_missing, number_text, show_value
+from qframe.tools.testing.values import number_text, show_value
 
 # Besides the absolute tolerance, a relative one absorbs floating-point noise in large sums.
 RELATIVE_TOLERANCE = 1e-12
@@ -31,7 +31,7 @@ ROW_IDENTITY = {
 NUMERIC_COLUMNS = ("max_points", "lower", "upper", "indicators_not_ok")
 
 
-class Comparison:
+class CaseComparison:
     """The comparison of one case's results with its expectations."""
 
     def __init__(self, framework: api.Framework, case: Case, result: Any, tolerance: float) -> None:

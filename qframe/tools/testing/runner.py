@@ -26,7 +26,7 @@ from qframe.tools.testing.cases import (
     discover,
     read_cases,
 )
-from qframe.tools.testing.compare import Comparison
+from qframe.tools.testing.compare import CaseComparison
 from qframe.tools.testing.inline import inline_dataset
 from qframe.tools.testing.literals import TAG_WORDS, example_for, param_fits, read_literal
 from qframe.tools.testing.results import CaseResult
@@ -100,7 +100,7 @@ class Runner:
             inline = not isinstance(case.value(data_path), str)
             where = case.where(data_path, key=inline)  # `data:` itself, or the folder's path
             return self._error(case, [*relocate(exc.diagnostics, where), *in_expect])
-        cmp = Comparison(self.fw, case, result, tolerance)
+        cmp = CaseComparison(self.fw, case, result, tolerance)
         cmp.compare()
         return CaseResult(
             str(case.file),

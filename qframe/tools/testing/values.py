@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
-
 from qframe.ir import kinds as t
 from qframe.results.formatting import pounds
 from qframe.tools.testing.literals import Literal
@@ -30,13 +28,3 @@ def show_value(kind: t.Kind, value: Any, like: Literal | None = None) -> str:
     if isinstance(value, float):
         return number_text(value)
     return str(value)
-
-
-def is_missing(value: Any) -> bool:
-    """None, NaN or NA."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
