@@ -46,6 +46,15 @@ def found_rows(
     return [Diagnostic(severity, code, text, None, hint, path, (), count)]
 
 
+def cell(column: str, raw_type: str) -> str:
+    """The SQL for a raw cell: text is trimmed and empty text is missing (NULL).
+
+    >>> cell("end_date", "VARCHAR"), cell("value", "DOUBLE")
+    ("NULLIF(TRIM(end_date), '')", 'value')
+    """
+    return f"NULLIF(TRIM({column}), '')" if raw_type == "VARCHAR" else column
+
+
 def missing_columns(table: Table, present: list[str], path: str) -> list[Diagnostic]:
     missing = [c for c in table.required if c not in present]
     if not missing:
@@ -56,7 +65,7 @@ def missing_columns(table: Table, present: list[str], path: str) -> list[Diagnos
 
 
 def column_types(
-    connection: duckdb.DuckDBPyConnection, table: Table, present: list[str], path: str
+    connection: duckdb.DuckDBPyConnection, table: Table, present: dict[str, str], path: str
 ) -> list[Diagnostic]:
     """Cells that cannot be read as their column's type (R011) and empty cells where a value is
     required (R012)."""
@@ -65,10 +74,11 @@ def column_types(
         if column.name not in present:
             continue
         name = column.name
+        raw = cell(name, present[name])
         out += found_rows(
             connection,
             f"SELECT {name} FROM raw_{table.name} "
-            f"WHERE {name} IS NOT NULL AND TRY_CAST({name} AS {column.sql_type}) IS NULL",
+            f"WHERE {raw} IS NOT NULL AND TRY_CAST({raw} AS {column.sql_type}) IS NULL",
             Severity.ERROR,
             "R011",
             f"{{n}} {table.name} rows have a {name} that is not a {column.sql_type.lower()}",
@@ -78,7 +88,7 @@ def column_types(
         if not column.nullable:
             out += found_rows(
                 connection,
-                f"SELECT * FROM raw_{table.name} WHERE {name} IS NULL",
+                f"SELECT * FROM raw_{table.name} WHERE {raw} IS NULL",
                 Severity.ERROR,
                 "R012",
                 f"{{n}} {table.name} rows have no {name}",
@@ -90,7 +100,6 @@ def column_types(
 
 def relations(connection: duckdb.DuckDBPyConnection, sources: dict[str, str]) -> list[Diagnostic]:
     """Checks across tables, on the typed views."""
-    err, warn = Severity.ERROR, Severity.WARNING
     patients, registrations, events = (
         sources["patients"],
         sources["registrations"],
@@ -100,61 +109,61 @@ def relations(connection: duckdb.DuckDBPyConnection, sources: dict[str, str]) ->
         *found_rows(
             connection,
             "SELECT unit_id, count(*) AS times FROM units GROUP BY unit_id HAVING count(*) > 1",
-            err, "R019", "{n} practice ids are repeated in the units table", sources["units"],
+            Severity.ERROR, "R019", "{n} practice ids are repeated in the units table", sources["units"],
             "each practice appears once",
         ),
         *found_rows(
             connection,
             "SELECT patient_id, count(*) AS times FROM patients GROUP BY patient_id "
             "HAVING count(*) > 1 ORDER BY patient_id",
-            err, "R020", "{n} patient ids are repeated", patients, "each patient appears once",
+            Severity.ERROR, "R020", "{n} patient ids are repeated", patients, "each patient appears once",
         ),
         *found_rows(
             connection,
             "SELECT patient_id, practice_id FROM patients "
             "WHERE practice_id NOT IN (SELECT unit_id FROM units)",
-            err, "R021", "{n} patients are at a practice the units table does not have", patients,
+            Severity.ERROR, "R021", "{n} patients are at a practice the units table does not have", patients,
             "add the practice to the units table, or correct the patient's practice_id",
         ),
         *found_rows(
             connection,
             "SELECT patient_id, practice_id, start_date FROM registrations "
             "WHERE practice_id NOT IN (SELECT unit_id FROM units)",
-            err, "R021", "{n} registrations are with a practice the units table does not have",
+            Severity.ERROR, "R021", "{n} registrations are with a practice the units table does not have",
             registrations, "add the practice to the units table, or correct the registration",
         ),
         *found_rows(
             connection,
             "SELECT patient_id, practice_id, start_date FROM registrations "
             "WHERE patient_id NOT IN (SELECT patient_id FROM patients)",
-            err, "R022", "{n} registrations are for a patient the patients table does not have",
+            Severity.ERROR, "R022", "{n} registrations are for a patient the patients table does not have",
             registrations, "every registration's patient_id is in the patients table",
         ),
         *found_rows(
             connection,
             "SELECT patient_id, system, code, date FROM events "
             "WHERE patient_id NOT IN (SELECT patient_id FROM patients)",
-            err, "R022", "{n} events are for a patient the patients table does not have", events,
+            Severity.ERROR, "R022", "{n} events are for a patient the patients table does not have", events,
             "every event's patient_id is in the patients table",
         ),
         *found_rows(
             connection,
             "SELECT patient_id, practice_id, start_date, end_date FROM registrations "
             "WHERE end_date < start_date",
-            err, "R023", "{n} registrations end before they start", registrations,
+            Severity.ERROR, "R023", "{n} registrations end before they start", registrations,
             "end_date is on or after start_date, or empty while the registration is open",
         ),
         *found_rows(
             connection,
             "SELECT patient_id, date_of_birth, date_of_death FROM patients "
             "WHERE date_of_death < date_of_birth",
-            err, "R024", "{n} patients die before they are born", patients,
+            Severity.ERROR, "R024", "{n} patients die before they are born", patients,
             "correct date_of_birth or date_of_death",
         ),
         *found_rows(
             connection,
             f"SELECT patient_id, sex FROM patients WHERE sex NOT IN ({_sql_list(SEXES)})",
-            warn, "R013", f"{{n}} patients have a sex other than {', '.join(SEXES)}", patients,
+            Severity.WARNING, "R013", f"{{n}} patients have a sex other than {', '.join(SEXES)}", patients,
             "the rules treat it as unknown",
         ),
         *found_rows(
@@ -162,21 +171,21 @@ def relations(connection: duckdb.DuckDBPyConnection, sources: dict[str, str]) ->
             "SELECT e.patient_id, e.system, e.code, e.date, p.date_of_birth FROM events e "
             "JOIN patients p USING (patient_id) WHERE e.date < p.date_of_birth "
             "ORDER BY e.patient_id, e.date",
-            err, "R030", "{n} events are dated before the patient's birth", events,
+            Severity.ERROR, "R030", "{n} events are dated before the patient's birth", events,
             "correct the event's date or the patient's date_of_birth",
         ),
         *found_rows(
             connection,
             f"SELECT patient_id, system, code, date FROM events "
             f"WHERE system NOT IN ({_sql_list(CODE_SYSTEMS)})",
-            err, "R032", "{n} events use a code system qframe does not know", events,
+            Severity.ERROR, "R032", "{n} events use a code system qframe does not know", events,
             f"known systems: {', '.join(CODE_SYSTEMS)}",
         ),
         *found_rows(
             connection,
             f"SELECT patient_id, code, date, value, unit FROM events "
             f"WHERE unit IS NOT NULL AND unit NOT IN ({_sql_list(VALUE_UNITS)})",
-            warn, "R033", "{n} events have a value unit qframe does not recognise", events,
+            Severity.WARNING, "R033", "{n} events have a value unit qframe does not recognise", events,
             f"recognised units: {', '.join(VALUE_UNITS)}; such values match no cluster's unit",
         ),
     ]  # fmt: skip

@@ -83,12 +83,15 @@ def _raw_view(
     return None
 
 
-def _typed_view(connection: duckdb.DuckDBPyConnection, table: Table, present: list[str]) -> None:
+def _typed_view(
+    connection: duckdb.DuckDBPyConnection, table: Table, present: dict[str, str]
+) -> None:
     """Create the view ``<table>`` with each declared column cast to its type (columns the table
-    does not have and need not have are NULL) and every further column kept as it is."""
+    does not have and need not have are NULL; empty text is NULL) and every further column kept
+    as it is."""
     declared = {c.name for c in table.columns}
     parts = [
-        f"TRY_CAST({c.name} AS {c.sql_type}) AS {c.name}"
+        f"TRY_CAST({checks.cell(c.name, present[c.name])} AS {c.sql_type}) AS {c.name}"
         if c.name in present
         else f"CAST(NULL AS {c.sql_type}) AS {c.name}"
         for c in table.columns
@@ -153,10 +156,11 @@ def load_records(folder: str | Path, memory_limit: str | None = None) -> RecordS
     problems += manifest_problems
     if any(p.is_error for p in problems):
         raise DataError(problems)
-    present: dict[str, list[str]] = {}
+    present: dict[str, dict[str, str]] = {}
     for name in TABLE_ORDER:
-        present[name] = [str(c) for c in connection.sql(f"SELECT * FROM raw_{name}").columns]
-        problems += checks.missing_columns(TABLES[name], present[name], sources[name])
+        described = connection.execute(f"DESCRIBE raw_{name}").fetchall()
+        present[name] = {str(row[0]): str(row[1]) for row in described}
+        problems += checks.missing_columns(TABLES[name], list(present[name]), sources[name])
     if any(p.is_error for p in problems):
         raise DataError(problems)
     for name in TABLE_ORDER:
