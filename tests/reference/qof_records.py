@@ -22,6 +22,7 @@ Semantics (business_rules.md §1):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,7 @@ def param(name: str, overrides: dict[str, object] | None = None) -> object:
     return PARAMETERS[name].value
 
 
+@functools.lru_cache(maxsize=4)
 def read_cluster_table(folder: Path = CODES) -> pd.DataFrame:
     """Every (system, code) → cluster name, from the cluster CSV files (read with pandas)."""
     frames = []
@@ -113,11 +115,21 @@ class Fields:
         ev = ev.merge(clusters, on=["system", "code"], how="inner")
         ev["date"] = pd.to_datetime(ev["date"])
         self.by_cluster = {str(k): g for k, g in ev.groupby("cluster", sort=False)}
+        self.cache: dict[tuple[object, ...], pd.DataFrame] = {}
 
     def events_in(self, names: tuple[str, ...], start: object, end: object) -> pd.DataFrame:
+        key = (names, start, end)
+        if key not in self.cache:
+            self.cache[key] = self.select(names, start, end)
+        return self.cache[key]
+
+    def select(self, names: tuple[str, ...], start: object, end: object) -> pd.DataFrame:
         parts = [self.by_cluster[n] for n in names if n in self.by_cluster]
         if not parts:
-            return pd.DataFrame({"patient_id": [], "date": [], "value": []})
+            return pd.DataFrame({
+                "patient_id": pd.Series([], dtype="int64"), "system": pd.Series([], dtype=object),
+                "code": pd.Series([], dtype=object), "date": pd.Series([], dtype="datetime64[ns]"),
+                "value": pd.Series([], dtype="float64")})  # fmt: skip
         ev = pd.concat(parts).drop_duplicates(
             subset=["patient_id", "system", "code", "date", "value"]
         )
@@ -239,19 +251,19 @@ class Rule:
 def decide(on_register: pd.Series, rules: list[Rule]) -> pd.DataFrame:
     """Apply the rules in order to the register's patients: outcome (numerator, denominator,
     exception, excluded), reason and the 1-based number of the rule that fired (0: none)."""
-    index = on_register.index[on_register.to_numpy()]
-    outcome = pd.Series("denominator", index=index, dtype=object)
-    reason = pd.Series(None, index=index, dtype=object)
-    fired = pd.Series(0, index=index)
-    open_ = pd.Series(True, index=index)
+    on = on_register.to_numpy(dtype=bool)
+    index = on_register.index[on]
+    outcome = np.full(len(index), "denominator", dtype=object)
+    reason = np.full(len(index), None, dtype=object)
+    fired = np.zeros(len(index), dtype=np.int64)
+    open_ = np.ones(len(index), dtype=bool)
+    labels = {"select": "numerator", "reject": "exception", "exclude": "excluded"}
     for number, rule in enumerate(rules, start=1):
-        hit = open_ & rule.when.reindex(index).fillna(False).astype(bool)
-        label = {"select": "numerator", "reject": "exception", "exclude": "excluded"}[rule.kind]
-        outcome[hit] = label
-        reason[hit] = rule.reason
-        fired[hit] = number
+        when = rule.when.reindex(on_register.index).fillna(False).to_numpy(dtype=bool)[on]
+        hit = open_ & when
+        outcome[hit], reason[hit], fired[hit] = labels[rule.kind], rule.reason, number
         open_ &= ~hit
-    return pd.DataFrame({"outcome": outcome, "reason": reason, "rule": fired})
+    return pd.DataFrame({"outcome": outcome, "reason": reason, "rule": fired}, index=index)
 
 
 def within(f: Fields, months: int) -> pd.Timestamp:
@@ -302,9 +314,13 @@ def indicators(pop: pd.DataFrame, f: Fields, regs: dict[str, pd.Series],
     anticoag_ci_expire = f.has("ANTICOAG_CI_EXPIRE_COD", start=year)
     blddec = f.has("BLDTESTDEC_COD", start=year)
 
+    shared: dict[tuple[str, int], list[Rule]] = {}
+
     def g(group: str, grace: int) -> list[Rule]:
         dx, _, prefix = GROUP_CODES[group]
-        return group_rejects(pop, f, prefix, dx, grace, p)
+        if (group, grace) not in shared:
+            shared[(group, grace)] = group_rejects(pop, f, prefix, dx, grace, p)
+        return shared[(group, grace)]
 
     def bp_rules(group: str, target_name: str) -> list[Rule]:
         target = pv(target_name)
@@ -344,14 +360,10 @@ def indicators(pop: pd.DataFrame, f: Fields, regs: dict[str, pd.Series],
     stia_first = f.earliest_date("STIA_COD", "STIAHAEM_COD")
     ref_from = stia_first - pd.DateOffset(months=int(pv("stia_referral_before_months")))  # type: ignore[call-overload]
     ref_to = stia_first + pd.DateOffset(months=int(pv("stia_referral_after_months")))  # type: ignore[call-overload]
-    stia_referred = f.events_in(("STIAREF_COD",), None, f.pped)
-    stia_referred = stia_referred.merge(
-        ref_from.rename("lo"), left_on="patient_id", right_index=True
-    )
-    stia_referred = stia_referred.merge(ref_to.rename("hi"), left_on="patient_id", right_index=True)
-    referred = pd.Series(True, index=stia_referred.loc[
-        (stia_referred["date"] >= stia_referred["lo"]) & (stia_referred["date"] <= stia_referred["hi"]),
-        "patient_id"].unique()).reindex(f.index).fillna(False).astype(bool)  # fmt: skip
+    referrals = f.events_in(("STIAREF_COD",), None, f.pped)
+    who = referrals["patient_id"]
+    in_time = (referrals["date"] >= who.map(ref_from)) & (referrals["date"] <= who.map(ref_to))
+    referred = pd.Series(f.index.isin(who[in_time].unique()), index=f.index)
     proteinuria = f.has("PROT_COD") | (
         f.latest_value("ACR_COD")["value"] >= float(pv("acr_proteinuria"))
     )  # type: ignore[arg-type]
@@ -451,6 +463,7 @@ def compute(units: pd.DataFrame, patients: pd.DataFrame, registrations: pd.DataF
         decided["indicator"], decided["group"] = indicator, group
         rows.append(decided)
     outcomes = pd.concat(rows).rename_axis("patient_id").reset_index()
+    outcomes["reason"] = outcomes["reason"].astype(object).where(outcomes["reason"].notna(), None)
     outcomes["practice_id"] = pop["practice_id"].reindex(outcomes["patient_id"]).to_numpy()
     unit_ids = pd.Index(units["unit_id"].astype(str), name="unit_id")
     measures: list[pd.DataFrame] = []
