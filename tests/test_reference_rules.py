@@ -256,6 +256,9 @@ def test_the_population_on_pped() -> None:
     lists = result.measures.query("measure == 'list_size'").set_index("unit_id")["value"]
     assert lists.to_dict() == {"S00001": 2.0, "S00002": 1.0}
     assert sorted(result.registers.index[result.registers["DM"]]) == [1, 3, 6]
+    strict = run(diabetic(1), diabetic(3, left="2015-03-31"),
+                 overrides={"registration_end_inclusive": False})  # fmt: skip
+    assert strict.measures.query("measure == 'list_size'")["value"].sum() == 1
 
 
 def test_prescribing_and_incident_cohorts() -> None:

@@ -73,9 +73,6 @@ PARAMETERS: dict[str, Parameter] = {
         True, "[MODEL] a resolved code on the diagnosis day resolves", True
     ),
     "registration_end_inclusive": Parameter(True, "[MODEL] registered on PPED if end ≥ PPED", True),
-    "new_registration_latest_start": Parameter(
-        True, "[MODEL] REG_DAT = start of the registration open on PPED", True
-    ),
     "stia_new_diagnosis_months": Parameter(
         1, "[MODEL] STIA008: diagnosed in the last month excepted", True
     ),
@@ -108,9 +105,10 @@ class Fields:
     """Per-patient fields of the population, computed from the events of each cluster."""
 
     def __init__(self, population: pd.DataFrame, events: pd.DataFrame, clusters: pd.DataFrame,
-                 pped: dt.date) -> None:  # fmt: skip
+                 pped: dt.date, lowest: bool = True) -> None:  # fmt: skip
         self.index = population.index
         self.pped = pd.Timestamp(pped)
+        self.pick = "min" if lowest else "max"  # same-day values: [MODEL] same_day_lowest
         ev = events[events["patient_id"].isin(self.index)]
         ev = ev.merge(clusters, on=["system", "code"], how="inner")
         ev["date"] = pd.to_datetime(ev["date"])
@@ -153,7 +151,7 @@ class Fields:
         ev = ev[ev["value"].notna()]
         last = ev.groupby("patient_id")["date"].transform("max")
         day = ev[ev["date"] == last]
-        out = day.groupby("patient_id").agg(date=("date", "max"), value=("value", "min"))
+        out = day.groupby("patient_id").agg(date=("date", "max"), value=("value", self.pick))
         return out.reindex(self.index)
 
     def count(self, *names: str, start: object = None, end: object = None) -> pd.Series:
@@ -168,8 +166,8 @@ class Fields:
         lowest of each that day [MODEL: same_day_lowest]."""
         sys_ev = self.events_in(("BPSYS_COD",), start, None)
         dia_ev = self.events_in(("BPDIA_COD",), start, None)
-        sys_day = sys_ev.groupby(["patient_id", "date"])["value"].min().rename("sys")
-        dia_day = dia_ev.groupby(["patient_id", "date"])["value"].min().rename("dia")
+        sys_day = sys_ev.groupby(["patient_id", "date"])["value"].agg(self.pick).rename("sys")
+        dia_day = dia_ev.groupby(["patient_id", "date"])["value"].agg(self.pick).rename("dia")
         both = pd.concat([sys_day, dia_day], axis=1, join="inner").reset_index()
         both = both.sort_values(["patient_id", "date"]).groupby("patient_id").tail(1)
         return both.set_index("patient_id")[["date", "sys", "dia"]].reindex(self.index)
@@ -178,14 +176,16 @@ class Fields:
 # ---- population and registers ------------------------------------------------------------
 
 
-def population(patients: pd.DataFrame, registrations: pd.DataFrame, pped: dt.date) -> pd.DataFrame:
+def population(patients: pd.DataFrame, registrations: pd.DataFrame, pped: dt.date,
+               end_inclusive: bool = True) -> pd.DataFrame:  # fmt: skip
     """Patients registered and alive on PPED: practice_id, reg_date (start of the registration open
     on PPED), age (full years on PPED), sex; indexed by patient_id."""
     day = pd.Timestamp(pped)
     reg = registrations.copy()
     reg["start_date"] = pd.to_datetime(reg["start_date"])
     reg["end_date"] = pd.to_datetime(reg["end_date"])
-    open_on_pped = (reg["start_date"] <= day) & (reg["end_date"].isna() | (reg["end_date"] >= day))
+    ends_after = (reg["end_date"] >= day) if end_inclusive else (reg["end_date"] > day)
+    open_on_pped = (reg["start_date"] <= day) & (reg["end_date"].isna() | ends_after)
     reg = reg[open_on_pped].sort_values(["patient_id", "start_date"]).groupby("patient_id").tail(1)
     pat = patients.copy()
     pat["date_of_birth"] = pd.to_datetime(pat["date_of_birth"])
@@ -204,13 +204,14 @@ def population(patients: pd.DataFrame, registrations: pd.DataFrame, pped: dt.dat
 
 
 def diagnosed_not_resolved(
-    f: Fields, diagnosis: tuple[str, ...], resolved: tuple[str, ...]
+    f: Fields, diagnosis: tuple[str, ...], resolved: tuple[str, ...], same_day: bool = True
 ) -> pd.Series:
     """Latest diagnosis on/before PPED, not followed by a resolved code (one on the same day
     resolves: [MODEL] resolved_same_day)."""
     latest = f.latest_date(*diagnosis)
     res = f.latest_date(*resolved) if resolved else pd.Series(pd.NaT, index=f.index)
-    return latest.notna() & (res.isna() | (res < latest))
+    kept = (res < latest) if same_day else (res <= latest)
+    return latest.notna() & (res.isna() | kept)
 
 
 GROUP_CODES = {  # group → (diagnosis clusters, resolved clusters, exception/invitation prefix)
@@ -228,7 +229,7 @@ def registers(
 ) -> dict[str, pd.Series]:
     out = {}
     for group, (dx, res, _) in GROUP_CODES.items():
-        on = diagnosed_not_resolved(f, dx, res)
+        on = diagnosed_not_resolved(f, dx, res, bool(param("resolved_same_day", p)))
         if group == "DM":
             on &= pop["age"] >= int(param("dm_min_age", p))  # type: ignore[call-overload]
         if group == "CKD":
@@ -454,8 +455,10 @@ def compute(units: pd.DataFrame, patients: pd.DataFrame, registrations: pd.DataF
     """The counts per practice × indicator (and per patient) by the reference rules."""
     pped = param("pped", overrides)
     assert isinstance(pped, dt.date)
-    pop = population(patients, registrations, pped)
-    f = Fields(pop, events, read_cluster_table() if clusters is None else clusters, pped)
+    pop = population(patients, registrations, pped,
+                     bool(param("registration_end_inclusive", overrides)))  # fmt: skip
+    f = Fields(pop, events, read_cluster_table() if clusters is None else clusters, pped,
+               bool(param("same_day_lowest", overrides)))  # fmt: skip
     regs = registers(pop, f, overrides)
     rows: list[pd.DataFrame] = []
     for indicator, (group, rules) in indicators(pop, f, regs, overrides).items():

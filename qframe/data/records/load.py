@@ -132,6 +132,7 @@ def load_records(folder: str | Path, memory_limit: str | None = None) -> RecordS
             ExitCode.FILE_ERROR,
         )
     connection = duckdb.connect()
+    connection.execute("SET enable_progress_bar = false")
     if memory_limit:
         connection.execute(f"SET memory_limit = {_quote(memory_limit)}")
     problems: list[Diagnostic] = []
