@@ -239,3 +239,16 @@ def test_a_malformed_cluster_file(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         read_cluster(path)
     assert {d.code for d in info.value.diagnostics} == {"R040"}
+
+
+def test_the_docs_list_every_column_and_check() -> None:
+    from qframe.data.records.model import TABLES
+    from qframe.errors.catalogue import CATALOGUE
+
+    docs = (ROOT / "docs" / "records.md").read_text(encoding="utf-8")
+    for table in TABLES.values():
+        for column in table.columns:
+            assert f"| {table.name} | `{column.name}`" in docs, (table.name, column.name)
+    for entry in CATALOGUE:
+        if entry.code.startswith("R0"):
+            assert f"| {entry.code} | {entry.level.value} |" in docs, entry.code

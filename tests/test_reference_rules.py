@@ -8,11 +8,14 @@ PPED is 31 March 2015; "within 12 months" is 2014-04-01..2015-03-31, 9 months fr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tests.reference.qof_records import PARAMETERS, compute
+
+DOCS = (Path(__file__).resolve().parents[1] / "docs" / "records.md").read_text(encoding="utf-8")
 
 UNITS = {"42W5.": "mmol/mol", "2469.": "mmHg", "246A.": "mmHg", "44PJ.": "mmol/L", "38DE.": "score"}
 
@@ -321,7 +324,9 @@ def test_a_parameter_moves_a_patient() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(PARAMETERS))
-def test_every_parameter_names_its_source(name: str) -> None:
+def test_every_parameter_names_its_source_and_is_documented(name: str) -> None:
     parameter = PARAMETERS[name]
     assert parameter.source
     assert parameter.model == ("[MODEL]" in parameter.source)
+    row = next(line for line in DOCS.splitlines() if line.startswith(f"| `{name}` |"))
+    assert ("**[MODEL]**" in row) == parameter.model
