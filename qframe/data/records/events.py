@@ -112,15 +112,14 @@ class EventSink:
                   np.full(n, self.unit(unit), dtype=np.int32))  # fmt: skip
 
     def add_choice(self, patients: np.ndarray, codes: list[str], weights: list[float],
-                   day: np.ndarray, rng: np.random.Generator | None = None,
+                   day: np.ndarray, rng: np.random.Generator,
                    values: np.ndarray | None = None, unit: str = "") -> None:  # fmt: skip
         """Events whose code is drawn from ``codes`` with ``weights``."""
         n = len(patients)
         if n == 0:
             return
-        generator = rng if rng is not None else np.random.default_rng(len(self.chunks))
         p = np.asarray(weights, dtype=float)
-        which = generator.choice(len(codes), size=n, p=p / p.sum())
+        which = rng.choice(len(codes), size=n, p=p / p.sum())
         self.add_coded(patients, codes, which, day, values, [unit], np.zeros(n, dtype=np.int64))
 
     def table(self, dob: np.ndarray, death: np.ndarray, last_day: int) -> pa.Table:

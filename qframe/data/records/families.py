@@ -233,7 +233,7 @@ def _bp(fam: Family, targets: cal.Targets, eligible: dict[str, np.ndarray]) -> N
     sink.add(casual, "246A.", c_day, _ints(rng, 55, 100, len(casual)), "mmHg")
 
 
-def _measured(fam: Family, family: str, members: np.ndarray, band: np.ndarray, code: str,
+def _measured(fam: Family, members: np.ndarray, band: np.ndarray, code: str,
               unit: str, ranges: list[tuple[float, float]], step: float) -> None:  # fmt: skip
     """A valued test in the window, in the range of the patient's band (the last band: above
     every target, or no test in the window); some older tests; a few without a value."""
@@ -257,7 +257,7 @@ def _measured(fam: Family, family: str, members: np.ndarray, band: np.ndarray, c
     sink.add(blank, code, fam.window(blank, 12))
 
 
-def _presence(fam: Family, family: str, members: np.ndarray, band: np.ndarray,
+def _presence(fam: Family, members: np.ndarray, band: np.ndarray,
               codes: tuple[list[str], list[float]], months: int = 12) -> None:  # fmt: skip
     """Passing patients have the event in the window; some failing ones had it before."""
     passing, failing = members[band == 0], members[band > 0]
@@ -342,15 +342,15 @@ def generate_families(pop: Population, sink: EventSink, targets: cal.Targets, wi
     members, band, _, coded = fam.draw(
         "hba1c", ("DM",), on, targets, leak=chol_bands[-1] * chol_own[-1]
     )
-    _measured(fam, "hba1c", members, band, "42W5.", "mmol/mol",
+    _measured(fam, members, band, "42W5.", "mmol/mol",
               [(38, 59), (60, 64), (65, 75), (76, 120)], 1.0)  # fmt: skip
     members, band, _, coded = fam.draw("chol", ("DM",), on, targets)
-    _measured(fam, "chol", members, band, "44PJ.", "mmol/L", [(2.5, 5.0), (5.1, 8.0)], 0.1)
+    _measured(fam, members, band, "44PJ.", "mmol/L", [(2.5, 5.0), (5.1, 8.0)], 0.1)
     acearb = {"DM": malb, "CKD": prot, "CHD": mi}
     members, band, _, coded = fam.draw("acearb", ("DM", "CKD", "CHD"), acearb, targets)
-    _presence(fam, "acearb", members, band, (["bi...", "bk..."], [0.7, 0.3]), months=6)
+    _presence(fam, members, band, (["bi...", "bk..."], [0.7, 0.3]), months=6)
     members, band, _, coded = fam.draw("foot", ("DM",), on, targets)
-    _presence(fam, "foot", members, band, (["66Ap."], [1.0]))
+    _presence(fam, members, band, (["66Ap."], [1.0]))
     members, band, _, coded = fam.draw(
         "flu", ("DM", "CHD", "STIA"), on, targets, codes_from=w.flu_start
     )
@@ -363,11 +363,11 @@ def generate_families(pop: Population, sink: EventSink, targets: cal.Targets, wi
         "antiplatelet", ("CHD", "STIA"), {"CHD": on["CHD"], "STIA": non_haem}, targets
     )
     both = (ANTIPLATELET[0] + ANTICOAG[0][:1], [*ANTIPLATELET[1], 0.15])
-    _presence(fam, "antiplatelet", members, band, both)
+    _presence(fam, members, band, both)
     members, band, _, coded = fam.draw("anticoag", ("AF",), {"AF": high}, targets)
-    _presence(fam, "anticoag", members, band, ANTICOAG, months=6)
+    _presence(fam, members, band, ANTICOAG, months=6)
     members, band, _, coded = fam.draw("anticoag_or_antiplatelet", ("AF",), {"AF": one}, targets)
-    _presence(fam, "anticoag_or_antiplatelet", members, band,
+    _presence(fam, members, band,
               (ANTICOAG[0][:1] + ANTIPLATELET[0][:1], [0.5, 0.5]), months=6)  # fmt: skip
     sink.add(members[coded], "8I24.", fam.window(members[coded], 12))  # with 8I2R.: both classes
     _education(fam, targets, new_in_year["DM"])

@@ -178,13 +178,14 @@ def _registers(pop: Population, sink: EventSink, targets: cal.Targets, n_units: 
             pop.haemorrhagic_only[members[haem]] = True
             sink.add(members[haem], "G61..", first[members[haem]])
             members = members[~haem]
-        sink.add_choice(members, dx_codes[group], dx_p[group], first[members])
+        sink.add_choice(members, dx_codes[group], dx_p[group], first[members], rng)
         repeat = members[rng.random(len(members)) < 0.5]
         sink.add_choice(
             repeat,
             dx_codes[group],
             dx_p[group],
             uniform_days(rng, first[repeat], np.full(len(repeat), pped)),
+            rng,
         )
         if group not in resolved:
             continue
