@@ -269,8 +269,9 @@ def generate_records(patients: int, seed: int = 2015, practices: int | None = No
     )
     manifest = {
         "synthetic": True,
-        "description": "Synthetic GP records (no real patient, practice or code use): QOF 2014/15 "
-        "record-level demo data, calibrated to national prevalence and achievement.",
+        "description": "Synthetic GP records (no real patient or practice): QOF 2014/15 record-level "
+        "demo data, calibrated to national prevalence and achievement; codes from the cluster "
+        "files, most of them illustrative.",
         "generator": "qframe synth --patients",
         "arguments": {"patients": n, "practices": k, "seed": seed},
         "pped": PPED.isoformat(),
