@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run
+from conftest import FRAMEWORKS, run
 
 from qframe.data.records.calibration import targets
 from qframe.data.records.checks import check_after_date
@@ -118,3 +118,31 @@ def test_the_command_writes_records_and_keeps_practice_counts(capsys, tmp_path: 
                        "", "--out", str(tmp_path / "counts"))  # fmt: skip
     assert code == 0 and "wrote 4 practices" in out
     assert sorted(p.name for p in (tmp_path / "counts").iterdir()) == ["measures.csv", "units.csv"]
+
+
+def test_record_counts_are_the_measures_the_practice_layer_reads(sample) -> None:
+    """The reference's measures (list_size, register[group], numerator/denominator/exceptions
+    [indicator]) feed the QOF 2014/15 framework unchanged; indicators the records do not cover
+    come from the practice-level generator here (the record engine will report them instead)."""
+    import qframe
+    from qframe.data import synth
+
+    _, frames, result = sample
+    units = frames["units"]
+    counts = synth.generate(len(units), seed=11, years=("2014-15",), quarters_of=()).measures
+    counts = counts.astype({c: str for c in ("unit_id", "period", "measure", "key")})
+    have = set(zip(result.measures["measure"], result.measures["key"], strict=True))
+    others = counts[[k not in have for k in zip(counts["measure"], counts["key"], strict=True)]]
+    measures = pd.concat([result.measures, others], ignore_index=True)
+    evaluated = qframe.load(FRAMEWORKS / "qof_2014").evaluate(
+        {"units": units, "measures": measures}
+    )
+    table = evaluated.indicators.set_index(["unit_id", "indicator"])
+    mine = result.measures.query("key == 'DM007'").pivot(
+        index="unit_id", columns="measure", values="value"
+    )
+    for unit_id, row in mine.iterrows():
+        got = table.loc[(unit_id, "DM007")]
+        assert (got["numerator"], got["denominator"], got["exceptions"]) == (
+            row["numerator"], row["denominator"], row["exceptions"])  # fmt: skip
+    assert evaluated.units["payment"].sum() > 0
