@@ -1,21 +1,30 @@
-"""`qframe synth`: generate a deterministic synthetic England-like dataset."""
+"""`qframe synth`: generate a deterministic synthetic England-like dataset (practice counts, or
+with ``--patients``, GP records)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
 
-from qframe.cli.options import format_option, out_option
+from qframe.cli.options import out_option
 
 
 @click.command("synth")
 @click.option(
     "--practices",
-    default=300,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 200_000),
-    help="How many synthetic practices.",
+    help="How many synthetic practices [default: 300; with --patients, one per 7,239 patients, "
+    "England's mean list size].",
+)
+@click.option(
+    "--patients",
+    default=None,
+    type=click.IntRange(1, 100_000_000),
+    help="Write a record-level dataset of this many patients (patients, registrations, coded "
+    "events; docs/records.md) instead of practice counts.",
 )
 @click.option(
     "--seed",
@@ -28,17 +37,31 @@ from qframe.cli.options import format_option, out_option
     "--years",
     default="2012-13,2013-14,2014-15,2015-16",
     show_default=True,
-    help="Comma-separated years.",
+    help="Comma-separated years (practice counts only).",
 )
 @click.option(
     "--quarters-of",
     default="2014-15,2015-16",
     show_default=True,
-    help="Comma-separated years that also get quarterly measures (admissions, reports, cluster participation); empty for none.",
+    help="Comma-separated years that also get quarterly measures (admissions, reports, cluster participation); empty for none (practice counts only).",
 )
 @out_option("Dataset folder to write.")
-@format_option(["csv", "parquet"])
-def command(practices: int, seed: int, years: str, quarters_of: str, out: Path, fmt: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default=None,
+    help="File format [default: csv for practice counts, parquet for records].",
+)
+def command(
+    practices: int | None,
+    patients: int | None,
+    seed: int,
+    years: str,
+    quarters_of: str,
+    out: Path,
+    fmt: str | None,
+) -> None:
     """Generate a deterministic synthetic England-like dataset (synthetic ids and names only).
 
     Calibrated to NHS Digital's 2014-15 QOF figures: the real distribution of list sizes, 209
@@ -46,18 +69,35 @@ def command(practices: int, seed: int, years: str, quarters_of: str, out: Path, 
     totals within 1%, mean QOF points within 1% of 529.58 at the national size). Years 2012-13
     to 2015-16 and the quarters of 2014-15 by default.
 
+    With --patients N: GP records instead (patients, registrations, coded events, manifest.json)
+    whose counts by the QOF 2014/15 business rules reproduce the national prevalence and
+    achievement of six clinical groups (docs/records.md).
+
     \b
     Example:
       qframe synth --practices 7779 --seed 1 --out data/national --format parquet
       qframe synth --practices 300 --years 2014-15 --quarters-of "" --out data/small
+      qframe synth --patients 25000 --practices 20 --seed 1 --out data/records_sample
     """
+    if patients is not None:
+        from qframe.data.records import synth as records_synth
+
+        started = time.perf_counter()
+        data = records_synth.generate_records(patients, seed=seed, practices=practices)
+        records_synth.write_records(data, out, fmt or "parquet")
+        click.echo(
+            f"wrote {data.patients.num_rows} patients at {len(data.units)} practices, "
+            f"{data.events.num_rows} events to {out}/ "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        return
     from qframe.data import synth as synth_mod
 
     def labels(text: str) -> tuple[str, ...]:
         return tuple(p.strip() for p in text.split(",") if p.strip())
 
     ds = synth_mod.generate(
-        practices, seed=seed, years=labels(years), quarters_of=labels(quarters_of)
+        practices or 300, seed=seed, years=labels(years), quarters_of=labels(quarters_of)
     )
-    synth_mod.write(ds, str(out), fmt)
+    synth_mod.write(ds, str(out), fmt or "csv")
     click.echo(f"wrote {len(ds.units)} practices, {len(ds.measures)} measure rows to {out}/")
