@@ -248,7 +248,7 @@ class _RecordsBuilder:
                 )
                 continue
             codes.append(m.ClusterCode(system.strip(), code.strip()))
-        if not codes:
+        if not inline:
             self.diagnostics.append(
                 error("Q503", f"cluster `{name}` has no codes", where, "list codes as system:code")
             )
