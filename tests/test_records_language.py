@@ -570,3 +570,66 @@ def test_set_record_parameter_errors(
     assert d.code == code
     assert d.location is not None and d.location.col == col
     assert hint in d.hint
+
+
+# --- rule sets ------------------------------------------------------------------------------------
+
+SETS = """rule_sets:
+  dm_exceptions:
+    - reject: dm_first.date > pped - grace
+      as: newly_diagnosed
+    - reject: reg_dat > pped - grace
+      as: newly_registered
+"""
+
+
+def _with_sets(text: str) -> str:
+    text = replace_once(text, "registers:\n", SETS + "registers:\n")
+    return replace_once(
+        text,
+        """      - reject: dm_first.date > pped - grace
+        as: newly_diagnosed
+      - reject: reg_dat > pped - grace
+        as: newly_registered
+""",
+        "      - use: dm_exceptions\n",
+        after="indicators:",
+    )
+
+
+def test_a_rule_set_is_spliced_in_order(tmp_path: Path) -> None:
+    plain, _ = checked(write(tmp_path / "plain", RECORDS))
+    spliced, diags = checked(write(tmp_path / "sets", _with_sets(RECORDS)))
+    assert diags == []
+    assert plain is not None and spliced is not None
+    assert [(x.action, x.reason, x.condition) for x in spliced.indicators["DM007"].rules.rules] == [
+        (x.action, x.reason, x.condition) for x in plain.indicators["DM007"].rules.rules
+    ]
+
+
+def test_unknown_rule_set(tmp_path: Path) -> None:
+    text = _with_sets(RECORDS).replace("- use: dm_exceptions", "- use: dm_exception")
+    found = problems(tmp_path, text)
+    d = next(x for x in found if x.code == "Q520")
+    assert at(d) == line_of(text, "dm_exception\n")
+    assert "dm_exceptions" in d.hint
+    assert any(x.code == "W505" for x in found)
+
+
+def test_a_rule_set_cannot_use_another(tmp_path: Path) -> None:
+    text = replace_once(
+        _with_sets(RECORDS),
+        "      as: newly_registered\n",
+        "      as: newly_registered\n    - use: dm_exceptions\n",
+        after="rule_sets:",
+    )
+    d = only(tmp_path, text, "Q520")
+    assert "uses another rule set" in d.message
+
+
+def test_a_mistake_in_a_shared_rule_is_reported_once(tmp_path: Path) -> None:
+    text = _with_sets(RECORDS).replace("reg_dat > pped - grace", "reg_date > pped - grace", 1)
+    text = text + "  DM008:\n    register: DM\n    rules:\n      - use: dm_exceptions\n"
+    found = [d for d in problems(tmp_path, text) if d.code == "Q505"]
+    assert len(found) == 1
+    assert at(found[0]) == line_of(text, "reg_date")

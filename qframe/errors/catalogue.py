@@ -192,10 +192,12 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q517", _E, "one query over clusters of different units"),
     Entry("Q518", _E, "no reference date, or it is not a date"),
     Entry("Q519", _E, "a rule without exactly one of select, reject or exclude"),
+    Entry("Q520", _E, "a `use:` names no rule set, or is misplaced"),
     Entry("W501", _W, "a rule is never reached: one before it always fires"),
     Entry("W502", _W, "a code cluster is never used"),
     Entry("W503", _W, "a record-level field is never used"),
     Entry("W504", _W, "a record-level parameter is never used"),
+    Entry("W505", _W, "a rule set is never used"),
     # Overrides, sweeps, tools
     Entry("Q400", _E, "an override names an unknown indicator, field or parameter"),
     Entry("Q401", _E, "an override is not written NAME=VALUE"),

@@ -218,6 +218,7 @@ class RecordRuleDef:
     reason_location: Location | None = None
     info: Doc = field(default_factory=Doc)
     assumption: str = ""
+    rule_set: str = ""  # the rule set (rule_sets:) it was spliced in from, if any
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ records.yaml before any data is read. Names, kinds, units and rules are checked 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from qframe.errors.diagnostics import Diagnostic, Location, error
+from qframe.errors.diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from qframe.language import ast
 from qframe.model import definition as m
 from qframe.model.expressions import expression_at
@@ -93,6 +94,8 @@ class _RecordsBuilder:
         self.folder = folder
         self.data: dict[str, Any] = doc.data
         self.diagnostics: list[Diagnostic] = []
+        self.used_sets: set[str] = set()
+        self.sets: dict[str, tuple[m.RecordRuleDef, ...]] = {}
 
     def loc(self, *path: str | int, key: bool = False) -> Location:
         return self.doc.location(tuple(path), key=key)
@@ -160,6 +163,17 @@ class _RecordsBuilder:
                 _info(value),
                 _assumption(value),
             )
+        for name in d.get("rule_sets") or {}:
+            if name not in self.used_sets:
+                self.rules(("rule_sets", name))  # its mistakes are reported all the same
+                self.diagnostics.append(
+                    warning(
+                        "W505",
+                        f"rule set `{name}` is never used",
+                        self.loc("rule_sets", name, key=True),
+                        f"splice it into an indicator's rules with `- use: {name}`, or remove it",
+                    )
+                )
         return m.RecordsDef(
             path=self.doc.source.path,
             source=self.doc.source,
@@ -175,13 +189,16 @@ class _RecordsBuilder:
         )
 
     def rules(self, path: YamlPath) -> tuple[m.RecordRuleDef, ...]:
-        out = []
+        out: list[m.RecordRuleDef] = []
         value: Any = self.data
         for p in path:
             value = value[p]
         for i, rule in enumerate(value):
-            actions = [a for a in RULE_ACTIONS if a in rule]
             where = self.loc(*path, i)
+            if "use" in rule:
+                out.extend(self.use(path, i, rule))
+                continue
+            actions = [a for a in RULE_ACTIONS if a in rule]
             if len(actions) != 1:
                 self.diagnostics.append(
                     error(
@@ -208,6 +225,48 @@ class _RecordsBuilder:
                 )
             )
         return tuple(out)
+
+    def use(self, path: YamlPath, i: int, rule: dict[str, Any]) -> tuple[m.RecordRuleDef, ...]:
+        """The rules of the rule set a ``- use: NAME`` item splices in (located in the set)."""
+        name = str(rule["use"])
+        sets = self.data.get("rule_sets") or {}
+        where = self.loc(*path, i, "use")
+        others = sorted(set(rule) - {"use", "doc", "source"})
+        if others:
+            self.diagnostics.append(
+                error(
+                    "Q520",
+                    f"`use: {name}` splices a rule set in: it takes no `{others[0]}`",
+                    where,
+                    "write the rule as its own item, or put it in the set",
+                )
+            )
+        if path and path[0] == "rule_sets":
+            self.diagnostics.append(
+                error(
+                    "Q520",
+                    f"rule set `{path[1]}` uses another rule set (`{name}`)",
+                    where,
+                    "a rule set lists rules; splice sets only into registers and indicators",
+                )
+            )
+            return ()
+        if name not in sets:
+            self.diagnostics.append(
+                error(
+                    "Q520",
+                    f"no rule set `{name}`",
+                    where,
+                    did_you_mean(name, sets) or "define it under `rule_sets:`",
+                )
+            )
+            return ()
+        self.used_sets.add(name)
+        if name not in self.sets:  # each set read once: its mistakes reported once
+            self.sets[name] = tuple(
+                replace(r, rule_set=name) for r in self.rules(("rule_sets", name))
+            )
+        return self.sets[name]
 
     def cluster(self, name: str, value: Any) -> m.ClusterDef:
         where = self.loc("clusters", name)

@@ -21,6 +21,7 @@ class RecordChecker:
         self.fw = fw
         self.records = records
         self.diags: list[Diagnostic] = []
+        self.seen: set[tuple[str, int, str]] = set()
         self.params: dict[str, Value] = {}
         self.fields: dict[str, Value] = {}  # in dependency order: a field after what it reads
         self.stack: list[str] = []  # fields and parameters being checked (cycle detection)
@@ -31,10 +32,23 @@ class RecordChecker:
 
     # ------------------------------------------------------------------ diagnostics
     def error(self, code: str, message: str, where: Location | None, hint: str = "") -> None:
-        self.diags.append(error(code, message, where, hint))
+        self.report(error(code, message, where, hint))
 
     def warn(self, code: str, message: str, where: Location | None, hint: str = "") -> None:
-        self.diags.append(warning(code, message, where, hint))
+        self.report(warning(code, message, where, hint))
+
+    def report(self, diagnostic: Diagnostic) -> None:
+        """Collect a diagnostic once per place and message (a rule set's rule is checked in
+        every indicator that uses it)."""
+        where = diagnostic.location
+        key = (
+            where.source.path if where else "",
+            where.offset if where else -1,
+            diagnostic.message,
+        )
+        if key not in self.seen:
+            self.seen.add(key)
+            self.diags.append(diagnostic)
 
     def expect_bool(self, value: Value, where: Where, node: ast.Node, what: str) -> None:
         if value.kind not in (t.Kind.BOOL, t.Kind.ANY):

@@ -111,14 +111,15 @@ def _population(rc: RecordChecker, reg: m.RegisterDef, reference: ir.Node | None
 def _rules(rc: RecordChecker, rules: tuple[m.RecordRuleDef, ...], owner: str) -> r.RuleList:
     out = []
     for rule in rules:
-        where = Where(rule.condition, f"a rule of {owner}")
+        what = f"rule set `{rule.rule_set}`" if rule.rule_set else owner
+        where = Where(rule.condition, f"a rule of {what}")
         value = rc.check(rule.condition, where)
         if rule.condition.tree is not None:
             rc.expect_bool(value, where, rule.condition.tree, f"`{rule.action}`")
         if rule.action == "reject" and not rule.reason:
             rc.error(
                 "Q509",
-                f"a reject of {owner} has no reason",
+                f"a reject of {what} has no reason",
                 rule.location,
                 "name the exception it counts under: `as: patient_unsuitable` (or write "
                 "`exclude:` for an exclusion that is counted nowhere)",
@@ -126,7 +127,7 @@ def _rules(rc: RecordChecker, rules: tuple[m.RecordRuleDef, ...], owner: str) ->
         if rule.action == "select" and rule.reason:
             rc.error(
                 "Q509",
-                f"a select of {owner} has a reason (`as: {rule.reason}`)",
+                f"a select of {what} has a reason (`as: {rule.reason}`)",
                 rule.reason_location,
                 "only rejects and excludes are counted by reason: remove `as:`",
             )
