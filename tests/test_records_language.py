@@ -633,3 +633,12 @@ def test_a_mistake_in_a_shared_rule_is_reported_once(tmp_path: Path) -> None:
     found = [d for d in problems(tmp_path, text) if d.code == "Q505"]
     assert len(found) == 1
     assert at(found[0]) == line_of(text, "reg_date")
+
+
+def test_python_and_sweep_values_mean_the_parameters_unit(tmp_path: Path) -> None:
+    from qframe.check.overrides import record_types, resolve
+
+    _, plan = _plan(write(tmp_path, RECORDS))
+    assert record_types(plan)["hba1c_target"] == t.quantity("mmol/mol")
+    resolved = resolve(plan, {"hba1c_target": 53.0, "pped": datetime.date(2016, 3, 31)})
+    assert resolved.records == {"hba1c_target": 53.0, "pped": datetime.date(2016, 3, 31)}

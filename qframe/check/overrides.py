@@ -143,9 +143,9 @@ def resolve(plan: Plan, overrides: Mapping[str, Any]) -> Resolved:
                 )
             )
             continue
-        record_types = _record_types(plan)
-        if key not in plan.params and key in record_types:
-            value = record_value(text, record_types[key], key, src, offset, problems)
+        clinical = record_types(plan)
+        if key not in plan.params and key in clinical:
+            value = record_value(text, clinical[key], key, src, offset, problems)
             if value is not None:
                 records[key] = value
             continue
@@ -155,7 +155,7 @@ def resolve(plan: Plan, overrides: Mapping[str, Any]) -> Resolved:
                     "Q400",
                     f"unknown parameter `{key}`",
                     where,
-                    did_you_mean(key, [*plan.params, *record_types])
+                    did_you_mean(key, [*plan.params, *clinical])
                     or f"parameters: {', '.join(plan.params)}",
                 )
             )
@@ -168,7 +168,8 @@ def resolve(plan: Plan, overrides: Mapping[str, Any]) -> Resolved:
     return Resolved(params, per_indicator, numbers, records)
 
 
-def _record_types(plan: Plan) -> dict[str, t.Type]:
+def record_types(plan: Plan) -> dict[str, t.Type]:
+    """The type of each record-level parameter (records.yaml), by name; {} without records."""
     program = plan.program.records if plan.program is not None else None
     if program is None:
         return {}
