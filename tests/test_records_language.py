@@ -642,3 +642,40 @@ def test_python_and_sweep_values_mean_the_parameters_unit(tmp_path: Path) -> Non
     assert record_types(plan)["hba1c_target"] == t.quantity("mmol/mol")
     resolved = resolve(plan, {"hba1c_target": 53.0, "pped": datetime.date(2016, 3, 31)})
     assert resolved.records == {"hba1c_target": 53.0, "pped": datetime.date(2016, 3, 31)}
+
+
+@pytest.mark.parametrize(
+    ("condition", "code"),
+    [
+        ("hba1c.value <= 59 mmol/mol", None),
+        ("hba1c.value <= 59 mmHg", "Q513"),
+        ("hba1c.value + 5 mmol/mol > hba1c_target", None),
+        ("hba1c.value * 2 > hba1c_target", None),
+        ("hba1c.value / hba1c_target > 1", None),
+        ("hba1c.value * hba1c_target > 1", "Q513"),
+        ("hba1c.date > pped - 6 months", None),
+        ("hba1c.date > 6 months + year_start", None),
+        ("hba1c.date - pped > 0", "Q514"),
+        ("hba1c.date + pped > pped", "Q514"),
+        ("pped - 2 > pped", "Q514"),
+        ("hba1c.date > 6 months", "Q301"),
+        ("age_at(pped) < 17", None),
+        ("age_at(pped) < 17 mmHg", "Q513"),
+        ('sex == "F" and date_of_birth < 1950-01-01', None),
+        ("hba1c is known and hba1c.date is missing", None),
+        ("(if hba1c is known then hba1c.value else hba1c_target) > 59 mmol/mol", None),
+        ("(if hba1c is known then hba1c.value else 0) > 59 mmol/mol", "Q306"),
+        ("count(DM_COD) >= 2 and exists(DM_COD, DMRES_COD, after=year_start)", None),
+        ("registered(on=year_start) and registration_start(on=pped) > year_start", None),
+        ("age_at(1)", "Q301"),
+        ("age_at(pped, pped) > 1", "Q506"),
+        ("latest() is known", "Q506"),
+        ("on_register(DM) and on_register(CKD)", "Q510"),
+        ("`DM_COD`", "Q512"),
+        ("latest(DM_COD, between=pped) is known", "Q507"),
+    ],
+)
+def test_kinds_and_units(tmp_path: Path, condition: str, code: str | None) -> None:
+    text = replace_once(RECORDS, "exclude: year_start > pped", f"exclude: '{condition}'")
+    found = [d for d in problems(tmp_path, text) if d.is_error]
+    assert [d.code for d in found] == ([code] if code else []), [d.render() for d in found]
