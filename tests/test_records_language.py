@@ -679,3 +679,18 @@ def test_kinds_and_units(tmp_path: Path, condition: str, code: str | None) -> No
     text = replace_once(RECORDS, "exclude: year_start > pped", f"exclude: '{condition}'")
     found = [d for d in problems(tmp_path, text) if d.is_error]
     assert [d.code for d in found] == ([code] if code else []), [d.render() for d in found]
+
+
+def test_register_indicator_the_framework_lacks(tmp_path: Path) -> None:
+    text = replace_once(RECORDS, "  DM:\n    rules:\n", "  DM:\n    indicator: DM071\n    rules:\n")
+    d = only(tmp_path, text, "Q511")
+    assert at(d) == line_of(text, "DM071")
+    assert "DM017" in d.hint
+
+
+def test_population_date_must_be_a_date(tmp_path: Path) -> None:
+    text = replace_once(
+        RECORDS, "  DM:\n    rules:\n", "  DM:\n    population_date: grace\n    rules:\n"
+    )
+    d = only(tmp_path, text, "Q301")
+    assert at(d) == line_of(text, "grace\n    rules")
