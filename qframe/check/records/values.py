@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from qframe.errors.diagnostics import Location
 from qframe.ir import kinds as t
 from qframe.ir import nodes as ir
 from qframe.ir.records import EventQuery, FieldRef
@@ -50,7 +51,7 @@ class Where:
     what: str
     fields: bool = True
 
-    def loc(self, node: ast.Node) -> Any:
+    def loc(self, node: ast.Node) -> Location:
         return self.expr.location(node)
 
     def at(self, node: ast.Node) -> dict[str, Any]:
