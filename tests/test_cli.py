@@ -244,6 +244,8 @@ def test_every_example_in_the_help_parses(
 def test_schema_is_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "schema")
     assert code == 0 and json.loads(out)["title"] == "qframe framework definition"
+    code, out, _ = run(capsys, "schema", "--records")
+    assert code == 0 and "records.yaml" in json.loads(out)["title"]
 
 
 def test_console_script_runs_in_a_real_process(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 
 import pytest
@@ -14,12 +15,15 @@ from qframe.language.ast import (
     Binary,
     Bool,
     Call,
+    Date,
     Duration,
     If,
     Keyword,
+    Known,
     Money,
     Name,
     Percent,
+    Quantity,
     String,
     Unary,
 )
@@ -332,8 +336,17 @@ LEAVES = st.one_of(
     st.text(st.characters(exclude_characters="\n"), max_size=8).map(String),
     st.booleans().map(Bool),
     NAMES.map(Name),
+    st.dates(datetime.date(1000, 1, 1), datetime.date(9999, 12, 31)).map(Date),
+    st.builds(Quantity, FLOATS, st.sampled_from(ast.CLINICAL_UNITS)),
 )
-BINARY_OPS = (*ast.ARITHMETIC, *ast.COMPARISON, *ast.MEMBERSHIP, *ast.BOOLEAN, ast.RANGE)
+BINARY_OPS = (
+    *ast.ARITHMETIC,
+    *ast.COMPARISON,
+    *ast.MEMBERSHIP,
+    *ast.BOOLEAN,
+    ast.RANGE,
+    ast.WINDOW,
+)
 
 
 def _extend(children: st.SearchStrategy[ast.Node]) -> st.SearchStrategy[ast.Node]:
@@ -348,6 +361,7 @@ def _extend(children: st.SearchStrategy[ast.Node]) -> st.SearchStrategy[ast.Node
         st.builds(Unary, st.sampled_from(["-", "+", "not"]), children),
         st.builds(Binary, st.sampled_from(BINARY_OPS), children, children),
         st.builds(If, children, children, children),
+        st.builds(Known, children, st.booleans()),
     )
 
 
@@ -378,6 +392,11 @@ def test_print_then_parse_round_trips(tree: ast.Node) -> None:
         "(a < b) == (c < x)",
         "f(`CVD-PP001`.value, `if`=1)",
         r'"a \"b\" \\ c"',
+        "latest(IFCCHBAM_COD, within=12 months of pped).value <= 59 mmol/mol",
+        "x is known and (y is missing or y < x)",
+        "(a is known) is missing",
+        "pped - 12 months + 1 day",
+        "2015-03-31 - 2 weeks",
     ],
 )
 def test_parse_print_parse(text: str) -> None:
@@ -477,3 +496,37 @@ def test_positional_argument_after_keyword_is_an_error() -> None:
         parse("round(places=1, x / 3)")
     assert info.value.message == "a positional argument follows a keyword argument"
     assert info.value.offset == 16 and "round(x, name=value)" in info.value.hint
+
+
+# --- record-level syntax -------------------------------------------------------------------------
+
+
+def test_record_literals() -> None:
+    assert parse("2015-03-31") == Date(datetime.date(2015, 3, 31))
+    assert parse("59 mmol/mol") == Quantity(59.0, "mmol/mol")
+    assert parse("150mmHg") == Quantity(150.0, "mmHg")
+    assert parse("1 day") == Duration(1.0, "day")
+    assert parse("2 weeks") == Duration(2.0, "week")
+    # without its dashes' digits a date is a subtraction, as before
+    assert parse("2015 - 3") == Binary("-", Num(2015.0), Num(3.0))
+
+
+def test_known_missing_and_windows() -> None:
+    assert parse("x.date is known") == Known(Attr(x, "date"), False)
+    assert parse("not x is missing") == Unary("not", Known(x, True))
+    assert parse("12 months of pped") == Binary("of", Duration(12.0, "month"), Name("pped"))
+    assert parse("a is known and b is missing") == Binary("and", Known(a), Known(b, True))
+
+
+def test_impossible_date_is_located() -> None:
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse("x < 2015-02-30")
+    assert info.value.offset == 4
+    assert "not a date" in info.value.message
+    assert "year-month-day" in info.value.hint
+
+
+def test_unknown_unit_is_a_syntax_error() -> None:
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse("x <= 59 mmol")
+    assert info.value.offset == 8

@@ -18,6 +18,7 @@ from typing import Any
 
 from qframe.check import calls, indicators, names, operators
 from qframe.check.compiled import Compiled, Scope, unknown
+from qframe.check.records.program import check_records
 from qframe.check.rules import cycles, duplicates, escalation, outcome, parameters, totals, unused
 from qframe.errors.diagnostics import Diagnostic, Location, error, warning
 from qframe.ir import kinds as t
@@ -39,6 +40,9 @@ HANDLERS: dict[type, Callable[[Compiler, Any, Scope], Compiled]] = {
     ast.Binary: operators.binary,
     ast.If: operators.conditional,
     ast.Call: calls.call,
+    ast.Date: operators.record_only,
+    ast.Quantity: operators.record_only,
+    ast.Known: operators.record_only,
 }
 
 
@@ -107,6 +111,8 @@ class Compiler:
             else:
                 self.named(("define", define.name))
         self.report(*unused.check(fw, self.used))
+        records, record_diags = check_records(fw)
+        self.report(*record_diags)
         order = [n for n, v in values.items() if v.kind == "input"] + [
             n for n, v in values.items() if v.kind == "rule"
         ]
@@ -138,6 +144,7 @@ class Compiler:
             param_deps=cycles.dependencies(self.edges),
             attribute_uses=dict(self.attribute_uses),
             diagnostics=self.diags,
+            records=records,
         )
 
     # ------------------------------------------------------------------ named things (memoised)

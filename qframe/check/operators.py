@@ -26,9 +26,24 @@ LITERAL_TYPES: dict[type, t.Type] = {
 }
 
 
+def record_only(compiler: Compiler, node: ast.Node, scope: Scope) -> Compiled:
+    """A date, a clinical quantity, `is known`, `N months of D` or a duration in days: syntax of
+    record-level definitions (records.yaml), which have no meaning for practice counts."""
+    compiler.error(
+        "Q500",
+        f"`{to_text(node)}` belongs to record-level definitions, not to {scope.what}",
+        scope.loc(node),
+        "dates, clinical units, `is known` and windows are written in records.yaml "
+        "(docs/records-authoring.md)",
+    )
+    return unknown(node)
+
+
 def literal(compiler: Compiler, node: ast.Node, scope: Scope) -> Compiled:
     """A number, percentage, money amount, duration, text or truth value: a constant."""
     unit = node.unit if isinstance(node, ast.Duration) else ""
+    if unit in ast.DURATION_DAYS:
+        return record_only(compiler, node, scope)
     if unit and unit not in ast.DURATION_UNITS:  # pragma: no cover - the grammar admits only these
         compiler.error("Q332", f"unknown time unit `{unit}`", scope.loc(node))
     value = literal_value(node, compiler.fw.period_months)
@@ -79,6 +94,8 @@ def binary(compiler: Compiler, node: ast.Binary, scope: Scope) -> Compiled:
         return _membership(compiler, node, scope, a, b)
     if op == "..":
         return _range(compiler, node, scope, a, b)
+    if op == ast.WINDOW:
+        return record_only(compiler, node, scope)
     return _arithmetic(compiler, node, scope, a, b)
 
 

@@ -11,8 +11,9 @@ Python callers may pass plain numbers: ``{"point_value": 180.0}`` means £180.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +45,10 @@ class Resolved:
     params: dict[str, Any]  # parameter -> value (a float, a str) for every unit
     per_indicator: dict[tuple[str, int], Any]  # (parameter, indicator index) -> value
     numbers: dict[tuple[str, int], float]  # ("lower"/"upper"/"max_points", indicator) -> value
+    # record-level parameters (records.yaml) -> value: a date, a float (in the parameter's unit),
+    # or a duration as (months, days); a record engine rebuilds its program with them
+    # (qframe.check.records.overrides.record_program_with)
+    records: dict[str, Any] = field(default_factory=dict)
 
     def apply(self, plan: Plan) -> Plan:
         """A copy of the plan with the indicator fields changed (parameters are passed apart)."""
@@ -84,6 +89,7 @@ def resolve(plan: Plan, overrides: Mapping[str, Any]) -> Resolved:
     params: dict[str, Any] = {}
     per_indicator: dict[tuple[str, int], Any] = {}
     numbers: dict[tuple[str, int], float] = {}
+    records: dict[str, Any] = {}
     index = {iid: i for i, iid in enumerate(plan.indicator_ids)}
     for key, raw in overrides.items():
         text, src, offset = raw if isinstance(raw, tuple) else (raw, None, 0)
@@ -137,13 +143,20 @@ def resolve(plan: Plan, overrides: Mapping[str, Any]) -> Resolved:
                 )
             )
             continue
+        clinical = record_types(plan)
+        if key not in plan.params and key in clinical:
+            value = record_value(text, clinical[key], key, src, offset, problems)
+            if value is not None:
+                records[key] = value
+            continue
         if key not in plan.params:
             problems.append(
                 error(
                     "Q400",
                     f"unknown parameter `{key}`",
                     where,
-                    did_you_mean(key, plan.params) or f"parameters: {', '.join(plan.params)}",
+                    did_you_mean(key, [*plan.params, *clinical])
+                    or f"parameters: {', '.join(plan.params)}",
                 )
             )
             continue
@@ -152,7 +165,93 @@ def resolve(plan: Plan, overrides: Mapping[str, Any]) -> Resolved:
             params[key] = value
     if problems:
         raise DefinitionError(problems)
-    return Resolved(params, per_indicator, numbers)
+    return Resolved(params, per_indicator, numbers, records)
+
+
+def record_types(plan: Plan) -> dict[str, t.Type]:
+    """The type of each record-level parameter (records.yaml), by name; {} without records."""
+    program = plan.program.records if plan.program is not None else None
+    if program is None:
+        return {}
+    return {name: node.type for name, node in program.params.items()}
+
+
+def record_value(
+    raw: Any,
+    want: t.Type,
+    key: str,
+    src: SourceFile | None,
+    offset: int,
+    problems: list[Diagnostic],
+) -> Any:
+    """A record-level parameter's new value, checked like records.yaml checks it: a date
+    (``2016-03-31``), a value in the parameter's clinical unit (``64mmol/mol``), a duration in
+    whole calendar units (``15 months``) or a number. Python callers may pass a date, or a
+    number meaning the parameter's unit."""
+    hint = _record_hint(want)
+    if not isinstance(raw, str):
+        if want.kind is t.Kind.DATE and isinstance(raw, datetime.date):
+            return raw
+        if (
+            want.kind is t.Kind.NUMBER
+            and isinstance(raw, (int, float))
+            and not isinstance(raw, bool)
+        ):
+            return float(raw)
+        problems.append(
+            error("Q241", f"`{key}` must be {want.describe()}, not {raw!r}", None, hint)
+        )
+        return None
+    where = Location(src, offset, max(1, len(raw))) if src is not None else None
+    try:
+        node = parse(raw)
+    except ExpressionSyntaxError as exc:
+        loc = (
+            Location(src, offset + min(exc.offset, max(len(raw) - 1, 0)), exc.length)
+            if src is not None
+            else None
+        )
+        problems.append(error("Q100", f"`{key}`: {exc.message}", loc, exc.hint))
+        return None
+    value: Any = None
+    got = t.ANY
+    if isinstance(node, ast.Date):
+        value, got = node.value, t.DATE
+    elif isinstance(node, ast.Quantity):
+        value, got = node.value, t.quantity(node.unit)
+    elif isinstance(node, ast.Number):
+        value, got = node.value, t.NUMBER
+    elif isinstance(node, ast.Duration) and node.amount == int(node.amount):
+        amount = int(node.amount)
+        if node.unit in ast.DURATION_DAYS:
+            value, got = (0, amount * ast.DURATION_DAYS[node.unit]), t.DURATION
+        elif node.unit in ast.DURATION_MONTHS:
+            value, got = (amount * int(ast.DURATION_MONTHS[node.unit]), 0), t.DURATION
+    if got.is_any:
+        problems.append(error("Q241", f"`{key}` must be {want.describe()}", where, hint))
+        return None
+    if got.kind is not want.kind or got.unit != want.unit:
+        code = "Q513" if got.kind is want.kind else "Q241"
+        problems.append(
+            error(code, f"`{key}` must be {want.describe()}, not {got.describe()}", where, hint)
+        )
+        return None
+    return value
+
+
+def _record_hint(want: t.Type) -> str:
+    if want.unit:
+        return f"write the value with its unit, e.g. {key_example(want)}"
+    return {
+        t.Kind.DATE: "write a date as year-month-day, e.g. 2016-03-31",
+        t.Kind.DURATION: "write whole calendar units, e.g. 15 months or 14 days",
+        t.Kind.NUMBER: "write a number, e.g. 3",
+    }.get(want.kind, "")
+
+
+def key_example(want: t.Type) -> str:
+    """An example value of a clinical unit: 64mmol/mol."""
+    return f"64{want.unit}" if want.unit == "mmol/mol" else f"140{want.unit}"
 
 
 def _value(

@@ -374,6 +374,8 @@ _TERMINAL_MEANING = {
     "TRUE": "boolean true",
     "FALSE": "boolean false",
     "COMPARE": "comparison operator",
+    "DATE": "calendar date, year-month-day (records.yaml)",
+    "QUANTITY": "number with a clinical unit (records.yaml)",
 }
 
 
@@ -434,6 +436,14 @@ _KIND_TEXT = {
     t.Kind.RANGE: (
         "`35% .. 75%`",
         "A lower and an upper bound of the same kind, both included. Used by `in`, indicator `thresholds` and parameter `range`.",
+    ),
+    t.Kind.DATE: (
+        "`2015-03-31`, `pped - 12 months`",
+        "A calendar date (records.yaml only): moved by a duration, compared with dates.",
+    ),
+    t.Kind.EVENT: (
+        "`latest(IFCCHBAM_COD)`",
+        "A coded event found by a record query (records.yaml only): read `.date` and `.value`.",
     ),
     t.Kind.ANY: (
         "",

@@ -8,6 +8,7 @@ from typing import Any
 from qframe.errors.diagnostics import Diagnostic, Location
 from qframe.ir import kinds as t
 from qframe.ir.nodes import Node
+from qframe.ir.records import RecordProgram
 from qframe.model import definition as m
 
 
@@ -61,6 +62,8 @@ class Program:
     )
     # what each named thing reads: parameters, and indicator fields as "field:lower"
     param_deps: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    # the registers and business rules computed from GP records (records.yaml), when checked clean
+    records: RecordProgram | None = None
 
     @property
     def ok(self) -> bool:

@@ -189,7 +189,23 @@ class RecordProgram:
     counts (``2014-15`` for a PPED of 2015-03-31). ``params`` are the record-level parameters
     (targets, windows' lengths as numbers, invitation counts), each a checked node; a sweep
     replaces their values. Indicators of the framework without rules here are listed in
-    ``not_computable`` so that evaluation reports them once, never silently."""
+    ``not_computable`` so that evaluation reports them once, never silently.
+
+    As the checker (:mod:`qframe.check.records`) builds it:
+
+    * ``params``: a constant is a :class:`~qframe.ir.nodes.Const` (a date is a
+      :class:`datetime.date`, a clinical value a float whose ``type.unit`` names its unit, a
+      duration a ``(months, days)`` pair); a date derived from another parameter stays an
+      expression of it (``year_start`` is ``DateOffset(Param("pped"), -12, 1)``), so changing
+      PPED moves it. Rules and fields read parameters as ``Param`` nodes, except durations, which
+      are written into the ``DateOffset`` they bound (changing one means checking again:
+      :func:`qframe.check.records.overrides.record_program_with`).
+    * ``fields`` are in dependency order (a field after the fields it reads). An event field
+      written ``hba1c: latest(IFCCHBAM_COD, ...)`` is two fields, ``hba1c.date`` and (when a rule
+      reads it) ``hba1c.value``, each an :class:`EventQuery` with its ``attribute``;
+      ``hba1c is known`` is ``Known(FieldRef("hba1c.date"))``.
+    * An ``exclude:`` rule is a reject of category ``exclusion`` (reason ``excluded`` unless one
+      is given); a register's reject keeps its reason (``under_age``) for explanations."""
 
     reference_date: Node
     period: str

@@ -7,13 +7,21 @@ equal. Positions in the definition file are recovered through :class:`qframe.sou
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 # Time units a duration literal may use, with their length in months.
 DURATION_MONTHS: dict[str, float] = {"month": 1.0, "quarter": 3.0, "year": 12.0}
+# Time units counted in days (record-level date arithmetic only), with their length in days.
+DURATION_DAYS: dict[str, int] = {"day": 1, "week": 7}
 # "period" is one step of whatever the evaluation's period is.
-DURATION_UNITS = ("month", "quarter", "year", "period")
+DURATION_UNITS = ("month", "quarter", "year", "period", "week", "day")
+# Clinical units a quantity literal may carry (`59 mmol/mol`, `150 mmHg`); grammar.lark's
+# QUANTITY terminal lists the same units.
+CLINICAL_UNITS = ("mmol/mol", "mmol/L", "mmHg", "mg/mmol", "mL/min/1.73m2", "kg/m2")
+# Units a cluster may declare for values that are plain numbers (a CHADS2 score).
+DIMENSIONLESS_UNITS = ("score", "count", "")
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,21 @@ class Money(Node):
 class Duration(Node):
     amount: float
     unit: str  # one of DURATION_UNITS (singular)
+
+
+@dataclass(frozen=True)
+class Date(Node):
+    """A calendar date written 2015-03-31."""
+
+    value: datetime.date
+
+
+@dataclass(frozen=True)
+class Quantity(Node):
+    """A number with a clinical unit: ``59 mmol/mol``, ``150 mmHg``."""
+
+    value: float
+    unit: str  # one of CLINICAL_UNITS
 
 
 @dataclass(frozen=True)
@@ -110,12 +133,24 @@ class Unary(Node):
         return (self.operand,)
 
 
+@dataclass(frozen=True)
+class Known(Node):
+    """``x is known`` (``negate`` false) or ``x is missing`` (``negate`` true)."""
+
+    operand: Node
+    negate: bool = False
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.operand,)
+
+
 # Binary operators by family.
 ARITHMETIC = ("+", "-", "*", "/", "^")
 COMPARISON = ("==", "!=", "<", "<=", ">", ">=")
 MEMBERSHIP = ("in", "not in")
 BOOLEAN = ("and", "or")
 RANGE = ".."
+WINDOW = "of"  # `12 months of pped`: a window of a length ending on a date
 
 
 @dataclass(frozen=True)

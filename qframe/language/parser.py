@@ -7,6 +7,7 @@ people, never Lark's raw "Unexpected token" text.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from functools import lru_cache
@@ -24,7 +25,23 @@ from lark.exceptions import (
 
 from qframe.language import ast
 
-KEYWORDS = frozenset({"if", "then", "else", "and", "or", "not", "in", "true", "false"})
+KEYWORDS = frozenset(
+    {
+        "if",
+        "then",
+        "else",
+        "and",
+        "or",
+        "not",
+        "in",
+        "true",
+        "false",
+        "is",
+        "known",
+        "missing",
+        "of",
+    }
+)
 
 # Human names for the grammar's terminals, for "expected ..." messages.
 _TERMINAL_NAMES = {
@@ -32,6 +49,8 @@ _TERMINAL_NAMES = {
     "PERCENT": "a percentage",
     "MONEY": "an amount of money",
     "DURATION": "a duration",
+    "DATE": "a date",
+    "QUANTITY": "a clinical quantity",
     "STRING": "a string",
     "NAME": "a name",
     "QUOTED_NAME": "a name",
@@ -55,6 +74,10 @@ _TERMINAL_NAMES = {
     "OR": "`or`",
     "NOT": "`not`",
     "IN": "`in`",
+    "IS": "`is`",
+    "KNOWN": "`known`",
+    "MISSING": "`missing`",
+    "OF": "`of`",
     "__ANON_0": "`..`",
     "$END": "the end of the expression",
 }
@@ -98,6 +121,29 @@ class _ToAst(Transformer[Token, ast.Node]):
         m = re.fullmatch(r"([0-9][0-9_]*(?:\.[0-9]+)?)\s*([a-z]+?)s?", str(c[0]))
         assert m is not None
         return ast.Duration(_number(m.group(1)), m.group(2), **self._pos(meta))
+
+    def date(self, meta: Any, c: list[Token]) -> ast.Node:
+        try:
+            value = datetime.date.fromisoformat(str(c[0]))
+        except ValueError:
+            raise ExpressionSyntaxError(
+                f"{c[0]} is not a date",
+                meta.start_pos,
+                "write a date as year-month-day, e.g. 2015-03-31",
+                len(str(c[0])),
+            ) from None
+        return ast.Date(value, **self._pos(meta))
+
+    def quantity(self, meta: Any, c: list[Token]) -> ast.Node:
+        m = re.fullmatch(r"([0-9][0-9_]*(?:\.[0-9]+)?)\s*(\S+)", str(c[0]))
+        assert m is not None
+        return ast.Quantity(_number(m.group(1)), m.group(2), **self._pos(meta))
+
+    def known_op(self, meta: Any, c: list[Any]) -> ast.Node:
+        return ast.Known(c[0], False, **self._pos(meta))
+
+    def missing_op(self, meta: Any, c: list[Any]) -> ast.Node:
+        return ast.Known(c[0], True, **self._pos(meta))
 
     def string(self, meta: Any, c: list[Token]) -> ast.Node:
         raw = str(c[0])[1:-1]
@@ -182,6 +228,7 @@ _BINARY_RULES = {
     "in_op": "in",
     "not_in_op": "not in",
     "range_op": "..",
+    "of_op": "of",
 }
 
 
@@ -363,7 +410,17 @@ def _friendly(text: str, exc: UnexpectedInput) -> ExpressionSyntaxError:
                 f"expected {_expected(exc)}; a name that is a keyword must be quoted: `{value}`",
                 length,
             )
-        if tok.type in ("NAME", "NUMBER", "PERCENT", "MONEY", "STRING", "DURATION", "QUOTED_NAME"):
+        if tok.type in (
+            "NAME",
+            "NUMBER",
+            "PERCENT",
+            "MONEY",
+            "STRING",
+            "DURATION",
+            "DATE",
+            "QUANTITY",
+            "QUOTED_NAME",
+        ):
             return ExpressionSyntaxError(
                 f"unexpected `{value}`",
                 offset,

@@ -19,6 +19,7 @@ _BINARY_LEVEL = {
     "or": OR,
     "and": AND,
     "..": RANGE,
+    "of": RANGE,
     "+": ADD,
     "-": ADD,
     "*": MUL,
@@ -35,6 +36,8 @@ def level(node: ast.Node) -> int:
         return IF
     if isinstance(node, ast.Binary):
         return _BINARY_LEVEL[node.op]
+    if isinstance(node, ast.Known):
+        return COMPARE
     if isinstance(node, ast.Unary):
         return NOT if node.op == "not" else UNARY
     if isinstance(node, (ast.Attr, ast.Call)):
@@ -81,6 +84,12 @@ def _text(node: ast.Node, need: int) -> str:
     if isinstance(node, ast.Duration):
         unit = node.unit if node.amount == 1 else node.unit + "s"
         return f"{_plain(node.amount)} {unit}"
+    if isinstance(node, ast.Date):
+        return node.value.isoformat()
+    if isinstance(node, ast.Quantity):
+        return f"{_plain(node.value)} {node.unit}"
+    if isinstance(node, ast.Known):
+        return f"{_wrap(node.operand, COMPARE + 1)} is {'missing' if node.negate else 'known'}"
     if isinstance(node, ast.String):
         escaped = node.value.replace("\\", "\\\\").replace('"', '\\"')
         return f'"{escaped}"'

@@ -8,6 +8,7 @@ every expression. Semantic checks (names, units, cycles, thresholds) are the com
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ from qframe.errors.diagnostics import (
     Location,
     error,
 )
-from qframe.language.parser import ExpressionSyntaxError, parse
 from qframe.model import definition as m
+from qframe.model.expressions import expression_at
+from qframe.model.records import read_records
 from qframe.source.schema import load_schema, schema_diagnostics
 from qframe.source.yamldoc import YamlDocument, YamlPath, load_yaml
 
@@ -82,7 +84,12 @@ def read_definition(path: str | Path) -> tuple[m.FrameworkDef | None, list[Diagn
         raise FileProblem(
             [error("Q004", f"cannot read {file}: {exc.strerror}")], ExitCode.FILE_ERROR
         ) from None
-    return build_definition(str(file), text)
+    framework, diags = build_definition(str(file), text)
+    records, record_diags = read_records(file.parent)
+    diags.extend(record_diags)
+    if framework is not None and records is not None:
+        framework = replace(framework, records=records)
+    return framework, diags
 
 
 def build_definition(path: str, text: str) -> tuple[m.FrameworkDef | None, list[Diagnostic]]:
@@ -136,22 +143,10 @@ class _Builder:
         return self.doc.location(tuple(path), key=key)
 
     def expr(self, *path: str | int) -> m.Expression:
-        text, offsets = self.doc.expression_offsets(tuple(path))
-        tree = None
-        try:
-            tree = parse(text)
-        except ExpressionSyntaxError as exc:
-            expression = m.Expression(text, None, self.doc.source, offsets)
-            start = min(exc.offset, max(len(text) - 1, 0))
-            fake_end = min(len(text), start + exc.length)
-            first = offsets[start] if offsets else 0
-            last = offsets[max(start, fake_end - 1)] if offsets else 0
-            where = Location(self.doc.source, first, max(1, last - first + 1))
-            if exc.offset >= len(text):  # at the end: point just after the last character
-                where = Location(self.doc.source, offsets[-1] if offsets else 0, 1)
-            self.diagnostics.append(error("Q100", f"syntax: {exc.message}", where, exc.hint))
-            return expression
-        return m.Expression(text, tree, self.doc.source, offsets)
+        expression, problem = expression_at(self.doc, tuple(path))
+        if problem is not None:
+            self.diagnostics.append(problem)
+        return expression
 
     def info(self, value: Any) -> m.Doc:
         if isinstance(value, dict):

@@ -189,7 +189,86 @@ class FrameworkDef:
     checks: Mapping[str, Check] = field(default_factory=dict)
     levels: tuple[Level, ...] = ()
     escalation: tuple[EscalationRule, ...] = ()
+    records: RecordsDef | None = None  # records.yaml beside the definition, when there is one
 
     @property
     def period_months(self) -> int:
         return 3 if self.frequency == "quarter" else 12
+
+
+# --- record-level definitions (records.yaml beside framework.yaml) ------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterCode:
+    system: str
+    code: str
+    description: str = ""
+    status: str = ""  # "sourced" or "illustrative" in a cluster file; "" inline
+
+
+@dataclass(frozen=True)
+class ClusterDef:
+    """A code cluster as declared: read from ``path`` (a CSV file) or written inline."""
+
+    name: str
+    codes: tuple[ClusterCode, ...]
+    location: Location
+    path: str = ""
+    version: str = ""
+    unit: str = ""
+    info: Doc = field(default_factory=Doc)
+
+
+@dataclass(frozen=True)
+class RecordRuleDef:
+    """One rule of a register or an indicator: ``select``, ``reject`` (an exception, counted by
+    its ``reason``) or ``exclude`` (an exclusion, counted nowhere)."""
+
+    action: str  # "select", "reject" or "exclude"
+    condition: Expression
+    location: Location
+    reason: str = ""
+    reason_location: Location | None = None
+    info: Doc = field(default_factory=Doc)
+    assumption: str = ""
+    rule_set: str = ""  # the rule set (rule_sets:) it was spliced in from, if any
+
+
+@dataclass(frozen=True)
+class RegisterDef:
+    group: str
+    rules: tuple[RecordRuleDef, ...]
+    location: Location
+    indicator: str = ""
+    indicator_location: Location | None = None
+    population_date: Expression | None = None
+    info: Doc = field(default_factory=Doc)
+
+
+@dataclass(frozen=True)
+class RecordIndicatorDef:
+    id: str
+    register: str
+    register_location: Location
+    rules: tuple[RecordRuleDef, ...]
+    location: Location
+    info: Doc = field(default_factory=Doc)
+    assumption: str = ""
+
+
+@dataclass(frozen=True)
+class RecordsDef:
+    """A framework's record-level definitions (records.yaml)."""
+
+    path: str
+    source: SourceFile
+    parameters: Mapping[str, Parameter]
+    clusters: Mapping[str, ClusterDef]
+    fields: Mapping[str, Definition]
+    registers: Mapping[str, RegisterDef]
+    indicators: Mapping[str, RecordIndicatorDef]
+    reference_date: str = "pped"
+    reference_location: Location | None = None
+    period: str = ""
+    info: Doc = field(default_factory=Doc)

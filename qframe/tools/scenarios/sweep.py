@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qframe.api import DataLike, Framework, as_dataset
-from qframe.check.overrides import resolve
+from qframe.check.overrides import record_types, resolve
 from qframe.engines.base import Engine, ScenarioAxis
 from qframe.engines.registry import engine as engine_named
 from qframe.errors.diagnostics import DefinitionError, did_you_mean
@@ -81,10 +81,14 @@ def sweep(
 
 
 def _money_as_pounds(fw: Framework, point: Point) -> Point:
-    """In a sweep, a plain number for a money parameter means pounds (point_value=150..200)."""
+    """In a sweep, a plain number for a money parameter means pounds (point_value=150..200), and
+    for a clinical value its unit (hba1c_target=53..75 step 1 is in mmol/mol)."""
     changed = {}
+    clinical = record_types(fw.plan)
     for key, value in point.overrides.items():
         ptype = fw.plan.param_types.get(key)
+        if ptype is None and key in clinical and clinical[key].unit:
+            ptype = t.MONEY  # read the number as it is: a value in the parameter's unit
         if ptype is not None and ptype.kind is t.Kind.MONEY and isinstance(value, str):
             try:
                 changed[key] = float(value)
