@@ -165,6 +165,12 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q331", _E, "a duration is not a whole number of periods"),
     Entry("Q332", _E, "unknown time unit"),
     Entry("W311", _W, "thresholds lie outside 0% .. 100%"),
+    # Levels and apportionment (issue 13)
+    Entry("Q270", _E, "`unit:` names a unit attribute: the level is set with `level:`"),
+    Entry("Q271", _E, "unknown level"),
+    Entry("Q272", _E, "an input of a level framework has no `across:` rule"),
+    Entry("Q273", _E, "`apportion:` in a framework that pays practices"),
+    Entry("Q274", _E, "`apportion:` names something that is not a total"),
     # Overrides, sweeps, tools
     Entry("Q400", _E, "an override names an unknown indicator, field or parameter"),
     Entry("Q401", _E, "an override is not written NAME=VALUE"),
@@ -205,6 +211,13 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("D060", _E, "the units table lacks an attribute the framework groups by"),
     Entry("D070", _E, "the data lacks a measure the framework needs"),
     Entry("D071", _E, "a quarterly measure has no `combine:` in a yearly framework"),
+    Entry("D080", _E, "the units table lacks the framework's level attribute"),
+    Entry("D081", _W, "practices in no level unit: their inputs are counted nowhere"),
+    Entry("D082", _E, "a practice is in two level units at once"),
+    Entry("D083", _E, "members of a level unit record different values of a `same` input"),
+    Entry("D084", _E, "an apportionment weight is zero or missing for a whole level unit"),
+    Entry("D085", _W, "some members of a level unit lack a measure the others have"),
+    Entry("D086", _E, "an apportionment weight is negative or missing for a practice"),
     # NHS Digital files
     Entry("D100", _E, "not a file or dataset qframe can read"),
     Entry("D101", _E, "several files of the same kind for the same year"),
