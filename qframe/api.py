@@ -31,7 +31,9 @@ from qframe.ir import kinds as t
 from qframe.model import definition as m
 from qframe.model.build import read_definition
 from qframe.results.apportioned import at_level as level_result
+from qframe.results.rollup import additive_totals, rollup
 from qframe.results.tidy import Result, tidy
+from qframe.scoring.outcome import round_money
 
 DataLike = Dataset | str | Path | Mapping[str, pd.DataFrame]
 
@@ -98,6 +100,22 @@ class Framework:
                 k: str(v[0] if isinstance(v, tuple) else v) for k, v in params.items()
             }
         return level_result(tidy(plan, ev, manifest, periods), ds, self.definition)
+
+    def rollup(self, result: Result, by: str) -> pd.DataFrame:
+        """``result`` added up by a unit attribute (``ccg``, ``locality``, ``cluster``,
+        ``region``…) per period: additive totals only (money, sums and counts; never a rate).
+        A level framework with apportionment rolls up its practices' shares when its level units
+        do not carry ``by``."""
+        kinds = {name: lowered.type.kind for name, lowered in self.plan.totals.items()}
+        totals = additive_totals(self.definition, kinds)
+        table = result.units
+        if by not in table.columns and result.apportioned is not None:
+            table = result.apportioned
+        out = rollup(table, by, totals)
+        for name in totals:
+            if kinds.get(name) is t.Kind.MONEY:
+                out[name] = round_money(out[name].to_numpy(dtype=np.float64))
+        return out
 
     def dataset(self, data: DataLike) -> Dataset:
         """The data this framework evaluates on: at its level (``level: pcn``: one unit per PCN,

@@ -119,6 +119,9 @@ def apportioned(units: pd.DataFrame, data: Dataset, rule: m.Apportionment) -> pd
     for name, values in outputs.items():
         rows[name] = values
     rows = rows.rename(columns={"weight": rule.by})
+    attributes = data.practices.units.assign(unit_id=data.practices.units["unit_id"].astype(str))
+    attributes = attributes.drop(columns=[c for c in (level,) if c in attributes.columns])
+    rows = rows.merge(attributes, on="unit_id", how="left")
     return rows.sort_values(["unit_id", "period"], kind="stable").reset_index(drop=True)
 
 
