@@ -211,6 +211,11 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("D060", _E, "the units table lacks an attribute the framework groups by"),
     Entry("D070", _E, "the data lacks a measure the framework needs"),
     Entry("D071", _E, "a quarterly measure has no `combine:` in a yearly framework"),
+    Entry(
+        "C010",
+        _E,
+        "a framework paid at a level without apportionment cannot be compared per practice",
+    ),
     Entry("D080", _E, "the units table lacks the framework's level attribute"),
     Entry("D081", _W, "practices in no level unit: their inputs are counted nowhere"),
     Entry("D082", _E, "a practice is in two level units at once"),

@@ -142,4 +142,39 @@ def at_level(result: Result, data: Dataset, fw: m.FrameworkDef) -> Result:
     return replace(result, units=units, apportioned=table)
 
 
-__all__ = ["apportioned", "at_level", "practice_weights"]
+__all__ = ["apportioned", "at_level", "practice_view", "practice_weights"]
+
+
+def practice_view(result: Result, level: str) -> Result:
+    """A level framework's result seen per practice, for lining it up with practice frameworks:
+    its units table is the apportioned table (each practice's share of its level unit's
+    apportioned totals), with the level unit's escalation; its other totals, which do not share
+    out, are left out."""
+    if result.apportioned is None:
+        raise DataError(
+            [
+                error(
+                    "C010",
+                    f"`{result.framework_id}` pays each {level} and does not apportion its payment "
+                    "to practices, so it cannot be lined up per practice",
+                    None,
+                    "add `apportion: {by: list_size}` to the framework, or compare it per "
+                    f"{level} with Framework.rollup",
+                )
+            ]
+        )
+    shares = result.apportioned
+    level_units = result.units.assign(
+        unit_id=result.units["unit_id"].astype(str), period=result.units["period"].astype(str)
+    )
+    carried = [
+        c for c in ("escalation_level", "escalation_rules", "escalated_since") if c in level_units
+    ]
+    units = shares.merge(
+        level_units[["unit_id", "period", *carried]].rename(columns={"unit_id": level}),
+        on=[level, "period"],
+        how="left",
+    )
+    units.insert(0, "framework_version", result.framework_version)
+    units.insert(0, "framework", result.framework_id)
+    return replace(result, units=units)
