@@ -300,3 +300,23 @@ def test_the_synthetic_practices_are_each_in_one_pcn_within_a_ccg() -> None:
     assert (units["pcn"] != "").all()
     assert (units.groupby("pcn")["ccg"].nunique() == 1).all()
     assert units.groupby("pcn").size().between(1, 7).all()
+
+
+def test_compare_lines_up_frameworks_per_pcn(tmp_path: Path) -> None:
+    from qframe.api import as_dataset
+    from qframe.tools.compare.levels import by_level
+
+    data = ROOT / "data" / "sample"
+    comparison = compare([ROOT / "frameworks" / "qof_2014", PCN], data, periods="2015-16")
+    table = by_level(comparison, as_dataset(data), "pcn")
+    assert set(table["framework"]) == {"qof_2014", "pcn_network"}
+    level = qframe.load(PCN).evaluate(data, periods=["2015-16"]).units.set_index("unit_id")
+    mine = table[table["framework"] == "pcn_network"].set_index("pcn")
+    assert (mine["payment"].reindex(level.index) == level["payment"]).all()  # to the penny
+    qof = table[table["framework"] == "qof_2014"]
+    assert qof["payment"].sum() == pytest.approx(
+        comparison.practices.query("framework == 'qof_2014'")["payment"].sum()
+    )
+    # payment per patient recomputed from the sums, never an average of practices' rates
+    row = mine.iloc[0]
+    assert row["payment_per_patient"] == pytest.approx(row["payment"] / row["patients"])
