@@ -320,3 +320,34 @@ def test_compare_lines_up_frameworks_per_pcn(tmp_path: Path) -> None:
     # payment per patient recomputed from the sums, never an average of practices' rates
     row = mine.iloc[0]
     assert row["payment_per_patient"] == pytest.approx(row["payment"] / row["patients"])
+
+
+def test_a_cluster_level_framework_and_its_explanation(tmp_path: Path) -> None:
+    fw = qframe.load(copy_framework(tmp_path, {"level: pcn ": "level: cluster "}))
+    data = ROOT / "data" / "sample"
+    result = fw.evaluate(data, periods=["2015-16"])
+    units = pd.read_parquet(data / "units.parquet")
+    assert sorted(result.units["unit_id"]) == sorted(units["cluster"].unique())
+    shares = result.apportioned
+    assert shares is not None and len(shares) == 300
+    assert shares["payment"].sum() == pytest.approx(result.units["payment"].sum(), abs=1e-6)
+    ex = explain(fw, data, "CL001", period="2015-16")
+    members = find(ex.steps, "members")
+    assert [m.name for m in members.children] == sorted(
+        units.loc[units["cluster"] == "CL001", "unit_id"]
+    )
+
+
+def test_diff_shows_a_change_of_level_and_of_across(tmp_path: Path) -> None:
+    from qframe.tools.diff import diff_definitions
+
+    other = copy_framework(
+        tmp_path,
+        {
+            "level: pcn ": "level: cluster ",
+            "  list_size: {across: sum,": "  list_size: {across: max,",
+        },
+    )
+    changes = {(c.name, c.field, c.before, c.after) for c in diff_definitions(PCN, other)}
+    assert any(f == "level" and b == "pcn" and a == "cluster" for _, f, b, a in changes)
+    assert any(f == "across" and b == "sum" and a == "max" for _, f, b, a in changes)
