@@ -351,3 +351,17 @@ def test_diff_shows_a_change_of_level_and_of_across(tmp_path: Path) -> None:
     changes = {(c.name, c.field, c.before, c.after) for c in diff_definitions(PCN, other)}
     assert any(f == "level" and b == "pcn" and a == "cluster" for _, f, b, a in changes)
     assert any(f == "across" and b == "sum" and a == "max" for _, f, b, a in changes)
+
+
+def test_adding_the_pcn_column_changed_no_other_column() -> None:
+    # the digest of the units table as it was before `pcn` was added (its CSV text); the
+    # measures are pinned by tests/test_synth.py
+    import hashlib
+
+    from qframe.data import synth
+
+    units = synth.generate().units.drop(columns=["pcn"]).astype(str)
+    assert (
+        hashlib.sha256(units.to_csv(index=False).encode()).hexdigest()
+        == "a06881a37f0e2815d363e33eaaa1cdb95b566b2c5f5bd2559dadb924d048180c"
+    )
