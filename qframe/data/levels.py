@@ -130,16 +130,19 @@ def membership(ds: Dataset, attribute: str) -> tuple[pd.Series, list[Diagnostic]
 def _build(ds: Dataset, attribute: str, rules: Mapping[str, tuple[str, str]]) -> Dataset:
     member_of, warnings = membership(ds, attribute)
     measures = ds.measures
-    unit_ids = measures["unit_id"].astype(str)
-    names = measures["measure"].astype(str)
-    keep = unit_ids.isin(member_of.index).to_numpy() & names.isin(list(rules)).to_numpy()
+    # filter first (on the columns as stored, often categorical), convert only what is kept
+    keep = (
+        measures["unit_id"].isin(member_of.index).to_numpy()
+        & measures["measure"].isin(list(rules)).to_numpy()
+    )
+    kept = measures[keep]
     frame = pd.DataFrame(
         {
-            "unit_id": unit_ids[keep].to_numpy(),
-            "period": measures["period"].astype(str)[keep].to_numpy(),
-            "measure": names[keep].to_numpy(),
-            "key": measures["key"].astype(str)[keep].to_numpy(),
-            "value": measures["value"][keep].to_numpy(dtype=np.float64),
+            "unit_id": kept["unit_id"].astype(str).to_numpy(),
+            "period": kept["period"].astype(str).to_numpy(),
+            "measure": kept["measure"].astype(str).to_numpy(),
+            "key": kept["key"].astype(str).to_numpy(),
+            "value": kept["value"].to_numpy(dtype=np.float64),
         }
     )
     frame["level"] = member_of.reindex(frame["unit_id"]).to_numpy()
@@ -282,9 +285,8 @@ def _level_units(units: pd.DataFrame, attribute: str, member_of: pd.Series) -> p
         if column in (attribute, "name"):
             continue
         text = practices[column].astype("string").fillna("")
-        shared = text.groupby(member_of.to_numpy(), sort=True).agg(
-            lambda v: v.iloc[0] if v.nunique() == 1 else ""
-        )
+        grouped = text.groupby(member_of.to_numpy(), sort=True)
+        shared = grouped.first().where(grouped.nunique() == 1, "")
         table[column] = shared.reindex(table["unit_id"]).to_numpy()
     return table
 

@@ -29,16 +29,12 @@ from qframe.scoring.apportion import apportion_pounds
 def practice_weights(practices: Dataset, measure: str, periods: list[str]) -> pd.DataFrame:
     """Each practice's weight per period: ``unit_id``, ``period``, ``weight``."""
     meas = practices.measures
-    rows = (meas["measure"].astype(str) == measure).to_numpy() & (
-        meas["key"].astype(str) == ""
-    ).to_numpy()
+    meas = meas[meas["measure"].isin([measure]).to_numpy()]  # filter first, convert what is kept
+    meas = meas[(meas["key"].astype(str) == "").to_numpy()]
     found = pd.Series(
-        meas["value"][rows].to_numpy(dtype=np.float64),
+        meas["value"].to_numpy(dtype=np.float64),
         index=pd.MultiIndex.from_arrays(
-            [
-                meas["unit_id"].astype(str)[rows].to_numpy(),
-                meas["period"].astype(str)[rows].to_numpy(),
-            ]
+            [meas["unit_id"].astype(str).to_numpy(), meas["period"].astype(str).to_numpy()]
         ),
     )
     out = []
@@ -75,15 +71,17 @@ def apportioned(units: pd.DataFrame, data: Dataset, rule: m.Apportionment) -> pd
     amounts = units.assign(period=units["period"].astype(str)).set_index(["unit_id", "period"])
     outputs: dict[str, np.ndarray] = {name: np.full(len(rows), np.nan) for name in rule.totals}
     share = np.full(len(rows), np.nan)
-    groups: dict[Any, Any] = dict(rows.groupby([level, "period"], sort=True).groups)
+    all_weights = rows["weight"].to_numpy(dtype=np.float64)
+    all_practices = rows["unit_id"].to_numpy(dtype=object)
+    groups: dict[Any, Any] = dict(rows.groupby([level, "period"], sort=True).indices)
     for (unit, period), index in groups.items():
         if (unit, period) not in amounts.index:
             continue
-        w = rows.loc[index, "weight"].to_numpy(dtype=np.float64)
+        w = all_weights[index]
         money = {name: _pounds(amounts.loc[(unit, period), name]) for name in rule.totals}
         if all(math.isnan(v) for v in money.values()):
             continue
-        practices = rows.loc[index, "unit_id"].tolist()
+        practices = all_practices[index].tolist()
         bad = np.isnan(w) | (w < 0)
         if bad.any():
             raise DataError(
