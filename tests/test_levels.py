@@ -365,3 +365,12 @@ def test_adding_the_pcn_column_changed_no_other_column() -> None:
         hashlib.sha256(units.to_csv(index=False).encode()).hexdigest()
         == "a06881a37f0e2815d363e33eaaa1cdb95b566b2c5f5bd2559dadb924d048180c"
     )
+
+
+def test_level_data_given_to_another_framework_starts_again_from_its_practices() -> None:
+    pcn = qframe.load(PCN)
+    at_pcn = pcn.dataset(PCN_DATA)
+    assert at_pcn.level == "pcn" and list(at_pcn.units["unit_id"]) == ["PCN_A", "PCN_B"]
+    practice = qframe.load(ROOT / "tests" / "fixtures" / "mini")  # a practice framework
+    assert list(practice.dataset(at_pcn).units["unit_id"]) == ["A1", "A2", "B1", "X1"]
+    assert pcn.dataset(at_pcn) is at_pcn  # kept with the practice data: made once

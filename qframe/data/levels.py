@@ -48,9 +48,12 @@ def across_rules(fw: m.FrameworkDef) -> dict[str, tuple[str, str]]:
 
 
 def at_level(ds: Dataset, fw: m.FrameworkDef) -> Dataset:
-    """``ds`` (practice data) brought to ``fw``'s level; ``ds`` itself for a practice framework
-    or data already at that level. Kept with the dataset: made once per level and rules."""
-    if fw.level == "practice" or ds.level == fw.level:
+    """``ds`` (practice data) brought to ``fw``'s level; ``ds`` itself for a practice framework.
+    Kept with the dataset: made once per level and rules. Data already at a level is brought
+    again from its practices (another framework's rules may differ)."""
+    if ds.level != "practice" and ds.practices is not None:
+        ds = ds.practices  # data another framework brought to a level: start from its practices
+    if fw.level == "practice":
         return ds
     if ds.level != "practice":
         raise DataError(
