@@ -20,6 +20,7 @@ import pandas as pd
 import qframe
 from qframe.check.overrides import Resolved, resolve
 from qframe.data.dataset import Dataset, frames_from_mapping
+from qframe.data.levels import at_level
 from qframe.data.load import load_dataset
 from qframe.engines.base import Engine
 from qframe.engines.numpy.lower import compile_framework
@@ -29,7 +30,10 @@ from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, Qf
 from qframe.ir import kinds as t
 from qframe.model import definition as m
 from qframe.model.build import read_definition
+from qframe.results.apportioned import at_level as level_result
+from qframe.results.rollup import additive_totals, rollup
 from qframe.results.tidy import Result, tidy
+from qframe.scoring.outcome import round_money
 
 DataLike = Dataset | str | Path | Mapping[str, pd.DataFrame]
 
@@ -82,7 +86,7 @@ class Framework:
         ones are still read for lags and baselines). ``engine`` names the engine that evaluates
         (see :mod:`qframe.engines.registry`), or is one."""
         runner = engine_named(engine) if isinstance(engine, str) else engine
-        ds = as_dataset(data)
+        ds = self.dataset(data)
         resolved = resolve(self.plan, params or {})
         plan = resolved.apply(self.plan)
         values = self.parameter_values(resolved)
@@ -95,7 +99,28 @@ class Framework:
             manifest["overrides"] = {
                 k: str(v[0] if isinstance(v, tuple) else v) for k, v in params.items()
             }
-        return tidy(plan, ev, manifest, periods)
+        return level_result(tidy(plan, ev, manifest, periods), ds, self.definition)
+
+    def rollup(self, result: Result, by: str) -> pd.DataFrame:
+        """``result`` added up by a unit attribute (``ccg``, ``locality``, ``cluster``,
+        ``region``…) per period: additive totals only (money, sums and counts; never a rate).
+        A level framework with apportionment rolls up its practices' shares when its level units
+        do not carry ``by``."""
+        kinds = {name: lowered.type.kind for name, lowered in self.plan.totals.items()}
+        totals = additive_totals(self.definition, kinds)
+        table = result.units
+        if by not in table.columns and result.apportioned is not None:
+            table = result.apportioned
+        out = rollup(table, by, totals)
+        for name in totals:
+            if kinds.get(name) is t.Kind.MONEY:
+                out[name] = round_money(out[name].to_numpy(dtype=np.float64))
+        return out
+
+    def dataset(self, data: DataLike) -> Dataset:
+        """The data this framework evaluates on: at its level (``level: pcn``: one unit per PCN,
+        each input brought there by its ``across:`` rule), or as given for a practice framework."""
+        return at_level(as_dataset(data), self.definition)
 
     def parameter_values(self, overrides: Resolved | Mapping[str, Any]) -> dict[str, Any]:
         """Each parameter's value for an evaluation: a scalar, or an array over the indicators
@@ -137,10 +162,25 @@ class Framework:
                 "measure_rows": len(ds.measures),
             },
             "parameters": params,
+            **({"level": _level_manifest(fw, ds)} if fw.level != "practice" else {}),
             "frequency": fw.frequency,
             "money_rounding": fw.rounding,
             "warnings": [d.to_dict() for d in (*self.warnings, *ds.warnings)],
         }
+
+
+def _level_manifest(fw: m.FrameworkDef, ds: Dataset) -> dict[str, Any]:
+    practices = ds.practices
+    return {
+        "level": fw.level,
+        "units": len(ds.units),
+        "practices": int(ds.units["member_count"].sum()),
+        "practices_in_data": len(practices.units) if practices is not None else None,
+        "across": {inp.name: inp.across for inp in fw.inputs.values()},
+        "apportion": {"by": fw.apportion.by, "totals": list(fw.apportion.totals)}
+        if fw.apportion is not None
+        else None,
+    }
 
 
 def _param_text(value: Any, kind: t.Kind) -> Any:

@@ -19,7 +19,18 @@ from typing import Any
 from qframe.check import calls, indicators, names, operators
 from qframe.check.compiled import Compiled, Scope, unknown
 from qframe.check.records.program import check_records
-from qframe.check.rules import cycles, duplicates, escalation, outcome, parameters, totals, unused
+from qframe.check.rules import (
+    cycles,
+    duplicates,
+    escalation,
+    outcome,
+    parameters,
+    totals,
+    unused,
+)
+from qframe.check.rules import (
+    levels as level_rules,
+)
 from qframe.errors.diagnostics import Diagnostic, Location, error, warning
 from qframe.ir import kinds as t
 from qframe.ir import nodes as ir
@@ -89,6 +100,7 @@ class Compiler:
     def compile(self) -> Program:
         fw = self.fw
         self.report(*duplicates.check(fw))
+        self.report(*level_rules.check(fw))
         params = {name: self.named(("param", name)) for name in fw.parameters}
         parameters.check_ranges(self, params)
         param_types = {name: c.type for name, c in params.items()}

@@ -36,6 +36,14 @@ from qframe.results.formatting import money, pounds
 @format_option(
     ["csv", "parquet"], "File format of the tables (the workbook and report are always written)."
 )
+@click.option(
+    "--by-level",
+    "levels",
+    multiple=True,
+    metavar="ATTRIBUTE",
+    help="Also write by_ATTRIBUTE: every framework's payments added up per pcn, cluster, "
+    "locality, ccg or region (repeatable; docs/levels.md).",
+)
 def command(
     frameworks: Sequence[Path],
     data_path: Path,
@@ -44,6 +52,7 @@ def command(
     period: str | None,
     threshold: str,
     fmt: str,
+    levels: Sequence[str] = (),
 ) -> None:
     """Compare frameworks on the same data: cost, who gains and loses, equity, who is flagged.
 
@@ -59,6 +68,8 @@ def command(
           --data data/sample --out out/compare
       qframe compare frameworks/qof_2014 frameworks/somerset_pqs --data data/sample --out out/compare \\
           --baseline somerset_pqs --period 2014-15 --threshold 5% --format parquet
+      qframe compare frameworks/qof_2014 examples/pcn_network --data data/sample --out out/pcn \
+          --by-level pcn --by-level ccg
     """
     from qframe.tools import compare as compare_mod
 
@@ -90,6 +101,15 @@ def command(
             frameworks, data_path, baseline=baseline, periods=period, threshold=share, progress=step
         )
         paths = comparison.write(out, fmt)
+        if levels:
+            from qframe.api import as_dataset
+            from qframe.results.writer import write_table
+            from qframe.tools.compare.levels import by_level
+
+            ds = as_dataset(data_path)
+            for level in levels:
+                table = by_level(comparison, ds, level)
+                paths.append(write_table(table, Path(out) / f"by_{level}.{fmt}", fmt))
         if bar is not None:
             bar.update(1, "report written")
     f = comparison.frameworks

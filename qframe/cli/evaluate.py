@@ -15,6 +15,7 @@ from qframe.cli.options import data_option, format_option, out_option, set_optio
 from qframe.errors.diagnostics import ExitCode, render_all
 from qframe.results.formatting import pounds
 from qframe.results.tidy import FORMATS
+from qframe.results.writer import write_table
 
 
 @click.command("evaluate")
@@ -29,6 +30,14 @@ from qframe.results.tidy import FORMATS
     multiple=True,
     help="Report only this period (repeatable); earlier periods are still read for lags and baselines.",
 )
+@click.option(
+    "--rollup",
+    "rollups",
+    multiple=True,
+    metavar="ATTRIBUTE",
+    help="Also write rollup_ATTRIBUTE: the additive totals added up by a unit attribute "
+    "(ccg, locality, cluster, region, pcn…) per period (repeatable).",
+)
 @set_option()
 def command(
     framework: Path,
@@ -38,6 +47,7 @@ def command(
     strict: bool,
     periods: tuple[str, ...],
     assignments: tuple[str, ...],
+    rollups: tuple[str, ...] = (),
 ) -> None:
     """Evaluate a framework on a dataset and write tidy results.
 
@@ -51,6 +61,8 @@ def command(
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof --format parquet
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof --period 2014-15
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof180 --set point_value=£180
+      qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof --rollup ccg --rollup region
+      qframe evaluate examples/pcn_network --data data/sample --out out/pcn
     """
     fw = api.load(framework)
     if strict and fw.warnings:
@@ -59,6 +71,9 @@ def command(
     overrides = parse_assignments(assignments)
     result = fw.evaluate(data_path, periods=list(periods) or None, params=overrides)
     paths = result.write(out, fmt)
+    for attribute in rollups:
+        table = fw.rollup(result, attribute)
+        paths.append(write_table(table, out / f"rollup_{attribute}.{fmt}", fmt))
     units = result.units
     click.echo(
         f"{fw.id} {fw.version}: {units['unit_id'].nunique()} units, {units['period'].nunique()} period(s), {len(fw.indicators)} indicators"

@@ -38,6 +38,10 @@ class Dataset:
     source: str = "<memory>"
     content_hash: str = ""
     warnings: tuple[Diagnostic, ...] = ()
+    #: The level its units are (issue 13): ``practice``, or a unit attribute such as ``pcn`` for
+    #: data brought to that level by :func:`qframe.data.levels.at_level` from ``practices``.
+    level: str = "practice"
+    practices: Dataset | None = field(default=None, compare=False, repr=False)
     #: What engines derive from the data once (their layouts), kept with it: a dataset is frozen.
     cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 

@@ -25,6 +25,8 @@ What is calibrated, and to what (``qframe/data/reference``, Open Government Lice
   per 1,000 patients a year, higher with deprivation), quarterly report outcomes, Practice Quality
   Lead named, share of cluster meetings attended, reflections returned; each cluster's largest
   practice holds the Cluster Quality Lead (``is_cql_practice``);
+- **Primary Care Networks** (the ``pcn`` column), drawn from their own random stream so that
+  nothing else changed when it was added: consecutive practices of a CCG in networks of 2-7 [MODEL];
 - **Wales QAIF measures** (``frameworks/wales_qaif``), drawn last from their own random stream so
   that every measure above is the same with or without them: for each year, flu immunisation and
   dementia review counts (``qaif_numerator``/``qaif_denominator`` keyed ``FLU001W``, ``FLU002W``,
@@ -60,6 +62,7 @@ QUARTERS_OF = ("2014-15", "2015-16")
 WALES_STREAM = (
     2019  # the Wales QAIF measures draw from their own stream: adding them changed nothing else
 )
+PCN_STREAM = 2020  # the `pcn` column draws from its own stream too: nothing else changed with it
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,25 @@ def _geography(
     return ccg, locality, cluster
 
 
+def _primary_care_networks(rng: np.random.Generator, ccg: np.ndarray) -> list[str]:
+    """Each practice's Primary Care Network: consecutive practices of one CCG in networks of 2 to 6
+    practices (7 where one would be left alone) [MODEL] (real PCNs serve 30,000-50,000 patients, typically 3-8 practices). A CCG of
+    one practice makes a network of one."""
+    pcn = np.empty(len(ccg), dtype=np.int64)
+    next_pcn = start = 0
+    for size in np.bincount(ccg):  # loops over CCGs (a few hundred), not over practices' data
+        done = 0
+        while done < size:
+            take = int(min(size - done, rng.integers(2, 7)))
+            if 0 < size - done - take < 2:  # never leave one practice alone at the end
+                take = size - done
+            pcn[start + done : start + done + take] = next_pcn
+            next_pcn += 1
+            done += take
+        start += size
+    return [f"PCN{c + 1:04d}" for c in pcn]
+
+
 def generate(
     practices: int = 300,
     seed: int = 2015,
@@ -206,6 +228,9 @@ def generate(
             "locality": [f"LOC{c + 1:03d}" for c in locality],
             "cluster": [f"CL{c + 1:03d}" for c in cluster],
             "deprivation_quintile": deprivation.astype(str),
+            "pcn": _primary_care_networks(
+                np.random.default_rng(np.random.SeedSequence([seed, PCN_STREAM])), ccg
+            ),
         }
     )
 

@@ -139,6 +139,17 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = []
 
     # -- helpers
+    def apportionment(self, value: Any) -> m.Apportionment | None:
+        """The ``apportion:`` block (its shape is checked by the schema)."""
+        if not isinstance(value, dict):
+            return None
+        totals = value.get("totals", ["payment"])
+        return m.Apportionment(
+            str(value.get("by", "list_size")),
+            tuple(str(x) for x in totals),
+            self.loc("apportion", key=True),
+        )
+
     def loc(self, *path: str | int, key: bool = False) -> Location:
         return self.doc.location(tuple(path), key=key)
 
@@ -200,6 +211,7 @@ class _Builder:
                 self.info(value),
                 str(value.get("combine", "")),
                 str(value.get("measure", "")),
+                *_across(value.get("across")),
             )
         attrs = {name: self.info(v) for name, v in (d.get("unit_attributes") or {}).items()}
         defines: dict[str, m.Definition] = {}
@@ -315,6 +327,10 @@ class _Builder:
             version=str(d.get("version", "")),
             info=m.Doc(d["title"], str(d.get("doc", "")), str(d.get("source", ""))),
             unit=d.get("unit", "practice"),
+            level=str(d.get("level", "practice")),
+            level_location=self.loc("level") if "level" in d else None,
+            unit_location=self.loc("unit") if "unit" in d else None,
+            apportion=self.apportionment(d.get("apportion")),
             frequency=d.get("frequency", "year"),
             rounding=money.get("rounding", "indicator"),
             rounded=tuple(money.get("rounded", ["payment"])),
@@ -332,3 +348,10 @@ class _Builder:
             levels=tuple(levels),
             escalation=tuple(esc_rules),
         )
+
+
+def _across(value: Any) -> tuple[str, str]:
+    """An input's ``across:`` as (rule, weight measure): ``sum`` or ``{share_of: list_size}``."""
+    if isinstance(value, dict) and "share_of" in value:
+        return "share_of", str(value["share_of"])
+    return (str(value), "") if value else ("", "")

@@ -30,7 +30,20 @@ INDICATOR_KEYS = (
     "params",
 )
 # Unit attributes every dataset may carry (issue: the data model).
-STANDARD_UNIT_ATTRIBUTES = ("region", "ccg", "locality", "cluster", "hscp", "deprivation_quintile")
+STANDARD_UNIT_ATTRIBUTES = (
+    "region",
+    "ccg",
+    "locality",
+    "cluster",
+    "hscp",
+    "deprivation_quintile",
+    "pcn",
+)
+# How an input is brought from practices to a framework's level (``across:``, issue 13): counts
+# and money are summed; a rate or share is recomputed from its parts (``share_of``: the level's
+# value is sum(value × weight) / sum(weight), the pooled rate); ``min``/``max`` for conditions
+# (all / any member); ``same`` for a value every member records alike. Never a plain average.
+ACROSS_RULES = ("sum", "min", "max", "same", "share_of")
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,8 @@ class Input:
     info: Doc = field(default_factory=Doc)
     combine: str = ""  # how quarters make a year, for quarterly measures in a yearly framework
     measure: str = ""  # the measure's name in the data (default: the input's name)
+    across: str = ""  # how practices' values make a level unit's (ACROSS_RULES); "" undeclared
+    across_weight: str = ""  # for ``share_of``: the measure that weights (the rate's denominator)
 
     @property
     def data_name(self) -> str:
@@ -163,6 +178,16 @@ class EscalationRule:
 
 
 @dataclass(frozen=True)
+class Apportionment:
+    """How a level unit's payment is shared out to its member practices (issue 13): in proportion
+    to ``by`` (a measure of each practice, such as ``list_size``), exactly to the penny."""
+
+    by: str
+    totals: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
 class FrameworkDef:
     """A whole definition file."""
 
@@ -173,6 +198,10 @@ class FrameworkDef:
     version: str = ""
     info: Doc = field(default_factory=Doc)
     unit: str = "practice"
+    level: str = "practice"  # the level it assesses and pays: practice or a unit attribute
+    level_location: Location | None = None
+    unit_location: Location | None = None
+    apportion: Apportionment | None = None
     frequency: str = "year"
     rounding: str = "indicator"
     rounded: tuple[str, ...] = ("payment",)  # money rules rounded per indicator

@@ -34,10 +34,14 @@ class Result:
     units: pd.DataFrame
     checks: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: For a framework paid at a level with ``apportion:``: its totals shared out to practices.
+    apportioned: pd.DataFrame | None = None
 
     def to_frame(self, table: str = "indicators") -> pd.DataFrame:
-        """A tidy table: ``indicators`` (default), ``units`` or ``checks``."""
+        """A tidy table: ``indicators`` (default), ``units``, ``checks`` or ``apportioned``."""
         tables = {"indicators": self.indicators, "units": self.units, "checks": self.checks}
+        if self.apportioned is not None:
+            tables["apportioned"] = self.apportioned
         if table not in tables:
             raise ValueError(f"unknown table {table!r}: choose indicators, units or checks")
         return tables[table]
@@ -51,7 +55,10 @@ class Result:
         folder = Path(out)
         output_folder(folder)
         written = []
-        for name in ("indicators", "units", "checks"):
+        names = ["indicators", "units", "checks"]
+        if self.apportioned is not None:
+            names.append("apportioned")
+        for name in names:
             written.append(write_table(self.to_frame(name), folder / f"{name}.{fmt}", fmt))
         manifest = write_manifest(self.manifest, folder / "manifest.json")
         written.append(manifest)
@@ -165,7 +172,11 @@ def _checks(plan: Plan, ev: Evaluation, keep: np.ndarray, periods: np.ndarray) -
                 per = chk.per
             else:
                 subjects = [str(u) for u in ev.layout.unit_ids[failing]]
-                per = plan.framework.unit
+                per = (
+                    plan.framework.unit
+                    if plan.framework.level == "practice"
+                    else plan.framework.level
+                )
             for subject in subjects:
                 rows.append(
                     {

@@ -165,6 +165,7 @@ def _framework_fields(side: _Side, fw: m.FrameworkDef) -> Fields:
         "version": (fw.version, side.at("version")),
         "title": (fw.title, side.at("title")),
         "unit": (fw.unit, side.at("unit")),
+        "level": (fw.level, side.at("level")),
         "frequency": (fw.frequency, side.at("frequency")),
         "money rounding": (fw.rounding, side.at("money", "rounding")),
     }
@@ -183,6 +184,9 @@ def _input_fields(side: _Side, i: m.Input) -> Fields:
     out: Fields = {"key": (i.key, side.at("inputs", i.name, "key"))}
     if i.default is not None:
         out["default"] = (_expr(i.default), i.default.location())
+    if i.across:
+        rule = f"share_of {i.across_weight}" if i.across == "share_of" else i.across
+        out["across"] = (rule, side.at("inputs", i.name, "across"))
     return out
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from qframe.engines.base import Evaluation
 from qframe.engines.numpy.lower import compile_framework
@@ -392,15 +391,13 @@ def explain(
 ) -> Explanation:
     """Explain ``unit``'s results (one indicator's, or the totals) in ``period`` (default: the
     latest). ``fw`` is a :class:`qframe.api.Framework`; ``data`` anything it evaluates."""
-    from qframe.api import as_dataset
-
     definition: m.FrameworkDef = fw.definition
     from qframe.check.overrides import resolve
 
     plan = compile_framework(definition, tracing=True)
     resolved = resolve(plan, params or {})
     plan = resolved.apply(plan)
-    ds = as_dataset(data)
+    ds = fw.dataset(data)  # at the framework's level: a PCN framework's units are PCNs
     numpy_engine = engine("numpy")
     arrays = numpy_engine.layout(ds, definition.frequency)
     ev = numpy_engine.evaluate(plan, arrays, fw.parameter_values(resolved))
@@ -472,7 +469,25 @@ def explain(
         esc = Step("escalation", "escalation", level or "none", note=note)
         esc.children = ex.escalation_steps()
         steps.append(esc)
+    if ds.level != "practice":
+        from qframe.tools.members import member_step
+
+        amounts = {name: float(ev.totals[name][u, p]) for name in definition.totals}
+        steps.append(_step(member_step(definition, ds, unit, period, indicator, amounts)))
     return Explanation(definition.id, unit, period, indicator, steps)
+
+
+def _step(node: dict[str, Any]) -> Step:
+    """A step from :mod:`qframe.tools.members`' plain form."""
+    children = [_step(child) for child in node["children"]]
+    return Step(
+        node["name"],
+        node["kind"],
+        node["value"],
+        note=node["note"],
+        money=node["money"],
+        children=children,
+    )
 
 
 def _level(ev: Evaluation, plan: Plan, u: int, p: int) -> str:
@@ -488,24 +503,13 @@ def _level(ev: Evaluation, plan: Plan, u: int, p: int) -> str:
 def _cluster_or_error(
     fw: Any, ev: Evaluation, arrays: Any, unit: str, period: str, ids: list[str]
 ) -> Explanation:
-    """`--unit` naming a cluster (or another grouping): the member practices' contributions."""
-    units: pd.DataFrame = arrays.units
-    for attr in ("cluster", "locality", "ccg", "region", "hscp"):
-        if attr in units.columns and (units[attr] == unit).any():
-            members = units.loc[units[attr] == unit, "unit_id"].tolist()
-            p = arrays.periods.index(period)
-            step = Step(f"{attr} {unit}", "group", None, note=f"{len(members)} members")
-            for name in fw.definition.totals:
-                values = ev.totals[name]
-                member_steps = [
-                    Step(mid, "unit", _typed(values[ids.index(mid), p], t.Kind.NUMBER))
-                    for mid in members
-                ]
-                total = float(np.nansum([s.value for s in member_steps]))
-                step.children.append(
-                    Step(name, "total", total, note="sum over members", children=member_steps)
-                )
-            return Explanation(fw.definition.id, unit, period, None, [step])
+    """`--unit` naming a cluster (or another grouping): the member practices' contributions
+    (:func:`qframe.tools.members.group_explanation`: additive totals only are summed)."""
+    from qframe.tools.members import group_explanation
+
+    found = group_explanation(fw, ev, arrays, unit, period, ids)
+    if found is not None:
+        return Explanation(fw.definition.id, unit, period, None, [_step(found)])
     from qframe.errors.diagnostics import did_you_mean
 
     raise DataError(

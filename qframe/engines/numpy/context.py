@@ -225,8 +225,16 @@ class Ctx:
         with self.selecting(sel):
             raw = fn(self)
             if isinstance(raw, tuple):
-                return tuple(np.broadcast_to(np.asarray(x), self.shape) for x in raw)
-            return np.broadcast_to(np.asarray(raw), self.shape)
+                return tuple(np.broadcast_to(self._selected(x, sel), self.shape) for x in raw)
+            return np.broadcast_to(self._selected(raw, sel), self.shape)
+
+    def _selected(self, raw: Any, sel: np.ndarray | None) -> np.ndarray:
+        """A value computed for every indicator (e.g. a per-unit aggregate over units) cut to
+        the selected indicator."""
+        value = np.asarray(raw)
+        if sel is not None and value.ndim == 4 and value.shape[-1] == self.n_indicators > 1:
+            return value[..., sel]
+        return value
 
     def ensure(self, name: str, sel: np.ndarray) -> np.ndarray:
         """Compute value ``name`` for the indicators in ``sel`` not computed yet (one vectorised

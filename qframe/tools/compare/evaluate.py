@@ -9,6 +9,7 @@ import qframe
 from qframe.api import DataLike, Framework, as_dataset, load
 from qframe.data.dataset import Dataset
 from qframe.errors.diagnostics import DefinitionError, ExitCode, QframeError, error
+from qframe.results.apportioned import practice_view
 from qframe.tools.compare.agreement import agreement_table, mismatches_table
 from qframe.tools.compare.comparison import (
     MONEY,
@@ -77,6 +78,8 @@ def compare(
     for label, fw in zip(labels, loaded, strict=True):
         only = periods_of(ds, fw, wanted) if wanted else None
         result = fw.evaluate(ds, periods=only)
+        if fw.definition.level != "practice":  # lined up per practice by its apportionment
+            result = practice_view(result, fw.definition.level)
         runs.append(FrameworkRun(label, fw, result, complete_years(result, fw, ds)))
         if progress is not None:
             progress(label)

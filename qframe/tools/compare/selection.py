@@ -121,7 +121,7 @@ def quarters_of(year: str) -> list[str]:
 
 def periods_of(ds: Dataset, fw: Framework, year: str) -> list[str]:
     """The periods of ``fw`` that make up ``year`` (its four quarters when quarterly)."""
-    arrays = engine().layout(ds, fw.definition.frequency)
+    arrays = engine().layout(fw.dataset(ds), fw.definition.frequency)
     present = {p for p, ok in zip(arrays.periods, arrays.present, strict=True) if ok}
     if fw.definition.frequency == "quarter":
         found = [q for q in quarters_of(year) if q in present]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.api import DataLike, Framework, as_dataset
+from qframe.api import DataLike, Framework
 from qframe.check.overrides import record_types, resolve
 from qframe.engines.base import Engine, ScenarioAxis
 from qframe.engines.registry import engine as engine_named
@@ -58,7 +58,7 @@ def sweep(
             did_you_mean(total, fw.plan.totals) or "",
         )
     runner = engine_named(engine) if isinstance(engine, str) else engine
-    layout = runner.layout(as_dataset(data), fw.definition.frequency)
+    layout = runner.layout(fw.dataset(data), fw.definition.frequency)
     p = layout.period_index(period)
     list_size = layout.measure_at("list_size", "", p)
     if list_size is None:
