@@ -327,14 +327,26 @@ class RecordQuery:
             for g in self.registers_used
         ]
         stage = exp.select("*", *registers).from_(source)
-        if scenarios:
-            stage = stage.join("scenarios", join_type="cross")
+        stages: list[tuple[str, exp.Expr]] = [("registers", stage)]
+        if scenarios and any(self.reads_swept_register(g) for g in self.registers_used):
+            stage.join("scenarios", join_type="cross", copy=False)
+        elif scenarios:
+            # registers do not vary: only the patients on an indicator's register are repeated
+            # for each scenario (the measures of the others do not depend on them)
+            on_any = [col(f"r_{self.program.indicators[i].register}") for i in self.indicators]
+            repeated = exp.select("*").from_("registers").join("scenarios", join_type="cross")
+            stages.append(
+                (
+                    "registers_by_scenario",
+                    repeated.where(exp.or_(*on_any) if on_any else exp.false()),
+                )
+            )
         outcome_scope = StageScope(self, "outcomes")
         outcomes = [
             exp.alias_(self.indicator_case(i, outcome_scope), f"o_{i}", quoted=True)
             for i in self.indicators
         ]
-        return [("registers", stage), ("outcomes", exp.select("*", *outcomes).from_("registers"))]
+        return [*stages, ("outcomes", exp.select("*", *outcomes).from_(stages[-1][0]))]
 
     def rule_conditions(self, indicator: str) -> list[exp.Expr]:
         """Each rule's condition for explain: ``x_register_<k>`` and ``x_indicator_<k>``."""

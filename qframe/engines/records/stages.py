@@ -173,6 +173,9 @@ def event_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
     if not query.events:
         return []
     used = sorted({c for node in query.events for c in node.clusters})
+    codes = sorted({code for name in used for _, code in query.program.clusters[name].codes}) or [
+        ""
+    ]
     coded = (
         exp.select(col("patient_id", "e"), col("date", "e"), col("value", "e"), *(col(f"k_{n}", "c") for n in used))
         .from_(exp.alias_(exp.to_table("events"), "e"))
@@ -180,6 +183,8 @@ def event_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
             exp.EQ(this=col("system", "e"), expression=col("system", "c")),
             exp.EQ(this=col("code", "e"), expression=col("code", "c")),
         ))
+        # the same codes again as a plain list: DuckDB pushes it into the scan of the file
+        .where(exp.In(this=col("code", "e"), expressions=[exp.Literal.string(c) for c in codes]))
     )  # fmt: skip
     if query.patient is not None:
         coded = coded.where(
