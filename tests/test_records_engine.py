@@ -372,3 +372,28 @@ def test_measures_make_a_practice_dataset(dm_records: Path) -> None:
     dataset = measures_dataset(counts, pd.DataFrame({"unit_id": ["P1", "P2"]}))
     assert dataset.periods("year") == ["2014-15"]
     assert len(dataset.measures) == len(counts)
+
+
+def test_spill_settings(dm_records: Path, tmp_path: Path) -> None:
+    engine = DuckDBRecordEngine(memory_limit="300MB", temp_directory=tmp_path / "spill", threads=1)
+    connection = engine.connect(dm_records)
+    limit, spill = connection.execute(
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+    ).fetchall()[0]
+    assert limit in ("286.1 MiB", "300.0 MB", "300MB"), limit
+    assert spill == str(tmp_path / "spill")
+
+
+def test_register_population_on_another_date(dm_records: Path) -> None:
+    """A register taken on 2014-03-31 keeps only patients registered and alive then: patient 5
+    registered on 2014-07-01 is off it (the list size is still taken on PPED)."""
+    prog = dm_program()
+    year_before = offset(PPED_NODE, -12)
+    registers = {"DM": rec.RegisterRules("DM", prog.registers["DM"].rules, year_before)}
+    earlier = rec.RecordProgram(
+        prog.reference_date, prog.period, prog.clusters, prog.params, prog.fields, registers,
+        prog.indicators,
+    )  # fmt: skip
+    counts = ENGINE.counts(earlier, dm_records)
+    assert measure(counts, "P1", "list_size") == 9
+    assert measure(counts, "P1", "register", "DM") == 6

@@ -277,7 +277,7 @@ def connection_for(rows: list[tuple[Any, ...]]) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.lists(PATIENT, min_size=1, max_size=8),
     register=st.lists(RULE, min_size=1, max_size=3),

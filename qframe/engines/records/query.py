@@ -297,7 +297,7 @@ class RecordQuery:
             exp.alias_(scope.lowering(self.program.fields[f]), f"f_{f}", quoted=True)
             for f in self.materialized
         ]
-        return exp.select("*", *columns).from_(self.last_base())
+        return exp.select("*", *columns).from_(self.last_base(), copy=False)
 
     def register_case(self, group: str, scope: StageScope) -> exp.Expr:
         case = exp.Case()
@@ -326,7 +326,7 @@ class RecordQuery:
             exp.alias_(self.register_case(g, register_scope), f"r_{g}", quoted=True)
             for g in self.registers_used
         ]
-        stage = exp.select("*", *registers).from_(source)
+        stage = exp.select("*", *registers).from_(source, copy=False)
         stages: list[tuple[str, exp.Expr]] = [("registers", stage)]
         if scenarios and any(self.reads_swept_register(g) for g in self.registers_used):
             stage.join("scenarios", join_type="cross", copy=False)
@@ -334,11 +334,15 @@ class RecordQuery:
             # registers do not vary: only the patients on an indicator's register are repeated
             # for each scenario (the measures of the others do not depend on them)
             on_any = [col(f"r_{self.program.indicators[i].register}") for i in self.indicators]
-            repeated = exp.select("*").from_("registers").join("scenarios", join_type="cross")
+            repeated = (
+                exp.select("*")
+                .from_("registers", copy=False)
+                .join("scenarios", join_type="cross", copy=False)
+            )
             stages.append(
                 (
                     "registers_by_scenario",
-                    repeated.where(exp.or_(*on_any) if on_any else exp.false()),
+                    repeated.where(exp.or_(*on_any) if on_any else exp.false(), copy=False),
                 )
             )
         outcome_scope = StageScope(self, "outcomes")
@@ -346,7 +350,7 @@ class RecordQuery:
             exp.alias_(self.indicator_case(i, outcome_scope), f"o_{i}", quoted=True)
             for i in self.indicators
         ]
-        return [*stages, ("outcomes", exp.select("*", *outcomes).from_(stages[-1][0]))]
+        return [*stages, ("outcomes", exp.select("*", *outcomes).from_(stages[-1][0], copy=False))]
 
     def rule_conditions(self, indicator: str) -> list[exp.Expr]:
         """Each rule's condition for explain: ``x_register_<k>`` and ``x_indicator_<k>``."""
@@ -396,7 +400,10 @@ class RecordQuery:
         ctes += self.rule_stages(source or "fields", scenarios is not None)
         keys = [col("unit_id")] + ([col(SCENARIO)] if scenarios is not None else [])
         final = (
-            exp.select(*keys, *self.aggregates()).from_("outcomes").group_by(*keys).order_by(*keys)
+            exp.select(*keys, *self.aggregates())
+            .from_("outcomes", copy=False)
+            .group_by(*keys, copy=False)
+            .order_by(*keys, copy=False)
         )
         return with_ctes(final, ctes)
 
@@ -407,11 +414,11 @@ class RecordQuery:
         outcomes = [col(f"o_{i}") for i in self.indicators]
         final = exp.select(
             col("patient_id"), col("unit_id"), col("in_population"), *registers, *outcomes, *extra
-        ).from_("outcomes")
+        ).from_("outcomes", copy=False)
         return with_ctes(final, ctes)
 
     def fields_query(self) -> exp.Select:
-        return with_ctes(exp.select("*").from_("fields"), self.fields_ctes())
+        return with_ctes(exp.select("*").from_("fields", copy=False), self.fields_ctes())
 
 
 def add_indicator_measures(
@@ -443,7 +450,7 @@ def add_indicator_measures(
 
 def with_ctes(final: exp.Select, ctes: Sequence[tuple[str, exp.Expr]]) -> exp.Select:
     for name, query in ctes:
-        final = final.with_(name, as_=query)
+        final = final.with_(name, as_=query, copy=False)
     return final
 
 
@@ -455,4 +462,4 @@ def scenarios_table(values: Mapping[str, Sequence[Any]]) -> exp.Expr:
         tuple([exp.Literal.number(s), *(literal(values[n][s]) for n in names)]) for s in range(size)
     ]
     table = exp.values(rows, alias="t", columns=[SCENARIO, *(f"p_{n}" for n in names)])
-    return exp.select("*").from_(table)
+    return exp.select("*").from_(table, copy=False)

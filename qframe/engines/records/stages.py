@@ -43,10 +43,10 @@ def codes_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
     ]
     codes = (
         exp.select(col("system"), col("code"), *flags)
-        .from_("codes_long")
-        .group_by(col("system"), col("code"))
+        .from_("codes_long", copy=False)
+        .group_by(col("system"), col("code"), copy=False)
     )
-    return [("codes_long", exp.select("*").from_(values)), ("codes", codes)]
+    return [("codes_long", exp.select("*").from_(values, copy=False)), ("codes", codes)]
 
 
 def population_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
@@ -64,13 +64,13 @@ def population_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
     ]))  # fmt: skip
     current = (
         exp.select(col("patient_id"), exp.alias_(latest, "current", quoted=True))
-        .from_("registrations")
-        .where(open_on)
-        .group_by(col("patient_id"))
+        .from_("registrations", copy=False)
+        .where(open_on, copy=False)
+        .group_by(col("patient_id"), copy=False)
     )
     if query.patient is not None:
         current = current.where(
-            exp.EQ(this=col("patient_id"), expression=exp.Literal.number(query.patient))
+            exp.EQ(this=col("patient_id"), expression=exp.Literal.number(query.patient)), copy=False
         )
     alive = exp.or_(
         exp.Is(this=col("date_of_death", "p"), expression=exp.null()),
@@ -87,25 +87,27 @@ def population_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
     join = "left" if query.patient is not None else "inner"
     population = (
         exp.select(*parts)
-        .from_(exp.alias_(exp.to_table("patients"), "p"))
+        .from_(exp.alias_(exp.to_table("patients"), "p"), copy=False)
         .join(
             exp.alias_(exp.to_table("current_registration"), "c"),
             on=exp.EQ(this=col("patient_id", "p"), expression=col("patient_id", "c")),
             join_type=join,
+            copy=False,
         )
     )
     if query.patient is None:
-        population = population.where(alive)
+        population = population.where(alive.copy(), copy=False)
     else:
         population = population.where(
-            exp.EQ(this=col("patient_id", "p"), expression=exp.Literal.number(query.patient))
+            exp.EQ(this=col("patient_id", "p"), expression=exp.Literal.number(query.patient)),
+            copy=False,
         )
     return [("current_registration", current), ("population", population)]
 
 
 def registration_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
     if not query.registrations:
-        return [("base_0", exp.select("*").from_("population"))]
+        return [("base_0", exp.select("*").from_("population", copy=False))]
     scope = StageScope(query, "events", "b")
     aggregates = []
     finals = []
@@ -150,20 +152,22 @@ def registration_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
             )
     stage = (
         exp.select(exp.alias_(col("patient_id", "r"), "patient_id", quoted=True), *aggregates)
-        .from_(exp.alias_(exp.to_table("registrations"), "r"))
+        .from_(exp.alias_(exp.to_table("registrations"), "r"), copy=False)
         .join(
             exp.alias_(exp.to_table("population"), "b"),
             on=exp.EQ(this=col("patient_id", "r"), expression=col("patient_id", "b")),
+            copy=False,
         )
-        .group_by(col("patient_id", "r"))
+        .group_by(col("patient_id", "r"), copy=False)
     )
     base = (
         exp.select(star("b"), *finals)
-        .from_(exp.alias_(exp.to_table("population"), "b"))
+        .from_(exp.alias_(exp.to_table("population"), "b"), copy=False)
         .join(
             exp.alias_(exp.to_table("registration_fields"), "v"),
             on=exp.EQ(this=col("patient_id", "b"), expression=col("patient_id", "v")),
             join_type="left",
+            copy=False,
         )
     )
     return [("registration_fields", stage), ("base_0", base)]
@@ -178,17 +182,18 @@ def event_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
     ]
     coded = (
         exp.select(col("patient_id", "e"), col("date", "e"), col("value", "e"), *(col(f"k_{n}", "c") for n in used))
-        .from_(exp.alias_(exp.to_table("events"), "e"))
+        .from_(exp.alias_(exp.to_table("events"), "e"), copy=False)
         .join(exp.alias_(exp.to_table("codes"), "c"), on=exp.and_(
             exp.EQ(this=col("system", "e"), expression=col("system", "c")),
             exp.EQ(this=col("code", "e"), expression=col("code", "c")),
-        ))
+        ), copy=False)
         # the same codes again as a plain list: DuckDB pushes it into the scan of the file
-        .where(exp.In(this=col("code", "e"), expressions=[exp.Literal.string(c) for c in codes]))
+        .where(exp.In(this=col("code", "e"), expressions=[exp.Literal.string(c) for c in codes]), copy=False)
     )  # fmt: skip
     if query.patient is not None:
         coded = coded.where(
-            exp.EQ(this=col("patient_id", "e"), expression=exp.Literal.number(query.patient))
+            exp.EQ(this=col("patient_id", "e"), expression=exp.Literal.number(query.patient)),
+            copy=False,
         )
     stages: list[tuple[str, exp.Expr]] = [("coded", coded)]
     for level in sorted({c.level for c in query.events.values()}):
@@ -211,13 +216,14 @@ def event_level(query: RecordQuery, level: int) -> list[tuple[str, exp.Expr]]:
     ]
     stage = exp.select(
         exp.alias_(col("patient_id", "x"), "patient_id", quoted=True), *aggregates
-    ).from_(exp.alias_(exp.to_table("coded"), "x"))
+    ).from_(exp.alias_(exp.to_table("coded"), "x"), copy=False)
     if needs_patient:
         stage = stage.join(
             exp.alias_(exp.to_table(f"base_{level - 1}"), "b"),
             on=exp.EQ(this=col("patient_id", "x"), expression=col("patient_id", "b")),
+            copy=False,
         )
-    stage = stage.group_by(col("patient_id", "x"))
+    stage = stage.group_by(col("patient_id", "x"), copy=False)
     finals = []
     for node, name in nodes:
         value: exp.Expr = col(name, "v")
@@ -228,11 +234,12 @@ def event_level(query: RecordQuery, level: int) -> list[tuple[str, exp.Expr]]:
         finals.append(exp.alias_(value, name, quoted=True))
     base = (
         exp.select(star("b"), *finals)
-        .from_(exp.alias_(exp.to_table(f"base_{level - 1}"), "b"))
+        .from_(exp.alias_(exp.to_table(f"base_{level - 1}"), "b"), copy=False)
         .join(
             exp.alias_(exp.to_table(f"events_{level}"), "v"),
             on=exp.EQ(this=col("patient_id", "b"), expression=col("patient_id", "v")),
             join_type="left",
+            copy=False,
         )
     )
     return [(f"events_{level}", stage), (f"base_{level}", base)]
