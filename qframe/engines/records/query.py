@@ -32,14 +32,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlglot import exp
 
 from qframe.engines.records.expressions import NOT_FOLDED, cannot_lower, fold, literal
-from qframe.engines.records.scope import SCENARIO, StageScope, children, col, count_where, unknown
+from qframe.engines.records.scope import SCENARIO, StageScope, children, col, unknown
 from qframe.engines.records.stages import (
+    coded_stage,
     codes_stages,
     event_stages,
     population_stages,
@@ -76,6 +77,7 @@ class RecordQuery:
         self.values = dict(values or {})
         self.swept = tuple(swept)
         self.patient = patient
+        self.coded_table: str | None = None  # the coded events already in a table (engine's)
         for name in [*self.values, *self.swept]:
             if name not in program.params:
                 raise unknown("parameter", name, list(program.params))
@@ -107,7 +109,6 @@ class RecordQuery:
             for f in self.fields_used
             if not self.reads(program.fields[f], swept=True, registers=True)
         ]
-        self.measures: list[tuple[str, str]] = []
 
     # ---------------------------------------------------------------- what the query reads
 
@@ -364,21 +365,46 @@ class RecordQuery:
             out.append(exp.alias_(scope.lowering(rule.condition), f"x_indicator_{k}", quoted=True))
         return out
 
-    def aggregates(self) -> list[exp.Expr]:
-        self.measures = []
-        parts: list[exp.Expr] = []
+    def measure_specs(self) -> list[MeasureSpec]:
+        """The measures the query gives, each read from the tally (see :class:`MeasureSpec`)."""
+        specs = [MeasureSpec("list_size", "", "list", "", (LIST,))] if self.list_size else []
+        specs += [MeasureSpec("register", g, "register", g, (ON,)) for g in self.emit_registers]
+        for name in self.indicators:
+            specs += indicator_measures(name, self.program.indicators[name].rules.rules)
+        return specs
 
-        def add(measure: str, key: str, condition: exp.Expr | None) -> None:
-            parts.append(exp.alias_(count_where(condition), f"m_{len(self.measures)}", quoted=True))
-            self.measures.append((measure, key))
+    def tally(self, keys: list[exp.Column]) -> exp.Select:
+        """Patients counted per practice (and scenario), kind (list, register, indicator), item
+        and outcome: one small GROUP BY whatever the number of indicators."""
+        branches: list[exp.Select] = []
+
+        def branch(kind: str, item: str, outcome: exp.Expr, where: exp.Expr | None) -> None:
+            select = exp.select(
+                *keys,
+                exp.alias_(exp.Literal.string(kind), "kind", quoted=True),
+                exp.alias_(exp.Literal.string(item), "item", quoted=True),
+                exp.alias_(outcome, "outcome", quoted=True),
+            ).from_("decided", copy=False)
+            branches.append(select.where(where, copy=False) if where is not None else select)
 
         if self.list_size:
-            add("list_size", "", None)
+            branch("list", "", exp.Literal.number(LIST), None)
         for group in self.emit_registers:
-            add("register", group, col(f"r_{group}"))
+            branch("register", group, exp.Literal.number(ON), col(f"r_{group}"))
         for name in self.indicators:
-            add_indicator_measures(add, name, self.program.indicators[name].rules.rules)
-        return parts
+            outcome = col(f"o_{name}")
+            branch(
+                "indicator", name, outcome, exp.not_(exp.Is(this=outcome, expression=exp.null()))
+            )
+        union: exp.Query = branches[0]
+        for other in branches[1:]:
+            union = exp.union(union, other, distinct=False, copy=False)
+        names = [*keys, col("kind"), col("item"), col("outcome")]
+        return (
+            exp.select(*names, exp.alias_(exp.Count(this=exp.Star()), "patients", quoted=True))
+            .from_(exp.alias_(exp.paren(union), "tallied"), copy=False)
+            .group_by(*names, copy=False)
+        )
 
     # ---------------------------------------------------------------- whole queries
 
@@ -399,13 +425,11 @@ class RecordQuery:
             ctes.append(("scenarios", scenarios))
         ctes += self.rule_stages(source or "fields", scenarios is not None)
         keys = [col("unit_id")] + ([col(SCENARIO)] if scenarios is not None else [])
-        final = (
-            exp.select(*keys, *self.aggregates())
-            .from_("outcomes", copy=False)
-            .group_by(*keys, copy=False)
-            .order_by(*keys, copy=False)
-        )
-        return with_ctes(final, ctes)
+        flags = [col(f"r_{g}") for g in self.emit_registers] + [
+            col(f"o_{i}") for i in self.indicators
+        ]
+        ctes.append(("decided", exp.select(*keys, *flags).from_("outcomes", copy=False)))
+        return with_ctes(self.tally(keys), ctes)
 
     def outcomes(self, extra: Sequence[exp.Expr] = ()) -> exp.Select:
         """Per patient: unit, register flags and indicator outcomes (and ``extra`` columns)."""
@@ -417,41 +441,63 @@ class RecordQuery:
         ).from_("outcomes", copy=False)
         return with_ctes(final, ctes)
 
+    def coded_query(self) -> exp.Select:
+        """The coded events (the events with a code in a cluster used), to hold in a table."""
+        return with_ctes(
+            exp.select("*").from_("coded"), [*codes_stages(self), ("coded", coded_stage(self))]
+        )
+
     def fields_query(self) -> exp.Select:
         return with_ctes(exp.select("*").from_("fields", copy=False), self.fields_ctes())
 
 
-def add_indicator_measures(
-    add: Callable[[str, str, exp.Expr | None], None], name: str, rules: Sequence[rec.Rule]
-) -> None:
+LIST, ON = -2, -1  # the tally's outcome for the list size and for a register
+
+
+@dataclasses.dataclass(frozen=True)
+class MeasureSpec:
+    """A measure (``measure``, ``key``) as the sum of the tally's counts of ``kind``, ``item``
+    over ``outcomes`` (an indicator's outcome is the index of the rule that fired, 0 for none)."""
+
+    measure: str
+    key: str
+    kind: str
+    item: str
+    outcomes: tuple[int, ...]
+
+
+def indicator_measures(name: str, rules: Sequence[rec.Rule]) -> list[MeasureSpec]:
     """numerator, denominator (net of exceptions), exceptions and exceptions by reason."""
-    outcome = col(f"o_{name}")
-
-    def fired(indices: Sequence[int]) -> exp.Expr:
-        if not indices:
-            return exp.false()
-        return exp.In(this=outcome, expressions=[exp.Literal.number(i) for i in indices])
-
-    selects = [i for i, r in enumerate(rules, start=1) if r.action == "select"]
+    selects = tuple(i for i, r in enumerate(rules, start=1) if r.action == "select")
     exceptions = [
         i
         for i, r in enumerate(rules, start=1)
         if r.action == "reject" and r.category == "exception"
     ]
-    add("numerator", name, fired(selects))
-    add("denominator", name, fired([0, *selects]))
-    add("exceptions", name, fired(exceptions))
+    specs = [
+        MeasureSpec("numerator", name, "indicator", name, selects),
+        MeasureSpec("denominator", name, "indicator", name, (0, *selects)),
+        MeasureSpec("exceptions", name, "indicator", name, tuple(exceptions)),
+    ]
     reasons: dict[str, list[int]] = {}
     for i in exceptions:
         reasons.setdefault(rules[i - 1].reason or f"rule{i}", []).append(i)
-    for reason, indices in reasons.items():
-        add("exceptions_by_reason", f"{name}.{reason}", fired(indices))
+    specs += [
+        MeasureSpec("exceptions_by_reason", f"{name}.{reason}", "indicator", name, tuple(indices))
+        for reason, indices in reasons.items()
+    ]
+    return specs
 
 
 def with_ctes(final: exp.Select, ctes: Sequence[tuple[str, exp.Expr]]) -> exp.Select:
     for name, query in ctes:
         final = final.with_(name, as_=query, copy=False)
     return final
+
+
+def render(query: exp.Expr, dialect: str, pretty: bool = False) -> str:
+    """The query as SQL of ``dialect`` (``duckdb``; ``spark`` for Spark SQL)."""
+    return query.sql(dialect, pretty=pretty)
 
 
 def scenarios_table(values: Mapping[str, Sequence[Any]]) -> exp.Expr:

@@ -176,6 +176,20 @@ def registration_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
 def event_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
     if not query.events:
         return []
+    if query.coded_table is not None:
+        stages: list[tuple[str, exp.Expr]] = [("coded", exp.select("*").from_(query.coded_table))]
+        for level in sorted({c.level for c in query.events.values()}):
+            stages += event_level(query, level)
+        return stages
+    return [("coded", coded_stage(query))] + [
+        stage
+        for level in sorted({c.level for c in query.events.values()})
+        for stage in event_level(query, level)
+    ]
+
+
+def coded_stage(query: RecordQuery) -> exp.Select:
+    """The events with a code in a cluster used, with a boolean per cluster."""
     used = sorted({c for node in query.events for c in node.clusters})
     codes = sorted({code for name in used for _, code in query.program.clusters[name].codes}) or [
         ""
@@ -195,10 +209,7 @@ def event_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
             exp.EQ(this=col("patient_id", "e"), expression=exp.Literal.number(query.patient)),
             copy=False,
         )
-    stages: list[tuple[str, exp.Expr]] = [("coded", coded)]
-    for level in sorted({c.level for c in query.events.values()}):
-        stages += event_level(query, level)
-    return stages
+    return coded
 
 
 def event_level(query: RecordQuery, level: int) -> list[tuple[str, exp.Expr]]:
