@@ -397,3 +397,18 @@ def test_register_population_on_another_date(dm_records: Path) -> None:
     counts = ENGINE.counts(earlier, dm_records)
     assert measure(counts, "P1", "list_size") == 9
     assert measure(counts, "P1", "register", "DM") == 6
+
+
+def test_sweep_of_one_indicator_among_several(dm_records: Path) -> None:
+    """The swept indicator's rules read event queries directly (not through fields): the column
+    names must not depend on which indicators each of the sweep's queries computes."""
+    first = [select(event("X_COD", "exists")), reject(event("DMDEC_COD", "exists"), "dissent")]
+    prog = program(
+        CLUSTERS, FIELDS, {"DM": [reject(binary("<", field("age"), const(17))), *DM_REGISTER]},
+        {"AAA": ("DM", first), "DM007": ("DM", DM007)}, {"target": 59},
+    )  # fmt: skip
+    swept = ENGINE.sweep(prog, dm_records, Sweep({"target": [50, 64]}))
+    for s, target in enumerate([50, 64]):
+        one = ENGINE.counts(prog, dm_records, {"target": target})
+        got = swept[swept.scenario == s].drop(columns="scenario").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, one)

@@ -102,6 +102,7 @@ class RecordQuery:
         self.registrations: dict[rec.RegistrationQuery, str] = {}
         self.fields_used: list[str] = []
         self.levels: dict[int, int] = {}
+        self.numbers = self.number_reads()
         for node in self.roots():
             self.collect(node)
         self.materialized = [
@@ -251,6 +252,31 @@ class RecordQuery:
         self.levels[key] = out
         return out
 
+    def number_reads(self) -> dict[ir.Node, int]:
+        """A number for each event and registration query of the whole program (fields by name,
+        then registers, then indicators), so that a column's name does not depend on which
+        indicators a query computes (a sweep's queries read one table of fields)."""
+        numbers: dict[ir.Node, int] = {}
+        program = self.program
+        roots: list[ir.Node] = [program.fields[f] for f in sorted(program.fields)]
+        for group in sorted(program.registers):
+            register = program.registers[group]
+            roots += [r.condition for r in register.rules.rules]
+            roots.append(
+                rec.RegistrationQuery(
+                    reduce="registered",
+                    on=register.population_date,
+                    type=register.population_date.type,
+                )
+            )
+        for name in sorted(program.indicators):
+            roots += [r.condition for r in program.indicators[name].rules.rules]
+        for root in roots:
+            for n in self.walk(root):
+                if isinstance(n, (rec.EventQuery, rec.RegistrationQuery)) and n not in numbers:
+                    numbers[n] = len(numbers) + 1
+        return numbers
+
     def collect(self, node: ir.Node) -> None:
         for n in self.walk(node):
             if isinstance(n, rec.FieldRef) and n.name not in self.fields_used:
@@ -266,13 +292,13 @@ class RecordQuery:
                     raise cannot_lower(
                         n, "a window bound read from a register or a swept parameter"
                     )
-                self.events[n] = EventColumn(f"e_{len(self.events) + 1}", self.level(n))
+                self.events[n] = EventColumn(f"e_{self.numbers[n]}", self.level(n))
             elif isinstance(n, rec.RegistrationQuery) and n not in self.registrations:
                 if self.level(n.on) or self.reads(n.on, swept=True, registers=True):
                     raise cannot_lower(
                         n, "a registration date read from an event or a swept parameter"
                     )
-                self.registrations[n] = f"g_{len(self.registrations) + 1}"
+                self.registrations[n] = f"g_{self.numbers[n]}"
 
     def registration_column(self, node: rec.RegistrationQuery) -> str:
         if fold(node.on, self.param_value) == self.reference:
