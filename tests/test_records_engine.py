@@ -412,3 +412,16 @@ def test_sweep_of_one_indicator_among_several(dm_records: Path) -> None:
         one = ENGINE.counts(prog, dm_records, {"target": target})
         got = swept[swept.scenario == s].drop(columns="scenario").reset_index(drop=True)
         pd.testing.assert_frame_equal(got, one)
+
+
+def test_override_values_from_numpy_and_text(dm_records: Path) -> None:
+    import numpy as np
+
+    swept = ENGINE.sweep(dm_program(), dm_records, Sweep({"target": list(np.arange(50, 70, 10))}))
+    assert set(swept.scenario) == {0, 1}
+    as_text = ENGINE.counts(
+        dm_program(), dm_records, {"pped": "2015-03-31", "target": np.int64(59)}
+    )
+    pd.testing.assert_frame_equal(as_text, ENGINE.counts(dm_program(), dm_records))
+    with pytest.raises(DefinitionError, match="Q431"):
+        ENGINE.counts(dm_program(), dm_records, {"pped": "31/03/2015"})

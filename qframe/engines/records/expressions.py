@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import numpy as np
 from sqlglot import exp
 
 from qframe.errors.diagnostics import DefinitionError, error
@@ -103,6 +104,8 @@ def literal(value: Any) -> exp.Expr:
     """A Python value as a SQL literal (a date as ``DATE 'YYYY-MM-DD'``, None as NULL)."""
     if value is None:
         return exp.null()
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, bool):
         return exp.true() if value else exp.false()
     if isinstance(value, dt.datetime):

@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from sqlglot import exp
 
 from qframe.engines.records.expressions import NOT_FOLDED, cannot_lower, fold, literal
@@ -117,7 +118,7 @@ class RecordQuery:
         if name in self.swept:
             return NOT_FOLDED
         if name in self.values:
-            return self.values[name]
+            return plain_value(self.values[name], self.program.params.get(name), self.param_value)
         node = self.program.params.get(name)
         if node is None:
             raise unknown("parameter", name, list(self.program.params))
@@ -513,6 +514,23 @@ def indicator_measures(name: str, rules: Sequence[rec.Rule]) -> list[MeasureSpec
         for reason, indices in reasons.items()
     ]
     return specs
+
+
+def plain_value(value: Any, default: ir.Node | None, param: Callable[[str], Any]) -> Any:
+    """An override as a plain Python value: a numpy scalar as its Python value, an ISO date
+    string as a date where the parameter's own value is a date."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, str) and default is not None:
+        own = fold(default, param)
+        if isinstance(own, dt.date):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                raise DefinitionError.single(
+                    "Q431", f"`{value}` is not a date (YYYY-MM-DD)", None, "write 2015-03-31"
+                ) from None
+    return value
 
 
 def with_ctes(final: exp.Select, ctes: Sequence[tuple[str, exp.Expr]]) -> exp.Select:
