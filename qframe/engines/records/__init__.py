@@ -6,7 +6,9 @@ records are, DuckDB in-process by default.
 - ``expressions``: per-patient IR nodes to SQL expressions (sqlglot), three-valued logic kept;
 - ``query``: the whole query — codes table, one pass over the events per dependency level,
   per-patient fields, registers and indicator rules as ``CASE WHEN`` (first match wins), the
-  aggregation per practice — built once as a sqlglot tree and rendered per dialect;
+  tally per practice — built once as a sqlglot tree and rendered per dialect; ``stages`` builds
+  its data stages, ``scope`` says what each stage reads; ``measures`` turns the tally into the
+  practice measures;
 - ``tables``: a record folder (Parquet or CSV) as DuckDB views, read by DuckDB, never row by row;
 - ``engine``: the DuckDB engine (:class:`~qframe.engines.records.engine.DuckDBRecordEngine`).
 """

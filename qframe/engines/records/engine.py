@@ -18,16 +18,15 @@ import pandas as pd
 from sqlglot import exp
 
 from qframe.engines.records.base import (
-    MEASURE_COLUMNS,
     OUTCOME_COLUMNS,
     PatientExplanation,
     RecordParams,
     RuleTrace,
     Sweep,
 )
+from qframe.engines.records.measures import measures_from_tally, sort_measures
 from qframe.engines.records.query import (
     SCENARIO,
-    MeasureSpec,
     RecordQuery,
     render,
     scenarios_table,
@@ -300,55 +299,3 @@ def explained_outcome(
         return "denominator"
     rule = program.indicators[indicator].rules.rules[fired - 1]
     return outcome_label(rule.action, rule.category)
-
-
-def measures_from_tally(
-    tally: pd.DataFrame,
-    specs: list[MeasureSpec],
-    period: str,
-    units: list[str] | None = None,
-    scenarios: int | None = None,
-) -> pd.DataFrame:
-    """The long measures table from the query's tally (patients per practice, [scenario,] kind,
-    item and outcome): each measure the sum of its outcomes' counts, 0 where none. ``units``
-    (default: those with a list size) and ``scenarios`` (a count) give the full grid."""
-    keys = ["unit_id", *([SCENARIO] if scenarios is not None else [])]
-    if tally.empty:
-        return pd.DataFrame(columns=[*keys[1:], *MEASURE_COLUMNS])
-    tally = tally.assign(unit_id=tally["unit_id"].astype(str))
-    tally["outcome"] = tally["outcome"].astype(int)
-    wide = tally.pivot_table(
-        index=keys,
-        columns=["kind", "item", "outcome"],
-        values="patients",
-        aggfunc="sum",
-        fill_value=0,
-    )
-    if units is None:
-        units = sorted(tally.loc[tally["kind"] == "list", "unit_id"].unique())
-    grid = (
-        pd.MultiIndex.from_product([units, range(scenarios)], names=keys)
-        if scenarios is not None
-        else pd.Index(units, name="unit_id")
-    )
-    wide = wide.reindex(grid, fill_value=0)
-    present = set(wide.columns)
-    columns = {}
-    for j, spec in enumerate(specs):
-        found = [
-            (spec.kind, spec.item, o) for o in spec.outcomes if (spec.kind, spec.item, o) in present
-        ]
-        columns[j] = wide[found].sum(axis=1) if found else pd.Series(0, index=wide.index)
-    values = pd.DataFrame(columns, index=wide.index).reset_index()
-    long = values.melt(id_vars=keys, var_name="spec", value_name="value")
-    long["measure"] = [specs[j].measure for j in long["spec"]]
-    long["key"] = [specs[j].key for j in long["spec"]]
-    long["period"] = period
-    long["value"] = long["value"].astype(float)
-    out = long[[*([SCENARIO] if scenarios is not None else []), *MEASURE_COLUMNS]]
-    return sort_measures(out, scenarios is not None)
-
-
-def sort_measures(frame: pd.DataFrame, scenario: bool = False) -> pd.DataFrame:
-    keys = [*([SCENARIO] if scenario else []), "unit_id", "measure", "key"]
-    return frame.sort_values(keys, kind="stable").reset_index(drop=True)

@@ -39,6 +39,7 @@ import numpy as np
 from sqlglot import exp
 
 from qframe.engines.records.expressions import NOT_FOLDED, cannot_lower, fold, literal
+from qframe.engines.records.measures import LIST, ON, MeasureSpec, indicator_measures
 from qframe.engines.records.scope import SCENARIO, StageScope, children, col, unknown
 from qframe.engines.records.stages import (
     coded_stage,
@@ -476,44 +477,6 @@ class RecordQuery:
 
     def fields_query(self) -> exp.Select:
         return with_ctes(exp.select("*").from_("fields", copy=False), self.fields_ctes())
-
-
-LIST, ON = -2, -1  # the tally's outcome for the list size and for a register
-
-
-@dataclasses.dataclass(frozen=True)
-class MeasureSpec:
-    """A measure (``measure``, ``key``) as the sum of the tally's counts of ``kind``, ``item``
-    over ``outcomes`` (an indicator's outcome is the index of the rule that fired, 0 for none)."""
-
-    measure: str
-    key: str
-    kind: str
-    item: str
-    outcomes: tuple[int, ...]
-
-
-def indicator_measures(name: str, rules: Sequence[rec.Rule]) -> list[MeasureSpec]:
-    """numerator, denominator (net of exceptions), exceptions and exceptions by reason."""
-    selects = tuple(i for i, r in enumerate(rules, start=1) if r.action == "select")
-    exceptions = [
-        i
-        for i, r in enumerate(rules, start=1)
-        if r.action == "reject" and r.category == "exception"
-    ]
-    specs = [
-        MeasureSpec("numerator", name, "indicator", name, selects),
-        MeasureSpec("denominator", name, "indicator", name, (0, *selects)),
-        MeasureSpec("exceptions", name, "indicator", name, tuple(exceptions)),
-    ]
-    reasons: dict[str, list[int]] = {}
-    for i in exceptions:
-        reasons.setdefault(rules[i - 1].reason or f"rule{i}", []).append(i)
-    specs += [
-        MeasureSpec("exceptions_by_reason", f"{name}.{reason}", "indicator", name, tuple(indices))
-        for reason, indices in reasons.items()
-    ]
-    return specs
 
 
 def plain_value(value: Any, default: ir.Node | None, param: Callable[[str], Any]) -> Any:
