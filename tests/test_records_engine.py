@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlglot
 from record_ir import (
     PPED_NODE,
     age_at,
@@ -355,6 +356,13 @@ def test_sql_for_one_indicator_renders_for_spark() -> None:
     assert "CAST('2014-06-30' AS DATE)" in text  # pped - 9 months, folded
     spark = ENGINE.sql(prog, "DM007", dialect="spark")
     assert "ADD_MONTHS" not in spark and "`o_DM007`" in spark
+    sqlglot.parse_one(spark, read="spark")  # Spark SQL sqlglot can read back
+    level2 = rec.Window(start=offset(field("dm_dat"), -1), include_start=False)
+    per_patient = program(
+        CLUSTERS, {**FIELDS, "after": rec.EventQuery(clusters=("X_COD",), reduce="count", window=level2, type=FIELDS["age"].type)},
+        {"DM": DM_REGISTER}, {"A": ("DM", [select(binary(">", field("after"), const(0)))])},
+    )  # fmt: skip
+    assert "ADD_MONTHS(" in ENGINE.sql(per_patient, "A", dialect="spark")
 
 
 def test_errors_and_registry(dm_records: Path, tmp_path: Path) -> None:
