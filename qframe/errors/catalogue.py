@@ -215,6 +215,10 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q406", _E, "calibration finds no value that gives the target"),
     Entry("Q407", _E, "no parameter states a `range:`"),
     Entry("Q408", _E, "no engine of that name"),
+    # The record engine
+    Entry("Q430", _E, "the record engine cannot compute this expression per patient"),
+    Entry("Q431", _E, "the record program has no such name, or a parameter cannot be swept"),
+    Entry("Q432", _E, "a records folder lacks a table or a column"),
     # Scenario files
     Entry("S001", _E, "a scenario file does not name its framework"),
     Entry("S002", _E, "a scenario file does not list its scenarios by name"),

@@ -107,7 +107,10 @@ class EventQuery(Node):
     """The patient's events with a code in any of ``clusters`` inside ``window``, reduced to one
     value: the ``attribute`` (date or value) of the latest/earliest such event, the min/max of
     their values, how many there are (``count``), or whether there is one (``exists``). Ties on a
-    date are broken by the lowest value for ``latest``/``earliest`` of a value (stated rule)."""
+    date are broken by the lowest value for ``latest``/``earliest`` of a value (stated rule); the
+    ``value`` of the latest/earliest is that of the latest/earliest event *that has a value*
+    (events without one are skipped for ``.value``, not for ``.date``); ``attribute`` None reads
+    the date. A window bound that is missing for a patient (a per-patient date) holds no event."""
 
     clusters: tuple[str, ...]
     reduce: EventReduce
