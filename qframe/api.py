@@ -22,9 +22,11 @@ from qframe.check.overrides import Resolved, resolve
 from qframe.data.dataset import Dataset, frames_from_mapping
 from qframe.data.levels import at_level
 from qframe.data.load import load_dataset
+from qframe.data.records.load import is_record_folder
 from qframe.engines.base import Engine
 from qframe.engines.numpy.lower import compile_framework
 from qframe.engines.numpy.plan import Plan
+from qframe.engines.records.from_records import records_dataset
 from qframe.engines.registry import engine as engine_named
 from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error
 from qframe.ir import kinds as t
@@ -86,8 +88,8 @@ class Framework:
         ones are still read for lags and baselines). ``engine`` names the engine that evaluates
         (see :mod:`qframe.engines.registry`), or is one."""
         runner = engine_named(engine) if isinstance(engine, str) else engine
-        ds = self.dataset(data)
         resolved = resolve(self.plan, params or {})
+        ds = self.dataset(data, resolved.records)
         plan = resolved.apply(self.plan)
         values = self.parameter_values(resolved)
         layout = runner.layout(ds, self.definition.frequency)
@@ -117,9 +119,14 @@ class Framework:
                 out[name] = round_money(out[name].to_numpy(dtype=np.float64))
         return out
 
-    def dataset(self, data: DataLike) -> Dataset:
+    def dataset(self, data: DataLike, records: Mapping[str, Any] | None = None) -> Dataset:
         """The data this framework evaluates on: at its level (``level: pcn``: one unit per PCN,
-        each input brought there by its ``across:`` rule), or as given for a practice framework."""
+        each input brought there by its ``across:`` rule), or as given for a practice framework.
+        A folder of GP records is first counted by the framework's business rules
+        (``records``: record-level parameters set, e.g. ``{"hba1c_target": ...}``)."""
+        if isinstance(data, (str, Path)) and is_record_folder(data):
+            program = self.plan.program.records if self.plan.program else None
+            data = records_dataset(self.definition, program, data, records)
         return at_level(as_dataset(data), self.definition)
 
     def parameter_values(self, overrides: Resolved | Mapping[str, Any]) -> dict[str, Any]:

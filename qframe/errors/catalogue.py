@@ -219,6 +219,8 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q430", _E, "the record engine cannot compute this expression per patient"),
     Entry("Q431", _E, "the record program has no such name, or a parameter cannot be swept"),
     Entry("Q432", _E, "a records folder lacks a table or a column"),
+    Entry("Q433", _W, "indicators without record-level rules are not computed from records"),
+    Entry("Q434", _E, "GP records given to a framework without record-level rules"),
     # Scenario files
     Entry("S001", _E, "a scenario file does not name its framework"),
     Entry("S002", _E, "a scenario file does not list its scenarios by name"),

@@ -122,6 +122,19 @@ def read_manifest(folder: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
     return manifest, []
 
 
+def is_record_folder(path: str | Path) -> bool:
+    """Whether ``path`` is a record dataset (a folder with patients and events tables), as
+    opposed to practice-level data (units and measures).
+
+    >>> is_record_folder("/nonexistent")
+    False
+    """
+    folder = Path(path)
+    return folder.is_dir() and all(
+        table_source(folder, name) is not None for name in ("patients", "events")
+    )
+
+
 def load_records(folder: str | Path, memory_limit: str | None = None) -> RecordSet:
     """Read and check a record folder; raise :class:`DataError` (exit code 3) listing every error,
     return the :class:`RecordSet` (with its warnings) otherwise."""

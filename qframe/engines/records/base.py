@@ -116,12 +116,14 @@ class RecordEngine(Protocol):
     def counts(
         self,
         program: RecordProgram,
-        records: str | Path,
+        records: Any,
         params: RecordParams | None = None,
         period: str | None = None,
     ) -> pd.DataFrame:
         """The measures per practice (columns :data:`MEASURE_COLUMNS`) for the program's period
-        (``period`` relabels it)."""
+        (``period`` relabels it). ``records`` is a record folder, or a connection of the
+        engine's kind already holding the tables (as :func:`qframe.data.records.load.load_records`
+        gives)."""
         ...
 
     def sweep(
@@ -168,7 +170,9 @@ def measures_dataset(measures: pd.DataFrame, units: pd.DataFrame) -> Dataset:
     the units table, on which ``Framework.evaluate`` runs unchanged."""
     frame = measures.loc[:, list(MEASURE_COLUMNS)].copy()
     frame["key"] = frame["key"].fillna("").astype(str)
-    frame["value"] = frame["value"].astype(float).map(repr)
+    values = frame["value"].astype(float)
+    frame["value"] = values.map(repr).where(values.notna(), "")  # empty: a missing value
     text_units = units.copy()
     text_units["unit_id"] = text_units["unit_id"].astype(str)
-    return Dataset.from_frames(text_units.astype(str), frame.astype(str))
+    text_units = text_units.astype(object).where(text_units.notna(), "").astype(str)
+    return Dataset.from_frames(text_units, frame.astype(str))

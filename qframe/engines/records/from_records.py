@@ -1,0 +1,102 @@
+"""GP records to the practice level's data: the one path from records to the money.
+
+A record folder given where practice data is expected is read and checked
+(:func:`qframe.data.records.load.load_records`: bad records are reported, never dropped), its
+counts computed by a record engine from the framework's :class:`~qframe.ir.records.RecordProgram`
+(with any record-level parameters set), and returned as a practice-level
+:class:`~qframe.data.dataset.Dataset` — ``list_size``, ``register``, ``numerator``, ``denominator``,
+``exceptions`` — on which the framework evaluates unchanged. Indicators without record-level rules
+are named once, in a warning (Q433), so their missing input is never silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from qframe.check.records.overrides import record_program_with
+from qframe.data.dataset import Dataset
+from qframe.data.records.checks import check_after_date
+from qframe.data.records.load import load_records
+from qframe.engines.records.base import measures_dataset
+from qframe.engines.registry import record_engine
+from qframe.errors.diagnostics import DataError, Diagnostic, error, warning
+from qframe.ir import nodes
+from qframe.ir.records import RecordProgram
+from qframe.model import definition as m
+
+
+def records_dataset(
+    definition: m.FrameworkDef,
+    program: RecordProgram | None,
+    folder: str | Path,
+    values: Mapping[str, Any] | None = None,
+    engine: str = "duckdb",
+) -> Dataset:
+    """The practice-level dataset the records in ``folder`` give under ``definition``'s
+    business rules (``values``: record-level parameters set, e.g. ``hba1c_target``)."""
+    if program is None:
+        raise DataError(
+            [
+                error(
+                    "Q434",
+                    f"{folder} holds GP records, but {definition.id} has no record-level rules",
+                    None,
+                    "write the registers and business rules in records.yaml beside "
+                    "framework.yaml (docs/records-authoring.md), or give practice-level data",
+                )
+            ]
+        )
+    if values:
+        program = record_program_with(definition, values)
+    records = load_records(folder)
+    notes: list[Diagnostic] = list(records.warnings)
+    if isinstance(program.reference_date, nodes.Const):
+        notes += check_after_date(records, program.reference_date.value)
+    measures = record_engine(engine).counts(program, records.connection)
+    measures = with_missing_inputs(definition, measures)
+    dataset = measures_dataset(measures, records.frame("units"))
+    if program.not_computable:
+        shown = ", ".join(program.not_computable[:8])
+        more = len(program.not_computable) - 8
+        notes.append(
+            warning(
+                "Q433",
+                f"{len(program.not_computable)} indicators have no record-level rules and are "
+                f"not computed from records: {shown}{f' and {more} more' if more > 0 else ''}",
+                None,
+                "their inputs are missing, so their status is `missing input`; add their rules "
+                "to records.yaml to compute them",
+            )
+        )
+    return replace(dataset, warnings=(*dataset.warnings, *notes))
+
+
+def with_missing_inputs(definition: m.FrameworkDef, measures: pd.DataFrame) -> pd.DataFrame:
+    """``measures`` with an explicit empty (missing) value, for every practice, of each input the
+    framework reads that the records did not give (an indicator without record-level rules): the
+    practice level then shows those indicators as `missing input`, not as absent data."""
+    if measures.empty:
+        return measures
+    produced = set(zip(measures["measure"], measures["key"].fillna(""), strict=True))
+    keys_of = {
+        "none": [""],
+        "indicator": list(definition.indicators),
+        "group": sorted({ind.group for ind in definition.indicators.values() if ind.group}),
+    }
+    wanted = [
+        (inp.data_name, key)
+        for inp in definition.inputs.values()
+        for key in keys_of.get(inp.key, [""])
+        if (inp.data_name, key) not in produced
+    ]
+    if not wanted:
+        return measures
+    grid = measures[["unit_id", "period"]].drop_duplicates()
+    missing = pd.DataFrame(wanted, columns=["measure", "key"]).merge(grid, how="cross")
+    missing["value"] = float("nan")
+    return pd.concat([measures, missing[list(measures.columns)]], ignore_index=True)
