@@ -364,17 +364,38 @@ def test_cli_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert len(manifest["data"]["sha256"]) == 64 and manifest["data"]["units"] == 6
     assert manifest["qframe_version"]
 
-    # the workbook: an about sheet and one per table, read back with pandas (openpyxl)
+    # the workbook (issue 14: Excel-native): about, frameworks, the wide practice sheet, the
+    # roll-ups and components, then a sheet per table; readable headings (so the columns are
+    # read back by heading), frozen and filtered, £ on every money column
     book = pd.read_excel(out / "comparison.xlsx", sheet_name=None)
-    assert list(book) == ["about", *TABLES]
+    assert list(book) == [
+        "about",
+        "frameworks",
+        "practices_wide",
+        "rollups",
+        "components",
+        *[t for t in TABLES if t != "frameworks"],
+        "practice_components",
+    ]
     assert len(book["practices"]) == 12
-    assert book["frameworks"]["total_cost"].tolist() == pytest.approx([210000, 198000])
-    about = dict(zip(book["about"]["item"], book["about"]["value"], strict=True))
+    assert book["frameworks"]["Total cost (£)"].tolist() == pytest.approx([210000, 198000])
+    about = dict(zip(book["about"]["Item"], book["about"]["Value"], strict=True))
     assert about["period"] == "2014-15" and about["baseline"] == "capitation"
+    wide = book["practices_wide"]
+    assert len(wide) == 6 and wide["capitation: payment (£)"].sum() == pytest.approx(210000)
+    assert wide["quality: difference (£)"].sum() == pytest.approx(-12000)
     from openpyxl import load_workbook
 
-    sheet = load_workbook(out / "comparison.xlsx")["practices"]
+    workbook = load_workbook(out / "comparison.xlsx")
+    sheet = workbook["practices"]
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    for ws in workbook.worksheets:
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref, ws.title
+        for cell in ws[1]:
+            if "(£)" in str(cell.value) or "£ per patient" in str(cell.value):
+                formats = {ws.cell(r, cell.column).number_format for r in range(2, ws.max_row + 1)}
+                formats -= {"General"}  # blank cells
+                assert formats and all("£" in f for f in formats), (ws.title, cell.value)
 
     # the report: self-contained, the same bytes every time
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -466,14 +487,16 @@ def test_write_xlsx_values(tmp_path: Path) -> None:
     )
     path = write_xlsx(tmp_path / "t.xlsx", {"a sheet": frame})
     back = pd.read_excel(path, sheet_name="a sheet")
-    assert back["text"].tolist()[0] == "a & b <c>"
-    assert back["text"].isna().tolist() == [False, True, True]
-    assert back["whole"].tolist() == [1, 2, 3]
-    assert back["payment"].tolist()[0] == 1.5 and back["payment"].isna().tolist()[1:] == [
+    # headings for people (issue 14): names in words, known columns from the catalogue
+    assert list(back.columns) == ["Text", "Whole", "Payment (£)", "Flag"]
+    assert back["Text"].tolist()[0] == "a & b <c>"
+    assert back["Text"].isna().tolist() == [False, True, True]
+    assert back["Whole"].tolist() == [1, 2, 3]
+    assert back["Payment (£)"].tolist()[0] == 1.5 and back["Payment (£)"].isna().tolist()[1:] == [
         True,
         True,
     ]
-    assert back["flag"].tolist()[0] is True or back["flag"].tolist()[0] == 1
+    assert back["Flag"].tolist()[0] is True or back["Flag"].tolist()[0] == 1
 
 
 # ---------------------------------------------------------------- the shipped frameworks

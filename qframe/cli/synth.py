@@ -52,6 +52,7 @@ def command(practices: int, seed: int, years: str, quarters_of: str, out: Path, 
       qframe synth --practices 300 --years 2014-15 --quarters-of "" --out data/small
     """
     from qframe.data import synth as synth_mod
+    from qframe.results.writer import write_manifest
 
     def labels(text: str) -> tuple[str, ...]:
         return tuple(p.strip() for p in text.split(",") if p.strip())
@@ -60,4 +61,14 @@ def command(practices: int, seed: int, years: str, quarters_of: str, out: Path, 
         practices, seed=seed, years=labels(years), quarters_of=labels(quarters_of)
     )
     synth_mod.write(ds, str(out), fmt)
+    # the data say they are synthetic: compare's report and workbook show it (docs/compare.md)
+    write_manifest(
+        {
+            "provenance": "synthetic",
+            "description": f"Synthetic England-like data made by qframe synth ({ds.source}):"
+            " synthetic practice codes and names only; no real practice's figures.",
+            "deprivation_quintile": "1 = least deprived, 5 = most deprived",
+        },
+        out / "manifest.json",
+    )
     click.echo(f"wrote {len(ds.units)} practices, {len(ds.measures)} measure rows to {out}/")

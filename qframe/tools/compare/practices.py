@@ -12,7 +12,7 @@ from qframe.tools.compare.comparison import MONEY, FrameworkRun
 from qframe.tools.compare.ranking import quintiles
 from qframe.tools.compare.selection import quarters_of
 
-ATTRIBUTES = ("name", "cluster", "ccg", "deprivation_quintile")
+ATTRIBUTES = ("name", "cluster", "ccg", "deprivation_quintile", "region", "locality")
 
 
 def list_sizes(ds: Dataset, year: str) -> pd.Series:
