@@ -62,9 +62,8 @@ def payment_parts(run: FrameworkRun) -> list[tuple[str, str]]:
             parts.append(("indicators", ""))
         elif isinstance(term, Name) and term.name in totals and term.name != MONEY:
             inner = totals[term.name].expr.tree
-            parts.append(
-                ("indicators", "") if sums_indicator_payments(inner) else ("total", term.name)
-            )
+            indicators = inner is not None and sums_indicator_payments(inner)
+            parts.append(("indicators", "") if indicators else ("total", term.name))
         else:
             return [("total", MONEY)]  # not a plain sum: the payment is one part
     return parts
