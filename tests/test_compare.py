@@ -543,4 +543,26 @@ def test_shipped_frameworks_on_sample(tmp_path: Path) -> None:
     paths = c.write(tmp_path / "out")
     assert {p.name for p in paths} >= {"report.html", "comparison.xlsx", "funnel.csv"}
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert 'data-charts-expected="7"' in html and "chart-funnel" in html
+    # seven charts as before and the components chart (issue 14: why money moves)
+    assert 'data-charts-expected="8"' in html and "chart-funnel" in html
+    assert "chart-components" in html and "Synthetic data." in html  # the data's provenance
+    # why money moves: the components add up to each practice's payment, to the penny
+    parts = c.practice_components.groupby(["framework", "unit_id"])["amount"].sum()
+    paid = c.practices.set_index(["framework", "unit_id"])["payment"].reindex(parts.index)
+    assert (parts - paid).abs().max() < 0.005
+    somerset = c.components[c.components["framework"] == "somerset_pqs"]
+    assert "report payment" in set(somerset["component"])
+    # the Somerset practices paid least per patient lose it in their report payment, gated by
+    # the share of quarterly reports accepted
+    low = c.practices[c.practices["framework"] == "somerset_pqs"].nsmallest(
+        5, "payment_per_patient"
+    )
+    why = c.drivers.set_index(["framework", "unit_id"]).loc["somerset_pqs"].loc[low["unit_id"]]
+    assert set(why["component"]) == {"report payment"} and set(why["gate"]) == {"released share"}
+    assert (why["gate_value"] < 1).all() and (why["gap"] < 0).all()
+    # roll-ups: every level the data carry, each adding up to the framework's cost
+    r = c.rollups
+    assert list(dict.fromkeys(r["level"])) == ["region", "ccg", "locality", "cluster"]
+    for level in ("region", "ccg", "locality", "cluster"):
+        sums = r[r["level"] == level].groupby("framework")["payment"].sum()
+        assert sums.to_dict() == pytest.approx(f["total_cost"].to_dict())

@@ -83,13 +83,16 @@ def test_every_chart_renders_without_errors(shipped_report: Path, tmp_path: Path
     assert attrs.get("data-page-ready") == "1", attrs
     assert attrs["data-errors"] == "", attrs["data-errors"]
     expected = int(attrs["data-charts-expected"])
-    assert expected == 7  # cost, distribution, winners/losers, scatter, equity, funnel, escalation
+    # cost, distribution, components (issue 14: why money moves), winners/losers, scatter,
+    # equity, funnel, escalation
+    assert expected == 8
     assert int(attrs["data-charts-rendered"]) == expected
     # plotly draws each chart into <svg class="main-svg"> elements inside its div
     assert done.stdout.count('class="main-svg"') >= expected
     for chart in (
         "cost",
         "distribution",
+        "components",
         "winners-losers",
         "baseline-scatter",
         "equity",
@@ -121,7 +124,8 @@ def test_report_without_funnel_renders(tmp_path: Path) -> None:
     done = browse(out / "report.html", tmp_path / "profile", "--dump-dom")
     attrs = body_attributes(done.stdout)
     assert attrs["data-errors"] == ""
-    assert attrs["data-charts-rendered"] == attrs["data-charts-expected"] == "6"
+    # six as before, and the components chart (issue 14)
+    assert attrs["data-charts-rendered"] == attrs["data-charts-expected"] == "7"
     assert "No funnel plot" in done.stdout
 
 

@@ -108,6 +108,7 @@ COLUMNS: dict[str, ColumnInfo] = {
     "points": info("Points", "number"),
     "payment_per_patient_quintile": info("Payment-per-patient quintile (1 = lowest)", "whole"),
     "escalation_level": info("Escalation level", "text"),
+    "escalation_rules": info("Escalation rules met", "text"),
     "escalation_rank": info("Escalation rank (0 = none)", "whole"),
     "rank": info("Rank", "whole"),
     "level": info("Level", "text"),

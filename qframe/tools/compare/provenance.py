@@ -24,8 +24,9 @@ def dataset_provenance(data: Any, source: str) -> dict[str, str]:
     …}`` for the data given (a folder path, a file, or a loaded dataset whose ``source`` is
     ``source``)."""
     direction = NOT_STATED_DIRECTION
-    if isinstance(data, (str, Path)):
-        folder = Path(data)
+    where = data if isinstance(data, (str, Path)) else source  # a loaded dataset: where it was read
+    if where and Path(where).exists():
+        folder = Path(where)
         manifest = (folder if folder.is_dir() else folder.parent) / MANIFEST
         if manifest.is_file():
             try:
