@@ -154,6 +154,8 @@ def practices_section(comparison: ComparisonTables) -> str:
         '<div class="table-wrap"><table id="practice-table" class="practice-table">'
         "<thead></thead><tbody></tbody></table></div>"
         '<p><button type="button" id="practice-more" hidden>Show every matching practice</button></p>'
+        '<p class="note print-only">Printed: the first 25 practices as the table is sorted; every '
+        "practice is in practices.csv and the workbook's practices_wide sheet.</p>"
         '<noscript><p class="note">The practice table needs JavaScript; every practice is in '
         "practices.csv and the workbook's practices_wide sheet.</p></noscript>"
         f'<script type="application/json" id="practice-data">{data}</script>'
