@@ -340,3 +340,59 @@ def test_grouping_by_a_missing_attribute_points_at_the_definition(
         and "no column `cluster`" in err
         and "add a `cluster` column" in err
     )
+
+
+# ---------------------------------------------------------------- progress on a terminal
+
+
+class Terminal:
+    """A stand-in for standard error on a terminal: records what is written."""
+
+    def __init__(self, tty: bool = True) -> None:
+        self.text = ""
+        self.tty = tty
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_is_drawn_only_on_a_terminal_and_not_when_quiet() -> None:
+    from qframe.results.progress import Progress
+
+    screen = Terminal()
+    with Progress("comparing", total=2, stream=screen) as bar:  # type: ignore[arg-type]
+        bar.advance("evaluated qof_2014")
+        bar.advance("report written")
+    assert "comparing" in screen.text and "report written" in screen.text
+    assert "100%" in screen.text
+    for stream, quiet in ((Terminal(), True), (Terminal(tty=False), False)):
+        with Progress("comparing", total=2, quiet=quiet, stream=stream) as bar:  # type: ignore[arg-type]
+            bar.advance("evaluated qof_2014")
+        assert stream.text == "" and bar.done == 1
+
+
+def test_long_commands_take_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).parents[1]
+    code, out, err = run(
+        capsys,
+        "evaluate",
+        str(root / "frameworks" / "qof_2014"),
+        "--data",
+        str(root / "data" / "sample"),
+        "--out",
+        str(tmp_path / "ev"),
+        "--period",
+        "2014-15",
+        "--quiet",
+    )
+    assert code == ExitCode.OK, err
+    assert "evaluating" not in err and "total payment 2014-15" in out
+    for command in ("compare", "evaluate"):
+        assert "--quiet" in run(capsys, command, "--help")[1]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from qframe.cli.messages import echo_err
-from qframe.cli.options import data_option, format_option, out_option
+from qframe.cli.options import data_option, format_option, out_option, quiet_option
 from qframe.results.formatting import money, pounds
+from qframe.results.progress import Progress
+
+WRITE_STEPS = 4  # the tables, the workbook, the manifest, the report
 
 
 @click.command("compare")
@@ -36,6 +38,7 @@ from qframe.results.formatting import money, pounds
 @format_option(
     ["csv", "parquet"], "File format of the tables (the workbook and report are always written)."
 )
+@quiet_option()
 def command(
     frameworks: Sequence[Path],
     data_path: Path,
@@ -44,6 +47,7 @@ def command(
     period: str | None,
     threshold: str,
     fmt: str,
+    quiet: bool,
 ) -> None:
     """Compare frameworks on the same data: cost, who gains and loses, equity, who is flagged.
 
@@ -66,32 +70,19 @@ def command(
         share = compare_mod.parse_threshold(threshold)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--threshold'") from None
-    from contextlib import nullcontext
-
-    # a progress bar on standard error, only for a person watching it
-    bar = (
-        click.progressbar(
-            length=len(frameworks) + 1,
-            label="comparing",
-            file=sys.stderr,
-            show_eta=False,
-            item_show_func=lambda step: step,
-        )
-        if sys.stderr.isatty()
-        else None
-    )
-
-    def step(label: str) -> None:
-        if bar is not None:
-            bar.update(1, f"evaluated {label}")
-
-    with bar if bar is not None else nullcontext():
+    # a progress bar on standard error, only for a person watching it: a step per framework
+    # evaluated, one for the tables, and one per file written
+    with Progress("comparing", total=len(frameworks) + 1 + WRITE_STEPS, quiet=quiet) as bar:
         comparison = compare_mod.compare(
-            frameworks, data_path, baseline=baseline, periods=period, threshold=share, progress=step
+            frameworks,
+            data_path,
+            baseline=baseline,
+            periods=period,
+            threshold=share,
+            progress=lambda label: bar.advance(f"evaluated {label}"),
         )
-        paths = comparison.write(out, fmt)
-        if bar is not None:
-            bar.update(1, "report written")
+        bar.advance("tables built")
+        paths = comparison.write(out, fmt, progress=bar.advance)
     f = comparison.frameworks
     click.echo(
         f"compared {len(f)} framework(s) on {data_path}, period {comparison.period}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,21 +56,33 @@ class Comparison(ComparisonTables):
     runs: tuple[FrameworkRun, ...] = ()
 
     def write(
-        self, out: str | Path, fmt: str = "csv", report: bool = True, workbook: bool = True
+        self,
+        out: str | Path,
+        fmt: str = "csv",
+        report: bool = True,
+        workbook: bool = True,
+        progress: Callable[[str], None] | None = None,
     ) -> list[Path]:
         """Write each table (CSV or Parquet), comparison.xlsx (a sheet per table),
-        manifest.json and report.html into folder ``out``; returns the paths written."""
+        manifest.json and report.html into folder ``out``; returns the paths written.
+        ``progress`` is told each step done (the tables, the workbook, the manifest, the
+        report)."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}: choose csv or parquet")
+        step = progress or (lambda message: None)
         folder = Path(out)
         output_folder(folder)
         written = [
             write_table(frame, folder / f"{name}.{fmt}", fmt)
             for name, frame in self.tables().items()
         ]
+        step("tables written")
         if workbook:
             written.append(self.write_workbook(folder / WORKBOOK))
+        step("workbook written")
         written.append(write_manifest(self.manifest, folder / "manifest.json"))
+        step("manifest written")
         if report:
             written.append(write_report(self, folder / REPORT))
+        step("report written")
         return written
