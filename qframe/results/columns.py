@@ -154,3 +154,27 @@ def heading(name: str) -> str:
         return name  # already written for people
     words = name.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+# decimal places in CSV by kind of value (qframe.results.writer.for_people)
+CSV_PLACES = {
+    "money": 2,
+    "money_per_patient": 4,
+    "rate_per_1000": 4,
+}
+
+
+def csv_rounding(names: list[str]) -> tuple[set[str], dict[str, int]]:
+    """For a table's columns: those holding money (rounded to the penny by the money rule) and
+    the places of the others the catalogue knows (money per patient and rates: 4)."""
+    money: set[str] = set()
+    places: dict[str, int] = {}
+    for name in names:
+        known = COLUMNS.get(name)
+        if known is None:
+            continue
+        if known.kind == "money":
+            money.add(name)
+        elif known.kind in CSV_PLACES:
+            places[name] = CSV_PLACES[known.kind]
+    return money, places

@@ -19,6 +19,7 @@ import pandas as pd
 from qframe.check.compiler import Plan
 from qframe.engines.numpy.engine import STATUS_LABELS, STATUS_OK, Evaluation
 from qframe.errors.diagnostics import output_folder
+from qframe.results.writer import for_people, write_csv
 
 FORMATS = ("csv", "parquet", "json")
 
@@ -33,6 +34,7 @@ class Result:
     units: pd.DataFrame
     checks: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    money_columns: frozenset[str] = frozenset()  # rules and totals holding money (in CSV: pence)
 
     def to_frame(self, table: str = "indicators") -> pd.DataFrame:
         """A tidy table: ``indicators`` (default), ``units`` or ``checks``."""
@@ -54,8 +56,9 @@ class Result:
             frame = self.to_frame(name)
             path = folder / f"{name}.{fmt}"
             if fmt == "csv":
-                # 12 significant digits: pennies up to £9,999,999,999.99, without float noise
-                frame.to_csv(path, index=False, lineterminator="\n", float_format="%.12g")
+                # to a stated precision (money to the penny, the rest to 6 places), then 12
+                # significant digits: pennies up to £9,999,999,999.99, without float noise
+                write_csv(for_people(frame, self.money_columns), path)
             elif fmt == "parquet":
                 frame.to_parquet(path, index=False)
             elif fmt == "json":
@@ -146,7 +149,9 @@ def tidy(
         unit_cols["escalated_since"] = since.reshape(m)
     units = pd.DataFrame(unit_cols)
     checks = _checks(plan, ev, keep, periods)
-    return Result(fw.id, fw.version, indicators, units, checks, manifest)
+    return Result(
+        fw.id, fw.version, indicators, units, checks, manifest, frozenset(plan.money_values)
+    )
 
 
 def _escalation(

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from qframe.api import Framework
 from qframe.errors.diagnostics import output_folder
+from qframe.results.columns import csv_rounding
 from qframe.results.comparison import ComparisonTables
 from qframe.results.tidy import Result
-from qframe.results.writer import write_manifest, write_table
+from qframe.results.writer import for_people, write_manifest, write_table
 from qframe.tools.report import write_report
 
 FORMATS = ("csv", "parquet")
@@ -72,10 +73,12 @@ class Comparison(ComparisonTables):
         step = progress or (lambda message: None)
         folder = Path(out)
         output_folder(folder)
-        written = [
-            write_table(frame, folder / f"{name}.{fmt}", fmt)
-            for name, frame in self.tables().items()
-        ]
+        written = []
+        for name, frame in self.tables().items():
+            if fmt == "csv":  # to a stated precision: money to the penny (docs/compare.md)
+                money, places = csv_rounding([str(c) for c in frame.columns])
+                frame = for_people(frame, money, places)
+            written.append(write_table(frame, folder / f"{name}.{fmt}", fmt))
         step("tables written")
         if workbook:
             written.append(self.write_workbook(folder / WORKBOOK))
