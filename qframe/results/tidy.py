@@ -8,6 +8,7 @@ Outputs are deterministic: the same definition, data and parameters give byte-id
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from qframe.check.compiler import Plan
-from qframe.engines.numpy.engine import STATUS_LABELS, STATUS_OK, Evaluation
+from qframe.engines.numpy.engine import STATUS_LABELS, STATUS_OK, DataArrays, Evaluation
 from qframe.errors.diagnostics import output_folder
 from qframe.results.writer import for_people, write_csv
 
@@ -138,6 +139,9 @@ def tidy(
             data.units[attr].fillna("").astype(str).to_numpy(), return_inverse=True
         )
         unit_cols[attr] = cat(labels.astype(object), codes[uu])
+    sizes = list_sizes(data)
+    if sizes is not None and "list_size" not in ev.totals:
+        unit_cols["list_size"] = sizes[:, keep].reshape(m)  # £ per patient needs no join
     for name, values in ev.totals.items():
         unit_cols[name] = values[:, keep].reshape(m)
     if n_ind:
@@ -152,6 +156,30 @@ def tidy(
     return Result(
         fw.id, fw.version, indicators, units, checks, manifest, frozenset(plan.money_values)
     )
+
+
+def list_sizes(data: DataArrays) -> np.ndarray | None:
+    """Each unit's ``list_size`` per period of the layout (U, P): as recorded at the framework's
+    frequency, or else converted from the other one (a year's list size holds in each of its
+    quarters; a year takes the mean of its quarters). None when the data has no list_size."""
+    key = ("list_size", "")
+    if key in data.columns:
+        return np.asarray(data.values[:, :, data.columns[key]], dtype=np.float64)
+    other = data.other
+    if other is None or key not in other.columns:
+        return None
+    column = np.asarray(other.values[:, :, other.columns[key]], dtype=np.float64)
+    grid = np.arange(data.first, data.first + len(data.periods))
+    if data.frequency == "quarter":
+        at = grid // 4 - other.first
+        ok = (at >= 0) & (at < column.shape[1])
+        return np.where(ok[None, :], column[:, np.clip(at, 0, column.shape[1] - 1)], np.nan)
+    at = grid[:, None] * 4 + np.arange(4)[None, :] - other.first  # (P, 4) quarters of each year
+    ok = (at >= 0) & (at < column.shape[1])
+    quarters = np.where(ok[None, :, :], column[:, np.clip(at, 0, column.shape[1] - 1)], np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a year with no quarter: missing
+        return np.asarray(np.nanmean(quarters, axis=2), dtype=np.float64)
 
 
 def _escalation(
