@@ -364,9 +364,10 @@ def test_cli_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert len(manifest["data"]["sha256"]) == 64 and manifest["data"]["units"] == 6
     assert manifest["qframe_version"]
 
-    # the workbook (issue 14: Excel-native): about, frameworks, the wide practice sheet, the
-    # roll-ups and components, then a sheet per table; readable headings (so the columns are
-    # read back by heading), frozen and filtered, £ on every money column
+    # the workbook (issue 14: Excel-native, for people): about, frameworks, a row per practice
+    # with columns per framework, the roll-ups, components, then the other tables; the long
+    # tables (practices, practice_components) are in the CSV files. Readable headings
+    # (so the columns are read back by heading), frozen and filtered, £ on every money column
     book = pd.read_excel(out / "comparison.xlsx", sheet_name=None)
     assert list(book) == [
         "about",
@@ -374,11 +375,18 @@ def test_cli_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
         "practices_wide",
         "rollups",
         "components",
-        *[t for t in TABLES if t != "frameworks"],
-        "practice_components",
+        "winners_losers",
+        "equity",
+        "escalation",
+        "agreement",
+        "mismatches",
     ]
-    assert len(book["practices"]) == 12
     assert book["frameworks"]["Total cost (£)"].tolist() == pytest.approx([210000, 198000])
+    rollups = book["rollups"]
+    assert set(rollups["Level"]) >= {"cluster"}
+    for level, rows in rollups.groupby("Level"):
+        assert rows["capitation: payment (£)"].sum() == pytest.approx(210000), level
+        assert rows["quality: difference (£)"].sum() == pytest.approx(-12000), level
     about = dict(zip(book["about"]["Item"], book["about"]["Value"], strict=True))
     assert about["period"] == "2014-15" and about["baseline"] == "capitation"
     wide = book["practices_wide"]
@@ -387,7 +395,7 @@ def test_cli_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     from openpyxl import load_workbook
 
     workbook = load_workbook(out / "comparison.xlsx")
-    sheet = workbook["practices"]
+    sheet = workbook["practices_wide"]
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
     for ws in workbook.worksheets:
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref, ws.title
@@ -542,6 +550,31 @@ def test_shipped_frameworks_on_sample(tmp_path: Path) -> None:
         )
     paths = c.write(tmp_path / "out")
     assert {p.name for p in paths} >= {"report.html", "comparison.xlsx", "funnel.csv"}
+    # the workbook as a commissioner opens it (issue 14): £ on money including per patient,
+    # admissions per 1,000 as plain numbers (not percentages), numeric quintiles, filters
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "out" / "comparison.xlsx")
+    assert "funnel" in book.sheetnames and "practices_wide" in book.sheetnames
+
+    def formats(sheet: str, heading: str) -> set[str]:
+        ws = book[sheet]
+        column = next(c.column for c in ws[1] if c.value == heading)
+        return {ws.cell(r, column).number_format for r in range(2, ws.max_row + 1)} - {"General"}
+
+    assert formats("funnel", "Admissions per 1,000 patients") == {"#,##0.00"}
+    assert formats("practices_wide", "somerset_pqs: £ per patient") == {'"£"#,##0.00;-"£"#,##0.00'}
+    assert formats("agreement", "Spearman correlation: payment") == {"0.000"}
+    assert formats("equity", "Share flagged") == {"0.0%"}
+    equity = book["equity"]
+    quintile = next(c.column for c in equity[1] if c.value == "Deprivation quintile")
+    assert {type(equity.cell(r, quintile).value) for r in range(2, equity.max_row + 1)} == {int}
+    wide = book["practices_wide"]
+    assert (
+        wide.max_row == 301
+        and wide.auto_filter.ref == f"A1:{wide.cell(1, wide.max_column).column_letter}301"
+    )
+    assert [c.value for c in wide[1]][:3] == ["Practice code", "Practice", "Region"]
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     # seven charts as before and the components chart (issue 14: why money moves)
     assert 'data-charts-expected="8"' in html and "chart-funnel" in html

@@ -134,23 +134,60 @@ class ComparisonTables:
                 kinds[title] = kind
         return wide, kinds
 
+    def rollups_wide(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        """The roll-ups with a row per area (region, CCG, locality, cluster) and columns per
+        framework: payment and £ per patient; against the baseline, the difference, its share
+        and the practices losing; with the kind of value of each framework column."""
+        r = self.rollups
+        keys = ["level", "group"]
+        base = r[r["framework"] == self.baseline]
+        wide = base[[*keys, "practices", "patients"]].reset_index(drop=True)
+        wide = wide.rename(columns={"group": "area"})
+        kinds: dict[str, str] = {"area": "text"}
+        index = pd.MultiIndex.from_frame(base[keys])
+        for label in self.labels:
+            f = r[r["framework"] == label].set_index(keys).reindex(index)
+            columns = {
+                f"{label}: payment (£)": ("payment", "money"),
+                f"{label}: £ per patient": ("payment_per_patient", "money_per_patient"),
+            }
+            if label != self.baseline:
+                columns[f"{label}: difference (£)"] = ("difference", "money")
+                columns[f"{label}: change"] = ("relative_difference", "share")
+                columns[f"{label}: practices losing"] = ("losing", "count")
+            for title, (key, kind) in columns.items():
+                wide[title] = f[key].to_numpy()
+                kinds[title] = kind
+        return wide, kinds
+
     def write_workbook(self, path: str | Path) -> Path:
-        """One Excel workbook: ``about`` (period, baseline, threshold, frameworks, data and where
-        they come from), ``practices_wide`` (a row per practice, a column per framework), then a
-        sheet per table (roll-ups and components included): readable headings, frozen and
-        filtered, £ on money. The same comparison gives a byte-identical file."""
+        """One Excel workbook for people: ``about`` (period, baseline, threshold, frameworks,
+        data and where they come from), ``frameworks``, ``practices_wide`` (a row per practice,
+        columns per framework), ``rollups`` (a row per region, CCG, locality and cluster,
+        columns per framework), then components, winners and losers, equity, escalation,
+        agreement, mismatches and the funnel (when there is one): readable headings, frozen and
+        filtered, £ on money, rates per 1,000 as numbers. The long tables (practices,
+        practice_components) are in the CSV or Parquet files. The
+        same comparison gives a byte-identical file."""
         about = pd.DataFrame(self.about_rows(), columns=["item", "value"])
         wide, wide_kinds = self.practices_wide()
-        tables = self.tables()
+        rollups, rollup_kinds = self.rollups_wide()
         sheets = {
             "about": about,
-            "frameworks": tables.pop("frameworks"),
+            "frameworks": self.frameworks,
             "practices_wide": wide,
-            "rollups": tables.pop("rollups"),
-            "components": tables.pop("components"),
-            **tables,
+            "rollups": rollups,
+            "components": self.components,
+            "winners_losers": self.winners_losers,
+            "equity": self.equity,
+            "escalation": self.escalation,
+            "agreement": self.agreement,
+            "mismatches": self.mismatches,
         }
-        return write_xlsx(path, sheets, {"practices_wide": wide_kinds})
+        if self.funnel is not None:
+            sheets["funnel"] = self.funnel
+        kinds = {"practices_wide": wide_kinds, "rollups": rollup_kinds}
+        return write_xlsx(path, sheets, kinds)
 
     def about_rows(self) -> list[tuple[str, str]]:
         """What was compared, as (label, value) lines: for the workbook and the report."""

@@ -77,9 +77,12 @@ def cell_values(column: pd.Series, kind: str) -> list[Any]:
         ]
     if pd.api.types.is_bool_dtype(column.dtype):
         return [None if v is pd.NA or v is None else bool(v) for v in column.astype(object)]
-    numbers = pd.to_numeric(column, errors="coerce") if column.dtype == object else column
-    if not pd.api.types.is_numeric_dtype(numbers.dtype):
-        return [None if pd.isna(v) else str(v) for v in column.astype(object)]
+    held_as_text = column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+    numbers = pd.to_numeric(column, errors="coerce") if held_as_text else column
+    given = column.notna() & (column.astype(object) != "")
+    if not pd.api.types.is_numeric_dtype(numbers.dtype) or bool((numbers.isna() & given).any()):
+        # text that is not all numbers stays text
+        return [None if pd.isna(v) or v == "" else str(v) for v in column.astype(object)]
     arr = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
     whole = kind in ("count", "whole") or pd.api.types.is_integer_dtype(numbers.dtype)
     out: list[Any] = []

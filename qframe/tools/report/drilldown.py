@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from qframe.results.comparison import ComparisonTables
 from qframe.results.formatting import share
@@ -19,13 +20,55 @@ ROWS_SHOWN = 50
 
 
 def number_or_none(value: Any, places: int) -> float | int | None:
-    """A number for the page's JSON, rounded (None when missing)."""
-    if value is None or (not isinstance(value, str) and bool(np.isnan(float(value)))):
+    """A number for the page's JSON, rounded (None when missing or not finite)."""
+    if value is None or value is pd.NA:
         return None
-    x = round(float(value), places)
+    x = float(value)
     if not math.isfinite(x):
         return None
+    x = round(x, places)
     return int(x) if places == 0 else x
+
+
+def components_by_practice(
+    comparison: ComparisonTables, index: dict[str, int]
+) -> dict[tuple[str, str], list[list[Any]]]:
+    """Per (framework, practice): [[component's index, amount, typical for its size], …]."""
+    parts = comparison.practice_components
+    if parts.empty:
+        return {}
+    sizes = comparison.practices.drop_duplicates("unit_id").set_index("unit_id")["list_size"]
+    size = sizes.reindex(parts["unit_id"]).to_numpy(dtype=np.float64)
+    amount = parts["amount"].to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_patient = amount / np.where(size > 0, size, np.nan)
+    frame = parts.assign(pp=per_patient)
+    typical = frame.groupby(["framework", "component"])["pp"].transform("median").to_numpy()
+    out: dict[tuple[str, str], list[list[Any]]] = {}
+    for fw, unit, component, value, usual in zip(
+        parts["framework"].astype(str).tolist(),
+        parts["unit_id"].astype(str).tolist(),
+        parts["component"].astype(str).map(index).tolist(),
+        whole_numbers(amount),
+        whole_numbers(typical * size),
+        strict=True,
+    ):
+        out.setdefault((fw, unit), []).append([component, value, usual])
+    return out
+
+
+def whole_numbers(values: np.ndarray) -> list[int | None]:
+    """Numbers rounded to whole pounds for the page's JSON (None when missing)."""
+    rounded = np.round(np.asarray(values, dtype=np.float64))
+    finite = np.isfinite(rounded)
+    return [int(v) if ok else None for v, ok in zip(rounded.tolist(), finite.tolist(), strict=True)]
+
+
+def rounded_numbers(values: np.ndarray, places: int) -> list[float | None]:
+    """Numbers rounded to ``places`` for the page's JSON (None when missing or infinite)."""
+    rounded = np.round(np.asarray(values, dtype=np.float64), places)
+    finite = np.isfinite(rounded)
+    return [v if ok else None for v, ok in zip(rounded.tolist(), finite.tolist(), strict=True)]
 
 
 def practice_data(comparison: ComparisonTables) -> dict[str, Any]:
@@ -37,86 +80,66 @@ def practice_data(comparison: ComparisonTables) -> dict[str, Any]:
     escalating = set(comparison.with_escalation)
     parts = comparison.practice_components
     component_names: list[str] = sorted({str(c) for c in parts["component"]}) if len(parts) else []
-    index = {c: i for i, c in enumerate(component_names)}
-    typical: dict[tuple[str, str, str], float] = {}
-    if len(parts):
-        sizes = p.drop_duplicates("unit_id").set_index("unit_id")["list_size"]
-        size = sizes.reindex(parts["unit_id"]).to_numpy(dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_patient = parts["amount"].to_numpy(dtype=np.float64) / np.where(
-                size > 0, size, np.nan
-            )
-        medians = parts.assign(pp=per_patient).groupby(["framework", "component"])["pp"].median()
-        typical = {
-            (str(fw), str(component), ""): float(v)
-            for (fw, component), v in zip(medians.index, medians.to_numpy(), strict=True)
-        }
-    by_fw_parts = (
-        {
-            label: parts[parts["framework"] == label].groupby("unit_id", sort=False)
-            for label in comparison.labels
-        }
-        if len(parts)
-        else {}
-    )
-    rows_by_fw = {
-        label: p[p["framework"] == label].set_index("unit_id") for label in comparison.labels
-    }
-    drivers_by_fw = {label: drivers_by_unit(comparison, label) for label in comparison.labels}
-    first = rows_by_fw[comparison.baseline]
-    practices = []
-    for unit_id in first.index.astype(str):
-        base = first.loc[unit_id]
-        entries = []
-        for label in comparison.labels:
-            row = rows_by_fw[label].loc[unit_id]
-            mine: list[list[Any]] = []
-            if label in by_fw_parts and unit_id in by_fw_parts[label].groups:
-                g = by_fw_parts[label].get_group(unit_id)
-                for component, amount in zip(g["component"], g["amount"], strict=True):
-                    median = typical.get((label, str(component), ""), float("nan"))
-                    mine.append(
-                        [
-                            index[str(component)],
-                            number_or_none(amount, 0),
-                            number_or_none(median * float(base["list_size"]), 0),
-                        ]
-                    )
-            d = drivers_by_fw[label]
-            why = ""
-            if (
-                label != comparison.baseline
-                and row["movement"] in ("gain", "loss")
-                and unit_id in d.index
-            ):
-                why = reason_text(d.loc[unit_id])
-            entries.append(
-                [
-                    number_or_none(row["payment"], 2),
-                    number_or_none(row["payment_per_patient"], 2),
-                    number_or_none(row["difference"], 2) if label != comparison.baseline else None,
-                    number_or_none(row["ratio"], 4) if label != comparison.baseline else None,
-                    str(row["escalation_level"] or "") if label in escalating else "",
-                    str(row["escalation_rules"] or "").replace(";", ", ")
-                    if label in escalating
-                    else "",
-                    mine,
-                    why,
-                ]
-            )
-        practices.append(
-            {
-                "id": str(unit_id),
-                "name": str(base["name"] or ""),
-                "region": str(base.get("region", "") or ""),
-                "ccg": str(base["ccg"] or ""),
-                "locality": str(base.get("locality", "") or ""),
-                "cluster": str(base["cluster"] or ""),
-                "quintile": str(base["deprivation_quintile"] or ""),
-                "list": number_or_none(base["list_size"], 0),
-                "f": entries,
+    components = components_by_practice(comparison, {c: i for i, c in enumerate(component_names)})
+    first = p[p["framework"] == comparison.baseline]
+    ids = first["unit_id"].astype(str).tolist()
+    per_fw: dict[str, list[list[Any]]] = {}
+    for label in comparison.labels:
+        f = p[p["framework"] == label].set_index("unit_id").reindex(ids)
+        is_base = label == comparison.baseline
+        escalates = label in escalating
+        drivers = drivers_by_unit(comparison, label)
+        why: dict[str, str] = {}
+        if not is_base and len(drivers):
+            moving = f.index[f["movement"].isin(["gain", "loss"]).to_numpy()]
+            chosen = drivers.reindex(moving).dropna(subset=["gap"])
+            why = {
+                str(u): reason_text(d)
+                for u, d in zip(chosen.index, chosen.to_dict("records"), strict=True)
             }
-        )
+        levels = f["escalation_level"].fillna("").astype(str).tolist()
+        rules = f["escalation_rules"].fillna("").astype(str).tolist()
+        per_fw[label] = [
+            [
+                pay,
+                ppp,
+                None if is_base else diff,
+                None if is_base else ratio,
+                level if escalates else "",
+                rule.replace(";", ", ") if escalates else "",
+                components.get((label, unit), []),
+                why.get(unit, ""),
+            ]
+            for unit, pay, ppp, diff, ratio, level, rule in zip(
+                ids,
+                rounded_numbers(f["payment"].to_numpy(dtype=np.float64), 2),
+                rounded_numbers(f["payment_per_patient"].to_numpy(dtype=np.float64), 2),
+                rounded_numbers(f["difference"].to_numpy(dtype=np.float64), 2),
+                rounded_numbers(f["ratio"].to_numpy(dtype=np.float64), 4),
+                levels,
+                rules,
+                strict=True,
+            )
+        ]
+    attrs = {
+        a: first[a].fillna("").astype(str).tolist() if a in first.columns else [""] * len(ids)
+        for a in ("name", "region", "ccg", "locality", "cluster", "deprivation_quintile")
+    }
+    sizes = whole_numbers(first["list_size"].to_numpy(dtype=np.float64))
+    practices = [
+        {
+            "id": unit,
+            "name": attrs["name"][i],
+            "region": attrs["region"][i],
+            "ccg": attrs["ccg"][i],
+            "locality": attrs["locality"][i],
+            "cluster": attrs["cluster"][i],
+            "quintile": attrs["deprivation_quintile"][i],
+            "list": sizes[i],
+            "f": [entries[i] for entries in per_fw.values()],
+        }
+        for i, unit in enumerate(ids)
+    ]
     return {
         "frameworks": [
             {

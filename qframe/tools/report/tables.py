@@ -52,7 +52,7 @@ def table(
         for c in cols
     )
     body = []
-    for _, row in frame.iterrows():
+    for row in frame.to_dict("records"):
         cells = "".join(
             f'<td class="text">{html.escape(c.fmt(row[c.key]))}</td>'
             if c.is_text
