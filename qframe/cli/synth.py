@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from qframe.cli.options import format_option, out_option
+from qframe.cli.options import format_option, out_option, quiet_option
+from qframe.results.progress import Progress
 
 
 @click.command("synth")
@@ -38,7 +39,10 @@ from qframe.cli.options import format_option, out_option
 )
 @out_option("Dataset folder to write.")
 @format_option(["csv", "parquet"])
-def command(practices: int, seed: int, years: str, quarters_of: str, out: Path, fmt: str) -> None:
+@quiet_option()
+def command(
+    practices: int, seed: int, years: str, quarters_of: str, out: Path, fmt: str, quiet: bool
+) -> None:
     """Generate a deterministic synthetic England-like dataset (synthetic ids and names only).
 
     Calibrated to NHS Digital's 2014-15 QOF figures: the real distribution of list sizes, 209
@@ -57,18 +61,24 @@ def command(practices: int, seed: int, years: str, quarters_of: str, out: Path, 
     def labels(text: str) -> tuple[str, ...]:
         return tuple(p.strip() for p in text.split(",") if p.strip())
 
-    ds = synth_mod.generate(
-        practices, seed=seed, years=labels(years), quarters_of=labels(quarters_of)
-    )
-    synth_mod.write(ds, str(out), fmt)
-    # the data say they are synthetic: compare's report and workbook show it (docs/compare.md)
-    write_manifest(
-        {
-            "provenance": "synthetic",
-            "description": f"Synthetic England-like data made by qframe synth ({ds.source}):"
-            " synthetic practice codes and names only; no real practice's figures.",
-            "deprivation_quintile": "1 = least deprived, 5 = most deprived",
-        },
-        out / "manifest.json",
-    )
+    # a progress bar on standard error, only for a person watching it: generated, tables
+    # written, manifest written
+    with Progress(f"synthesising {practices:,} practices", total=3, quiet=quiet) as bar:
+        ds = synth_mod.generate(
+            practices, seed=seed, years=labels(years), quarters_of=labels(quarters_of)
+        )
+        bar.advance("generated")
+        synth_mod.write(ds, str(out), fmt)
+        bar.advance("tables written")
+        # the data say they are synthetic: compare's report and workbook show it (docs/compare.md)
+        write_manifest(
+            {
+                "provenance": "synthetic",
+                "description": f"Synthetic England-like data made by qframe synth ({ds.source}):"
+                " synthetic practice codes and names only; no real practice's figures.",
+                "deprivation_quintile": "1 = least deprived, 5 = most deprived",
+            },
+            out / "manifest.json",
+        )
+        bar.advance("manifest written")
     click.echo(f"wrote {len(ds.units)} practices, {len(ds.measures)} measure rows to {out}/")
