@@ -550,6 +550,9 @@ def test_shipped_frameworks_on_sample(tmp_path: Path) -> None:
         )
     paths = c.write(tmp_path / "out")
     assert {p.name for p in paths} >= {"report.html", "comparison.xlsx", "funnel.csv"}
+    again = c.write(tmp_path / "again")  # the same bytes every time
+    for first, second in zip(paths, again, strict=True):
+        assert first.read_bytes() == second.read_bytes(), first.name
     # the workbook as a commissioner opens it (issue 14): £ on money including per patient,
     # admissions per 1,000 as plain numbers (not percentages), numeric quintiles, filters
     from openpyxl import load_workbook
