@@ -85,7 +85,7 @@ def movers_sentences(comparison: ComparisonTables, names: dict[str, str]) -> lis
             continue
         row = overall.loc[label]
         name = html.escape(names[label])
-        compared = int(str(row["compared"]))
+        compared = int(overall["compared"].to_dict()[label])
         text = (
             f"Under <strong>{name}</strong>, {count(row['losing'])} of {count(compared)} practices "
             f"({share(row['losing_share'], 0)}) would lose more than {threshold} of their "
