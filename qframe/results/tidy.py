@@ -35,7 +35,7 @@ class Result:
     units: pd.DataFrame
     checks: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
-    money_columns: frozenset[str] = frozenset()  # rules and totals holding money (in CSV: pence)
+    money_columns: frozenset[str] = frozenset()  # amounts of money (in CSV: to the penny)
 
     def to_frame(self, table: str = "indicators") -> pd.DataFrame:
         """A tidy table: ``indicators`` (default), ``units`` or ``checks``."""
@@ -153,9 +153,11 @@ def tidy(
         unit_cols["escalated_since"] = since.reshape(m)
     units = pd.DataFrame(unit_cols)
     checks = _checks(plan, ev, keep, periods)
-    return Result(
-        fw.id, fw.version, indicators, units, checks, manifest, frozenset(plan.money_values)
-    )
+    # money written to the penny in CSV: the rules the framework pays (money.rounded, rounded
+    # once by the engine) and the money totals; other money values (a value per point) are
+    # rates, written to 6 places like every other number
+    paid = (set(fw.rounded) | set(fw.totals)) & set(plan.money_values)
+    return Result(fw.id, fw.version, indicators, units, checks, manifest, frozenset(paid))
 
 
 def list_sizes(data: DataArrays) -> np.ndarray | None:
