@@ -149,3 +149,24 @@ def test_the_page_records_errors(tmp_path: Path) -> None:
     assert "undefinedFunction" in errors
     assert "console.error: drawn badly" in errors
     assert "could not load https://cdn.example.org/missing.png" in errors
+
+
+def test_pdf_for_a_board_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`compare --pdf` prints the report (A4 landscape) with the browser; without one, C007."""
+    from qframe.cli.main import main
+    from qframe.errors.diagnostics import QframeError
+    from qframe.tools.report.pdf import write_pdf
+
+    chromium()
+    out = tmp_path / "out"
+    args = ["compare", str(FIX / "capitation"), str(FIX / "quality"), "--data", str(FIX / "data")]
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--out", str(out), "--pdf", "--quiet"])
+    assert done.value.code == 0
+    pdf = (out / "report.pdf").read_bytes()
+    assert pdf[:5] == b"%PDF-" and pdf.count(b"/Type /Page") >= 2
+    assert b"/MediaBox [0 0 841.9" in pdf  # A4 landscape, in points
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser on the PATH
+    with pytest.raises(QframeError) as info:
+        write_pdf(out / "report.html", tmp_path / "none.pdf")
+    assert "C007" in str(info.value)

@@ -13,6 +13,7 @@ from qframe.results.formatting import money, pounds
 from qframe.results.progress import Progress
 
 WRITE_STEPS = 4  # the tables, the workbook, the manifest, the report
+PDF = "report.pdf"
 
 
 @click.command("compare")
@@ -38,6 +39,11 @@ WRITE_STEPS = 4  # the tables, the workbook, the manifest, the report
 @format_option(
     ["csv", "parquet"], "File format of the tables (the workbook and report are always written)."
 )
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print the report to report.pdf (A4 landscape) with a Chromium-family browser.",
+)
 @quiet_option()
 def command(
     frameworks: Sequence[Path],
@@ -47,6 +53,7 @@ def command(
     period: str | None,
     threshold: str,
     fmt: str,
+    pdf: bool,
     quiet: bool,
 ) -> None:
     """Compare frameworks on the same data: cost, who gains and loses, equity, who is flagged.
@@ -63,6 +70,7 @@ def command(
           --data data/sample --out out/compare
       qframe compare frameworks/qof_2014 frameworks/somerset_pqs --data data/sample --out out/compare \\
           --baseline somerset_pqs --period 2014-15 --threshold 5% --format parquet
+      qframe compare frameworks/qof_2014 frameworks/somerset_pqs --data data/sample --out out/board --pdf
     """
     from qframe.tools import compare as compare_mod
 
@@ -72,7 +80,8 @@ def command(
         raise click.BadParameter(str(exc), param_hint="'--threshold'") from None
     # a progress bar on standard error, only for a person watching it: a step per framework
     # evaluated, one for the tables, and one per file written
-    with Progress("comparing", total=len(frameworks) + 1 + WRITE_STEPS, quiet=quiet) as bar:
+    steps = len(frameworks) + 1 + WRITE_STEPS + int(pdf)
+    with Progress("comparing", total=steps, quiet=quiet) as bar:
         comparison = compare_mod.compare(
             frameworks,
             data_path,
@@ -83,6 +92,11 @@ def command(
         )
         bar.advance("tables built")
         paths = comparison.write(out, fmt, progress=bar.advance)
+        if pdf:
+            from qframe.tools.report.pdf import write_pdf
+
+            paths.append(write_pdf(out / compare_mod.REPORT, out / PDF))
+            bar.advance("report printed")
     f = comparison.frameworks
     click.echo(
         f"compared {len(f)} framework(s) on {data_path}, period {comparison.period}"
@@ -109,3 +123,5 @@ def command(
     click.echo(f"wrote {', '.join(p.name for p in paths)} to {out}/")
     click.echo(f"report: {out / compare_mod.REPORT}")
     click.echo(f"workbook: {out / compare_mod.WORKBOOK}")
+    if pdf:
+        click.echo(f"pdf: {out / PDF}")

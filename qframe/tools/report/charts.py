@@ -190,11 +190,11 @@ def winners_chart(comparison: ComparisonTables, charts: Charts, colours: dict[st
             row=1,
             col=i,
         )
-        fig.update_xaxes(title_text=quintile_axis(comparison), row=1, col=i)
+        fig.update_xaxes(title_text="deprivation quintile", row=1, col=i)
     fig.update_layout(
         barmode="relative",
         title=f"Practices gaining or losing more than {share(comparison.threshold, 0)} against "
-        f"{names[comparison.baseline]}",
+        f"{names[comparison.baseline]}, by {quintile_axis(comparison)}",
     )
     fig.update_yaxes(title_text="practices (losing below zero)", row=1, col=1)
     return charts.render(fig, "winners-losers", height=480, subplots=True, min_width=640)
@@ -316,8 +316,8 @@ def equity_chart(comparison: ComparisonTables, charts: Charts, colours: dict[str
                 row=1,
                 col=2,
             )
-    fig.update_layout(barmode="group", title="Equity by deprivation quintile")
-    fig.update_xaxes(title_text=quintile_axis(comparison))
+    fig.update_layout(barmode="group", title=f"Equity by {quintile_axis(comparison)}")
+    fig.update_xaxes(title_text="deprivation quintile")
     fig.update_yaxes(tickprefix="£", title_text="£ per registered patient", row=1, col=1)
     if flagging:
         fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=2)

@@ -31,7 +31,7 @@ def display_names(comparison: ComparisonTables) -> dict[str, str]:
 
 
 def quintile_axis(comparison: ComparisonTables) -> str:
-    """The title of an axis of deprivation quintiles, with their direction from the data."""
+    """Deprivation quintiles named with their direction from the data, for a chart's title."""
     return f"deprivation quintile ({comparison.provenance['deprivation_quintile']})"
 
 
