@@ -71,9 +71,8 @@ def payment_parts(run: FrameworkRun) -> list[tuple[str, str]]:
 
 def year_rows(frame: pd.DataFrame, run: FrameworkRun, year: str) -> pd.DataFrame:
     """The rows of a result table in ``year`` (its four quarters for a quarterly framework)."""
-    periods = frame["period"].astype(str)
-    wanted = periods.isin(quarters_of(year)) if run.frequency == "quarter" else periods == year
-    return frame[wanted.to_numpy()]
+    wanted = quarters_of(year) if run.frequency == "quarter" else [year]
+    return frame[frame["period"].isin(wanted).to_numpy()]  # no text copy of a long column
 
 
 def label_of(name: str) -> str:
@@ -99,15 +98,12 @@ def practice_components(
                 amounts[label_of(name)] = by_unit.reindex(ids).to_numpy(dtype=np.float64)
                 continue
             ind = year_rows(run.result.indicators, run, year)
-            domain = ind["domain"].astype(str).replace("", "indicators")
-            sums = (
-                ind.assign(unit=ind["unit_id"].astype(str), part=domain.to_numpy())
-                .groupby(["part", "unit"], sort=True)[MONEY]
-                .sum()
-            )
-            for part in sorted({str(p) for p in domain.unique()}):
-                values = sums.loc[part].reindex(ids).fillna(0.0).to_numpy(dtype=np.float64)
-                amounts[f"{label_of(part)} indicators"] = values
+            sums = ind.groupby(["domain", "unit_id"], observed=True, sort=True)[MONEY].sum()
+            for part in sorted({str(p) for p in sums.index.get_level_values(0)}):
+                by_unit = sums.xs(part, level=0)
+                by_unit.index = by_unit.index.astype(str)
+                values = by_unit.reindex(ids).fillna(0.0).to_numpy(dtype=np.float64)
+                amounts[f"{label_of(part or 'other')} indicators"] = values
         accounted = np.sum(list(amounts.values()), axis=0) if amounts else np.zeros(len(ids))
         rest = paid - accounted
         if np.nanmax(np.abs(rest), initial=0.0) >= 0.005:
