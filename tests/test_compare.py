@@ -582,6 +582,15 @@ def test_shipped_frameworks_on_sample(tmp_path: Path) -> None:
     # seven charts as before and the components chart (issue 14: why money moves)
     assert 'data-charts-expected="8"' in html and "chart-funnel" in html
     assert "chart-components" in html and "Synthetic data." in html  # the data's provenance
+    # the summary in words, from the numbers: frameworks by title, who loses and why
+    w = c.winners_losers.set_index(["framework", "by"]).loc[("somerset_pqs", "all")]
+    assert (
+        f"Under <strong>Somerset Practice Quality Scheme</strong>, {int(w['losing'])} of 300"
+        in html
+    )
+    assert "the main reason is a report payment below what a typical practice" in html
+    assert "released share is 25%" in html and "1 = least deprived, 5 = most deprived" in html
+    assert html.count("somerset_pqs against") == 0  # no framework shown by its id in a heading
     # why money moves: the components add up to each practice's payment, to the penny
     parts = c.practice_components.groupby(["framework", "unit_id"])["amount"].sum()
     paid = c.practices.set_index(["framework", "unit_id"])["payment"].reindex(parts.index)
