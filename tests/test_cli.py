@@ -339,3 +339,107 @@ def test_grouping_by_a_missing_attribute_points_at_the_definition(
         and "no column `cluster`" in err
         and "add a `cluster` column" in err
     )
+
+
+# ---------------------------------------------------------------- progress on a terminal
+
+
+class Terminal:
+    """A stand-in for standard error on a terminal: records what is written."""
+
+    def __init__(self, tty: bool = True) -> None:
+        self.text = ""
+        self.tty = tty
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_progress_is_drawn_only_on_a_terminal_and_not_when_quiet() -> None:
+    from qframe.results.progress import Progress
+
+    screen = Terminal()
+    with Progress("comparing", total=2, stream=screen) as bar:  # type: ignore[arg-type]
+        bar.advance("evaluated qof_2014")
+        bar.advance("report written")
+    assert "comparing" in screen.text and "report written" in screen.text
+    assert "100%" in screen.text
+    for stream, quiet in ((Terminal(), True), (Terminal(tty=False), False)):
+        with Progress("comparing", total=2, quiet=quiet, stream=stream) as bar:  # type: ignore[arg-type]
+            bar.advance("evaluated qof_2014")
+        assert stream.text == "" and bar.done == 1
+
+
+def test_long_commands_take_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).parents[1]
+    code, out, err = run(
+        capsys,
+        "evaluate",
+        str(root / "frameworks" / "qof_2014"),
+        "--data",
+        str(root / "data" / "sample"),
+        "--out",
+        str(tmp_path / "ev"),
+        "--period",
+        "2014-15",
+        "--quiet",
+    )
+    assert code == ExitCode.OK, err
+    assert "evaluating" not in err and "total payment 2014-15" in out
+    for command in ("compare", "evaluate"):
+        assert "--quiet" in run(capsys, command, "--help")[1]
+
+
+def decimals(values: list[str]) -> int:
+    """The most decimal places among numbers written as text."""
+    return max((len(v.split(".")[1]) for v in values if "." in v and "e" not in v), default=0)
+
+
+def test_tidy_csv_to_a_stated_precision(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 14: money to the penny, money per patient to 4 places, the rest to 6 (CSV only)."""
+    import csv
+
+    root = Path(__file__).parents[1]
+    out = tmp_path / "ev"
+    args = ["--data", str(root / "data" / "sample"), "--period", "2015-16", "--quiet"]
+    code, _, err = run(
+        capsys, "evaluate", str(root / "frameworks" / "somerset_pqs"), *args, "--out", str(out)
+    )
+    assert code == ExitCode.OK, err
+    with (out / "units.csv").open(encoding="utf-8") as handle:
+        units = list(csv.DictReader(handle))
+    for column in ("payment", "protected_value", "withheld", "retained_payment"):
+        assert decimals([row[column] for row in units]) <= 2, column
+    assert decimals([row["protected_points"] for row in units]) == 6  # not money: 6 places
+    # units carries each practice's list size: £ per patient needs no join
+    first = next(row for row in units if row["unit_id"] == "S00001")
+    assert float(first["list_size"]) == 6537 and float(first["payment"]) > 0
+    with (out / "indicators.csv").open(encoding="utf-8") as handle:
+        indicators = list(csv.DictReader(handle))
+    assert decimals([row["payment"] for row in indicators]) <= 2
+    assert decimals([row["achievement"] for row in indicators]) <= 6
+    code, _, err = run(
+        capsys,
+        "compare",
+        str(root / "frameworks" / "qof_2014"),
+        str(root / "frameworks" / "somerset_pqs"),
+        "--data",
+        str(root / "data" / "sample"),
+        "--out",
+        str(tmp_path / "cmp"),
+        "--quiet",
+    )
+    assert code == ExitCode.OK, err
+    with (tmp_path / "cmp" / "practices.csv").open(encoding="utf-8") as handle:
+        practices = list(csv.DictReader(handle))
+    assert decimals([row["payment"] for row in practices]) <= 2
+    assert decimals([row["difference"] for row in practices]) <= 2
+    assert decimals([row["payment_per_patient"] for row in practices]) == 4
+    assert decimals([row["ratio"] for row in practices]) <= 6

@@ -354,17 +354,46 @@ def test_cli_writes_every_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert len(manifest["data"]["sha256"]) == 64 and manifest["data"]["units"] == 6
     assert manifest["qframe_version"]
 
-    # the workbook: an about sheet and one per table, read back with pandas (openpyxl)
+    # the workbook (issue 14: Excel-native, for people): about, frameworks, a row per practice
+    # with columns per framework, the roll-ups, components, then the other tables; the long
+    # tables (practices, practice_components) are in the CSV files. Readable headings
+    # (so the columns are read back by heading), frozen and filtered, £ on every money column
     book = pd.read_excel(out / "comparison.xlsx", sheet_name=None)
-    assert list(book) == ["about", *TABLES]
-    assert len(book["practices"]) == 12
-    assert book["frameworks"]["total_cost"].tolist() == pytest.approx([210000, 198000])
-    about = dict(zip(book["about"]["item"], book["about"]["value"], strict=True))
+    assert list(book) == [
+        "about",
+        "frameworks",
+        "practices_wide",
+        "rollups",
+        "components",
+        "winners_losers",
+        "equity",
+        "escalation",
+        "agreement",
+        "mismatches",
+    ]
+    assert book["frameworks"]["Total cost (£)"].tolist() == pytest.approx([210000, 198000])
+    rollups = book["rollups"]
+    assert set(rollups["Level"]) >= {"cluster"}
+    for level, rows in rollups.groupby("Level"):
+        assert rows["capitation: payment (£)"].sum() == pytest.approx(210000), level
+        assert rows["quality: difference (£)"].sum() == pytest.approx(-12000), level
+    about = dict(zip(book["about"]["Item"], book["about"]["Value"], strict=True))
     assert about["period"] == "2014-15" and about["baseline"] == "capitation"
+    wide = book["practices_wide"]
+    assert len(wide) == 6 and wide["capitation: payment (£)"].sum() == pytest.approx(210000)
+    assert wide["quality: difference (£)"].sum() == pytest.approx(-12000)
     from openpyxl import load_workbook
 
-    sheet = load_workbook(out / "comparison.xlsx")["practices"]
+    workbook = load_workbook(out / "comparison.xlsx")
+    sheet = workbook["practices_wide"]
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    for ws in workbook.worksheets:
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref, ws.title
+        for cell in ws[1]:
+            if "(£)" in str(cell.value) or "£ per patient" in str(cell.value):
+                formats = {ws.cell(r, cell.column).number_format for r in range(2, ws.max_row + 1)}
+                formats -= {"General"}  # blank cells
+                assert formats and all("£" in f for f in formats), (ws.title, cell.value)
 
     # the report: self-contained, the same bytes every time
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -456,14 +485,16 @@ def test_write_xlsx_values(tmp_path: Path) -> None:
     )
     path = write_xlsx(tmp_path / "t.xlsx", {"a sheet": frame})
     back = pd.read_excel(path, sheet_name="a sheet")
-    assert back["text"].tolist()[0] == "a & b <c>"
-    assert back["text"].isna().tolist() == [False, True, True]
-    assert back["whole"].tolist() == [1, 2, 3]
-    assert back["payment"].tolist()[0] == 1.5 and back["payment"].isna().tolist()[1:] == [
+    # headings for people (issue 14): names in words, known columns from the catalogue
+    assert list(back.columns) == ["Text", "Whole", "Payment (£)", "Flag"]
+    assert back["Text"].tolist()[0] == "a & b <c>"
+    assert back["Text"].isna().tolist() == [False, True, True]
+    assert back["Whole"].tolist() == [1, 2, 3]
+    assert back["Payment (£)"].tolist()[0] == 1.5 and back["Payment (£)"].isna().tolist()[1:] == [
         True,
         True,
     ]
-    assert back["flag"].tolist()[0] is True or back["flag"].tolist()[0] == 1
+    assert back["Flag"].tolist()[0] is True or back["Flag"].tolist()[0] == 1
 
 
 # ---------------------------------------------------------------- the shipped frameworks
@@ -511,5 +542,64 @@ def test_shipped_frameworks_on_sample(tmp_path: Path) -> None:
         )
     paths = c.write(tmp_path / "out")
     assert {p.name for p in paths} >= {"report.html", "comparison.xlsx", "funnel.csv"}
+    again = c.write(tmp_path / "again")  # the same bytes every time
+    for first, second in zip(paths, again, strict=True):
+        assert first.read_bytes() == second.read_bytes(), first.name
+    # the workbook as a commissioner opens it (issue 14): £ on money including per patient,
+    # admissions per 1,000 as plain numbers (not percentages), numeric quintiles, filters
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "out" / "comparison.xlsx")
+    assert "funnel" in book.sheetnames and "practices_wide" in book.sheetnames
+
+    def formats(sheet: str, heading: str) -> set[str]:
+        ws = book[sheet]
+        column = next(c.column for c in ws[1] if c.value == heading)
+        return {ws.cell(r, column).number_format for r in range(2, ws.max_row + 1)} - {"General"}
+
+    assert formats("funnel", "Admissions per 1,000 patients") == {"#,##0.00"}
+    assert formats("practices_wide", "somerset_pqs: £ per patient") == {'"£"#,##0.00;-"£"#,##0.00'}
+    assert formats("agreement", "Spearman correlation: payment") == {"0.000"}
+    assert formats("equity", "Share flagged") == {"0.0%"}
+    equity = book["equity"]
+    quintile = next(c.column for c in equity[1] if c.value == "Deprivation quintile")
+    assert {type(equity.cell(r, quintile).value) for r in range(2, equity.max_row + 1)} == {int}
+    wide = book["practices_wide"]
+    assert (
+        wide.max_row == 301
+        and wide.auto_filter.ref == f"A1:{wide.cell(1, wide.max_column).column_letter}301"
+    )
+    assert [c.value for c in wide[1]][:3] == ["Practice code", "Practice", "Region"]
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert 'data-charts-expected="7"' in html and "chart-funnel" in html
+    # seven charts as before and the components chart (issue 14: why money moves)
+    assert 'data-charts-expected="8"' in html and "chart-funnel" in html
+    assert "chart-components" in html and "Synthetic data." in html  # the data's provenance
+    # the summary in words, from the numbers: frameworks by title, who loses and why
+    w = c.winners_losers.set_index(["framework", "by"]).loc[("somerset_pqs", "all")]
+    assert (
+        f"Under <strong>Somerset Practice Quality Scheme</strong>, {int(w['losing'])} of 300"
+        in html
+    )
+    assert "the main reason is a report payment below what a typical practice" in html
+    assert "released share is 25%" in html and "1 = least deprived, 5 = most deprived" in html
+    assert html.count("somerset_pqs against") == 0  # no framework shown by its id in a heading
+    # why money moves: the components add up to each practice's payment, to the penny
+    parts = c.practice_components.groupby(["framework", "unit_id"])["amount"].sum()
+    paid = c.practices.set_index(["framework", "unit_id"])["payment"].reindex(parts.index)
+    assert (parts - paid).abs().max() < 0.005
+    somerset = c.components[c.components["framework"] == "somerset_pqs"]
+    assert "report payment" in set(somerset["component"])
+    # the Somerset practices paid least per patient lose it in their report payment, gated by
+    # the share of quarterly reports accepted
+    low = c.practices[c.practices["framework"] == "somerset_pqs"].nsmallest(
+        5, "payment_per_patient"
+    )
+    why = c.drivers.set_index(["framework", "unit_id"]).loc["somerset_pqs"].loc[low["unit_id"]]
+    assert set(why["component"]) == {"report payment"} and set(why["gate"]) == {"released share"}
+    assert (why["gate_value"] < 1).all() and (why["gap"] < 0).all()
+    # roll-ups: every level the data carry, each adding up to the framework's cost
+    r = c.rollups
+    assert list(dict.fromkeys(r["level"])) == ["region", "ccg", "locality", "cluster"]
+    for level in ("region", "ccg", "locality", "cluster"):
+        sums = r[r["level"] == level].groupby("framework")["payment"].sum()
+        assert sums.to_dict() == pytest.approx(f["total_cost"].to_dict())

@@ -112,6 +112,14 @@ def test_cli_lists_changes_and_writes_the_effect(
     b = qframe.load(changed_qof).evaluate(SAMPLE).total("payment")
     assert effect["difference"].sum() == pytest.approx(b - a, abs=0.01)
     assert f"difference: +£{b - a:,.2f}" in out
+    # the summary: per period, then the largest changes; the rows go to effect.csv
+    assert "per period:" in out and "largest increases (top 5):" in out
+    assert "unit_id" not in out
+    per_period = effect.groupby("period")["difference"].sum()
+    for period, value in per_period.items():
+        assert f"+£{value:,.2f}" in out, period
+    biggest = effect.sort_values("difference").iloc[-1]
+    assert f"  {biggest['unit_id']} {biggest['period']}: +£{biggest['difference']:,.2f}" in out
     changes = pd.read_csv(out_dir / "changes.csv")
     assert changes["name"].tolist() == ["point_value", "DM007"]
     assert {"file_a", "line_a", "file_b", "line_b"} <= set(changes.columns)
@@ -120,9 +128,14 @@ def test_cli_lists_changes_and_writes_the_effect(
 def test_cli_prints_the_table_without_out(
     changed_qof: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # issue 14: the summary comes first and the rows only when asked for (--rows, or --out)
     code, out, _ = run(capsys, "diff", str(MINI), str(MINI), "--data", str(MINI / "data"))
+    assert code == 0 and "unit_id" not in out and "give --out DIR to write them" in out
+    assert "difference: +£0.00" in out and "per period:" in out
+    code, out, _ = run(capsys, "diff", str(MINI), str(MINI), "--data", str(MINI / "data"), "--rows")
     assert code == 0
     assert "no structural changes" in out
+    assert out.index("per period:") < out.index("unit_id")  # the summary first
     header = next(line for line in out.splitlines() if "unit_id" in line)
     assert header.split() == ["unit_id", "period", "payment", "A", "payment", "B", "difference"]
     assert "P001" in out and "£5,534.28" in out and "+£0.00" in out

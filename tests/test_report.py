@@ -83,13 +83,16 @@ def test_every_chart_renders_without_errors(shipped_report: Path, tmp_path: Path
     assert attrs.get("data-page-ready") == "1", attrs
     assert attrs["data-errors"] == "", attrs["data-errors"]
     expected = int(attrs["data-charts-expected"])
-    assert expected == 7  # cost, distribution, winners/losers, scatter, equity, funnel, escalation
+    # cost, distribution, components (issue 14: why money moves), winners/losers, scatter,
+    # equity, funnel, escalation
+    assert expected == 8
     assert int(attrs["data-charts-rendered"]) == expected
     # plotly draws each chart into <svg class="main-svg"> elements inside its div
     assert done.stdout.count('class="main-svg"') >= expected
     for chart in (
         "cost",
         "distribution",
+        "components",
         "winners-losers",
         "baseline-scatter",
         "equity",
@@ -121,7 +124,8 @@ def test_report_without_funnel_renders(tmp_path: Path) -> None:
     done = browse(out / "report.html", tmp_path / "profile", "--dump-dom")
     attrs = body_attributes(done.stdout)
     assert attrs["data-errors"] == ""
-    assert attrs["data-charts-rendered"] == attrs["data-charts-expected"] == "6"
+    # six as before, and the components chart (issue 14)
+    assert attrs["data-charts-rendered"] == attrs["data-charts-expected"] == "7"
     assert "No funnel plot" in done.stdout
 
 
@@ -145,3 +149,24 @@ def test_the_page_records_errors(tmp_path: Path) -> None:
     assert "undefinedFunction" in errors
     assert "console.error: drawn badly" in errors
     assert "could not load https://cdn.example.org/missing.png" in errors
+
+
+def test_pdf_for_a_board_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`compare --pdf` prints the report (A4 landscape) with the browser; without one, C007."""
+    from qframe.cli.main import main
+    from qframe.errors.diagnostics import QframeError
+    from qframe.tools.report.pdf import write_pdf
+
+    chromium()
+    out = tmp_path / "out"
+    args = ["compare", str(FIX / "capitation"), str(FIX / "quality"), "--data", str(FIX / "data")]
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--out", str(out), "--pdf", "--quiet"])
+    assert done.value.code == 0
+    pdf = (out / "report.pdf").read_bytes()
+    assert pdf[:5] == b"%PDF-" and pdf.count(b"/Type /Page") >= 2
+    assert b"/MediaBox [0 0 841.9" in pdf  # A4 landscape, in points
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser on the PATH
+    with pytest.raises(QframeError) as info:
+        write_pdf(out / "report.html", tmp_path / "none.pdf")
+    assert "C007" in str(info.value)

@@ -117,7 +117,11 @@ def test_the_command_writes_records_and_keeps_practice_counts(capsys, tmp_path: 
     code, out, _ = run(capsys, "synth", "--practices", "4", "--years", "2014-15", "--quarters-of",
                        "", "--out", str(tmp_path / "counts"))  # fmt: skip
     assert code == 0 and "wrote 4 practices" in out
-    assert sorted(p.name for p in (tmp_path / "counts").iterdir()) == ["measures.csv", "units.csv"]
+    assert sorted(p.name for p in (tmp_path / "counts").iterdir()) == [
+        "manifest.json",  # says the data are synthetic (the report shows it)
+        "measures.csv",
+        "units.csv",
+    ]
 
 
 def test_record_counts_are_the_measures_the_practice_layer_reads(sample) -> None:

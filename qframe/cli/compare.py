@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from qframe.cli.messages import echo_err
-from qframe.cli.options import data_option, format_option, out_option
+from qframe.cli.options import data_option, format_option, out_option, quiet_option
 from qframe.results.formatting import money, pounds
+from qframe.results.progress import Progress
+
+WRITE_STEPS = 4  # the tables, the workbook, the manifest, the report
+PDF = "report.pdf"
 
 
 @click.command("compare")
@@ -44,6 +47,12 @@ from qframe.results.formatting import money, pounds
     help="Also write by_ATTRIBUTE: every framework's payments added up per pcn, cluster, "
     "locality, ccg or region (repeatable; docs/levels.md).",
 )
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print the report to report.pdf (A4 landscape) with a Chromium-family browser.",
+)
+@quiet_option()
 def command(
     frameworks: Sequence[Path],
     data_path: Path,
@@ -52,7 +61,9 @@ def command(
     period: str | None,
     threshold: str,
     fmt: str,
-    levels: Sequence[str] = (),
+    levels: Sequence[str],
+    pdf: bool,
+    quiet: bool,
 ) -> None:
     """Compare frameworks on the same data: cost, who gains and loses, equity, who is flagged.
 
@@ -68,8 +79,9 @@ def command(
           --data data/sample --out out/compare
       qframe compare frameworks/qof_2014 frameworks/somerset_pqs --data data/sample --out out/compare \\
           --baseline somerset_pqs --period 2014-15 --threshold 5% --format parquet
-      qframe compare frameworks/qof_2014 examples/pcn_network --data data/sample --out out/pcn \
+      qframe compare frameworks/qof_2014 examples/pcn_network --data data/sample --out out/pcn \\
           --by-level pcn --by-level ccg
+      qframe compare frameworks/qof_2014 frameworks/somerset_pqs --data data/sample --out out/board --pdf
     """
     from qframe.tools import compare as compare_mod
 
@@ -77,30 +89,20 @@ def command(
         share = compare_mod.parse_threshold(threshold)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--threshold'") from None
-    from contextlib import nullcontext
-
-    # a progress bar on standard error, only for a person watching it
-    bar = (
-        click.progressbar(
-            length=len(frameworks) + 1,
-            label="comparing",
-            file=sys.stderr,
-            show_eta=False,
-            item_show_func=lambda step: step,
-        )
-        if sys.stderr.isatty()
-        else None
-    )
-
-    def step(label: str) -> None:
-        if bar is not None:
-            bar.update(1, f"evaluated {label}")
-
-    with bar if bar is not None else nullcontext():
+    # a progress bar on standard error, only for a person watching it: a step per framework
+    # evaluated, one for the tables, and one per file written
+    steps = len(frameworks) + 1 + WRITE_STEPS + int(pdf)
+    with Progress("comparing", total=steps, quiet=quiet) as bar:
         comparison = compare_mod.compare(
-            frameworks, data_path, baseline=baseline, periods=period, threshold=share, progress=step
+            frameworks,
+            data_path,
+            baseline=baseline,
+            periods=period,
+            threshold=share,
+            progress=lambda label: bar.advance(f"evaluated {label}"),
         )
-        paths = comparison.write(out, fmt)
+        bar.advance("tables built")
+        paths = comparison.write(out, fmt, progress=bar.advance)
         if levels:
             from qframe.api import as_dataset
             from qframe.results.writer import write_table
@@ -110,8 +112,11 @@ def command(
             for level in levels:
                 table = by_level(comparison, ds, level)
                 paths.append(write_table(table, Path(out) / f"by_{level}.{fmt}", fmt))
-        if bar is not None:
-            bar.update(1, "report written")
+        if pdf:
+            from qframe.tools.report.pdf import write_pdf
+
+            paths.append(write_pdf(out / compare_mod.REPORT, out / PDF))
+            bar.advance("report printed")
     f = comparison.frameworks
     click.echo(
         f"compared {len(f)} framework(s) on {data_path}, period {comparison.period}"
@@ -138,3 +143,5 @@ def command(
     click.echo(f"wrote {', '.join(p.name for p in paths)} to {out}/")
     click.echo(f"report: {out / compare_mod.REPORT}")
     click.echo(f"workbook: {out / compare_mod.WORKBOOK}")
+    if pdf:
+        click.echo(f"pdf: {out / PDF}")

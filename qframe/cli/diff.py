@@ -9,6 +9,8 @@ import click
 from qframe.errors.diagnostics import output_folder
 from qframe.results.formatting import money, share
 
+TOP_CHANGES = 5
+
 
 @click.command("diff")
 @click.argument("a", type=click.Path(path_type=Path))
@@ -31,7 +33,14 @@ from qframe.results.formatting import money, share
     show_default=True,
     help="With --data: the per-unit total to compare.",
 )
-def command(a: Path, b: Path, data_path: Path | None, out: Path | None, total: str) -> None:
+@click.option(
+    "--rows",
+    is_flag=True,
+    help="With --data and without --out: print every unit and period after the summary.",
+)
+def command(
+    a: Path, b: Path, data_path: Path | None, out: Path | None, total: str, rows: bool
+) -> None:
     """Show how definition B differs from definition A, and what that does to payments.
 
     Lists indicators added and removed; per indicator, changes to max_points, thresholds, title,
@@ -40,14 +49,16 @@ def command(a: Path, b: Path, data_path: Path | None, out: Path | None, total: s
     their canonical text, so spacing and redundant parentheses are not changes. Each change is
     printed with its place in A and in B.
 
-    With --data, both are evaluated on the dataset and the total (payment) of every unit and
-    period is shown under A and B with the difference (or written to effect.csv with --out),
-    then the overall difference.
+    With --data, both are evaluated on the dataset and the effect on the total (payment) is
+    summed up first: totals under A and B and the difference, then per period, then the largest
+    increases and decreases. The rows for every unit and period (under A, under B, the
+    difference) are written to effect.csv with --out, or printed with --rows.
 
     \b
     Example:
       qframe diff frameworks/qof_2014 my_qof
       qframe diff frameworks/qof_2014 my_qof --data data/sample --out out/diff
+      qframe diff frameworks/qof_2014 my_qof --data data/sample --rows
     """
     from qframe.tools import diff as diffing
 
@@ -70,11 +81,6 @@ def command(a: Path, b: Path, data_path: Path | None, out: Path | None, total: s
         units, periods = table["unit_id"].nunique(), table["period"].nunique()
         click.echo("")
         click.echo(f"effect on {total}, on {data_path} ({units} units, {periods} period(s)):")
-        if out is None:
-            for line in diffing.effect_lines(table):
-                click.echo(f"  {line}")
-        else:
-            written.append(diffing.write_effect(table, out / "effect.csv"))
         diff = table["difference"]
         is_money = bool(attrs["money"])
         click.echo(f"total A: {total_text(attrs['total_a'], is_money)}")
@@ -89,6 +95,19 @@ def command(a: Path, b: Path, data_path: Path | None, out: Path | None, total: s
             f"{int((diff > 0).sum())} up, {int((diff < 0).sum())} down, {int((diff == 0).sum())} unchanged;"
             f" the per-unit differences add up to B − A"
         )
+        for line in diffing.summary_lines(table, top=TOP_CHANGES):
+            click.echo(line)
+        if out is not None:
+            written.append(diffing.write_effect(table, out / "effect.csv"))
+        elif rows:
+            click.echo("per unit and period:")
+            for line in diffing.effect_lines(table):
+                click.echo(f"  {line}")
+        else:
+            click.echo(
+                f"the {len(table):,} rows per unit and period: give --out DIR to write them to "
+                "effect.csv, or --rows to print them here"
+            )
     if written:
         click.echo(f"wrote {', '.join(p.name for p in written)} to {out}/")
 

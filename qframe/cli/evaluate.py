@@ -11,9 +11,18 @@ import pandas as pd
 from qframe import api
 from qframe.check.overrides import parse_assignments
 from qframe.cli.messages import echo_err
-from qframe.cli.options import data_option, format_option, out_option, set_option, strict_option
+from qframe.cli.options import (
+    data_option,
+    format_option,
+    out_option,
+    quiet_option,
+    set_option,
+    strict_option,
+)
+from qframe.data.records.load import is_record_folder
 from qframe.errors.diagnostics import ExitCode, render_all
 from qframe.results.formatting import pounds
+from qframe.results.progress import Progress
 from qframe.results.tidy import FORMATS
 from qframe.results.writer import write_table
 
@@ -39,6 +48,7 @@ from qframe.results.writer import write_table
     "(ccg, locality, cluster, region, pcn…) per period (repeatable).",
 )
 @set_option()
+@quiet_option()
 def command(
     framework: Path,
     data_path: Path,
@@ -47,7 +57,8 @@ def command(
     strict: bool,
     periods: tuple[str, ...],
     assignments: tuple[str, ...],
-    rollups: tuple[str, ...] = (),
+    rollups: tuple[str, ...],
+    quiet: bool,
 ) -> None:
     """Evaluate a framework on a dataset and write tidy results.
 
@@ -62,18 +73,30 @@ def command(
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof --period 2014-15
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof180 --set point_value=£180
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof --rollup ccg --rollup region
-      qframe evaluate examples/pcn_network --data data/sample --out out/pcn
+      qframe evaluate frameworks/qof_2014 --data data/records_sample --out out/qof_records
     """
-    fw = api.load(framework)
-    if strict and fw.warnings:
-        echo_err(render_all(fw.warnings))
-        sys.exit(ExitCode.WARNINGS)
-    overrides = parse_assignments(assignments)
-    result = fw.evaluate(data_path, periods=list(periods) or None, params=overrides)
-    paths = result.write(out, fmt)
-    for attribute in rollups:
-        table = fw.rollup(result, attribute)
-        paths.append(write_table(table, out / f"rollup_{attribute}.{fmt}", fmt))
+    # a progress bar on standard error, only for a person watching it: the definition loaded,
+    # the data read, the framework evaluated, the results written
+    with Progress(f"evaluating {framework}", total=4, quiet=quiet) as bar:
+        fw = api.load(framework)
+        bar.advance("definition loaded")
+        if strict and fw.warnings:
+            echo_err(render_all(fw.warnings))
+            sys.exit(ExitCode.WARNINGS)
+        overrides = parse_assignments(assignments)
+        if is_record_folder(data_path):  # GP records: counted by the framework's business rules
+            data: api.DataLike = data_path
+            bar.advance("GP records found")
+        else:
+            data = api.as_dataset(data_path)
+            bar.advance(f"read {len(data.units):,} units")
+        result = fw.evaluate(data, periods=list(periods) or None, params=overrides)
+        bar.advance("evaluated")
+        paths = result.write(out, fmt)
+        for attribute in rollups:
+            table = fw.rollup(result, attribute)
+            paths.append(write_table(table, out / f"rollup_{attribute}.{fmt}", fmt))
+        bar.advance("results written")
     units = result.units
     click.echo(
         f"{fw.id} {fw.version}: {units['unit_id'].nunique()} units, {units['period'].nunique()} period(s), {len(fw.indicators)} indicators"

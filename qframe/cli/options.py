@@ -56,3 +56,12 @@ def format_option(choices: Sequence[str], help_text: str | None = None) -> Decor
 def strict_option(help_text: str) -> Decorator:
     """``--strict``: a flag."""
     return click.option("--strict", is_flag=True, help=help_text)
+
+
+def quiet_option() -> Decorator:
+    """``--quiet``: no progress bar (one is drawn only on a terminal anyway)."""
+    return click.option(
+        "--quiet",
+        is_flag=True,
+        help="Show no progress bar (it is shown only when standard error is a terminal).",
+    )

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
-from qframe.cli.options import out_option
+from qframe.cli.options import out_option, quiet_option
+from qframe.results.progress import Progress
+from qframe.results.writer import write_manifest
 
 
 @click.command("synth")
@@ -53,6 +55,7 @@ from qframe.cli.options import out_option
     default=None,
     help="File format [default: csv for practice counts, parquet for records].",
 )
+@quiet_option()
 def command(
     practices: int | None,
     patients: int | None,
@@ -61,6 +64,7 @@ def command(
     quarters_of: str,
     out: Path,
     fmt: str | None,
+    quiet: bool,
 ) -> None:
     """Generate a deterministic synthetic England-like dataset (synthetic ids and names only).
 
@@ -96,8 +100,25 @@ def command(
     def labels(text: str) -> tuple[str, ...]:
         return tuple(p.strip() for p in text.split(",") if p.strip())
 
-    ds = synth_mod.generate(
-        practices or 300, seed=seed, years=labels(years), quarters_of=labels(quarters_of)
-    )
-    synth_mod.write(ds, str(out), fmt or "csv")
+    count = practices or 300
+    # a progress bar on standard error, only for a person watching it: generated, tables
+    # written, manifest written
+    with Progress(f"synthesising {count:,} practices", total=3, quiet=quiet) as bar:
+        ds = synth_mod.generate(
+            count, seed=seed, years=labels(years), quarters_of=labels(quarters_of)
+        )
+        bar.advance("generated")
+        synth_mod.write(ds, str(out), fmt or "csv")
+        bar.advance("tables written")
+        # the data say they are synthetic: compare's report and workbook show it (docs/compare.md)
+        write_manifest(
+            {
+                "provenance": "synthetic",
+                "description": f"Synthetic England-like data made by qframe synth ({ds.source}):"
+                " synthetic practice codes and names only; no real practice's figures.",
+                "deprivation_quintile": "1 = least deprived, 5 = most deprived",
+            },
+            out / "manifest.json",
+        )
+        bar.advance("manifest written")
     click.echo(f"wrote {len(ds.units)} practices, {len(ds.measures)} measure rows to {out}/")

@@ -8,6 +8,8 @@
 ('£1,234.50', '£-3.00', '£0.5000')
 >>> share(0.1234), share(0.0190, places=2, sign=True), number(1 / 3), count(1234.0)
 ('12.3%', '+1.90%', '0.333', '1,234')
+>>> large_money(26_455_498.68), large_money(-3_012_000, sign="nonzero"), large_money(950_123.4)
+('£26.5m', '−£3.0m', '£950,123')
 """
 
 from __future__ import annotations
@@ -77,3 +79,19 @@ def number(value: Any, places: int = 3, *, missing: str = MISSING) -> str:
 def count(value: Any, *, missing: str = MISSING) -> str:
     """A whole number with thousands separators: 1234 → 1,234."""
     return missing if is_missing(value) else f"{int(value):,}"
+
+
+def large_money(value: Any, *, sign: Sign = "negative", missing: str = MISSING) -> str:
+    """An amount for a sentence: millions with one decimal (£26.5m) from £1m, else whole pounds
+    (£950,123); ``sign`` as for :func:`money`."""
+    if is_missing(value):
+        return missing
+    amount = float(value)
+    if abs(amount) < 1_000_000:
+        return money(amount, pence=False, sign=sign)
+    text = f"£{abs(amount) / 1_000_000:,.1f}m"
+    if amount < 0:
+        return MINUS + text
+    if sign == "always" or (sign == "nonzero" and amount > 0):
+        return "+" + text
+    return text

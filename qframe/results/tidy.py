@@ -7,6 +7,7 @@ Outputs are deterministic: the same definition, data and parameters give byte-id
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import pandas as pd
 from qframe.engines.base import Evaluation
 from qframe.engines.numpy.plan import Plan
 from qframe.errors.diagnostics import output_folder
-from qframe.results.writer import write_manifest, write_table
+from qframe.results.writer import for_people, write_manifest, write_table
 from qframe.scoring.outcome import STATUS_LABELS, STATUS_OK, escalated_since, highest_level
 
 FORMATS = ("csv", "parquet", "json")
@@ -36,6 +37,7 @@ class Result:
     manifest: dict[str, Any] = field(default_factory=dict)
     #: For a framework paid at a level with ``apportion:``: its totals shared out to practices.
     apportioned: pd.DataFrame | None = None
+    money_columns: frozenset[str] = frozenset()  # amounts of money (in CSV: to the penny)
 
     def to_frame(self, table: str = "indicators") -> pd.DataFrame:
         """A tidy table: ``indicators`` (default), ``units``, ``checks`` or ``apportioned``."""
@@ -59,7 +61,12 @@ class Result:
         if self.apportioned is not None:
             names.append("apportioned")
         for name in names:
-            written.append(write_table(self.to_frame(name), folder / f"{name}.{fmt}", fmt))
+            frame = self.to_frame(name)
+            if fmt == "csv":
+                # to a stated precision (money to the penny, the rest to 6 places), then 12
+                # significant digits: pennies up to £9,999,999,999.99, without float noise
+                frame = for_people(frame, self.money_columns)
+            written.append(write_table(frame, folder / f"{name}.{fmt}", fmt))
         manifest = write_manifest(self.manifest, folder / "manifest.json")
         written.append(manifest)
         return written
@@ -125,6 +132,9 @@ def tidy(
         unit_cols[attr] = cat(labels.astype(object), codes[uu])
     for name, values in ev.totals.items():
         unit_cols[name] = values[:, keep].reshape(m)
+    sizes = list_sizes(data)
+    if sizes is not None and "list_size" not in ev.totals:
+        unit_cols["list_size"] = sizes[:, keep].reshape(m)  # £ per patient needs no join
     if n_ind:
         unit_cols["indicators_not_ok"] = (ev.status[:, keep, :] != STATUS_OK).sum(axis=2).reshape(m)
     if plan.escalation:
@@ -134,7 +144,37 @@ def tidy(
         unit_cols["escalated_since"] = since.reshape(m)
     units = pd.DataFrame(unit_cols)
     checks = _checks(plan, ev, keep, periods)
-    return Result(fw.id, fw.version, indicators, units, checks, manifest)
+    # money written to the penny in CSV: the rules the framework pays (money.rounded, rounded
+    # once by the engine) and the money totals; other money values (a value per point) are
+    # rates, written to 6 places like every other number
+    paid = (set(fw.rounded) | set(fw.totals)) & set(plan.money_values)
+    return Result(
+        fw.id, fw.version, indicators, units, checks, manifest, money_columns=frozenset(paid)
+    )
+
+
+def list_sizes(data: Any) -> np.ndarray | None:
+    """Each unit's ``list_size`` per period of the layout (U, P): as recorded at the framework's
+    frequency, or else converted from the other one (a year's list size holds in each of its
+    quarters; a year takes the mean of its quarters). None when the data has no list_size."""
+    key = ("list_size", "")
+    if key in data.columns:
+        return np.asarray(data.values[:, :, data.columns[key]], dtype=np.float64)
+    other = data.other
+    if other is None or key not in other.columns:
+        return None
+    column = np.asarray(other.values[:, :, other.columns[key]], dtype=np.float64)
+    grid = np.arange(data.first, data.first + len(data.periods))
+    if data.frequency == "quarter":
+        at = grid // 4 - other.first
+        ok = (at >= 0) & (at < column.shape[1])
+        return np.where(ok[None, :], column[:, np.clip(at, 0, column.shape[1] - 1)], np.nan)
+    at = grid[:, None] * 4 + np.arange(4)[None, :] - other.first  # (P, 4) quarters of each year
+    ok = (at >= 0) & (at < column.shape[1])
+    quarters = np.where(ok[None, :, :], column[:, np.clip(at, 0, column.shape[1] - 1)], np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a year with no quarter: missing
+        return np.asarray(np.nanmean(quarters, axis=2), dtype=np.float64)
 
 
 def _escalation(

@@ -4,18 +4,54 @@ The same frame gives the same bytes: a fixed column order (the frame's), ``\\n``
 floats in CSV written with 12 significant digits (pennies up to £9,999,999,999.99, without float
 noise), JSON with 10 decimal places, manifests with sorted keys. Every table qframe writes goes
 through here.
+
+Tables people open (the results of evaluate and compare) are written to a stated precision with
+:func:`for_people`: money to the penny (it is already rounded once, by the framework's money rule:
+this only drops float noise), money per patient and rates to 4 decimal places, shares, ratios,
+points and other numbers to 6. Parquet and JSON keep every digit.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from qframe.scoring.rules import round_money
 
 TABLE_FORMATS = ("csv", "parquet", "json")
 CSV_FLOATS = "%.12g"
+MONEY_PLACES = 2  # pence
+PER_PATIENT_PLACES = 4  # money per patient, rates per 1,000
+OTHER_PLACES = 6  # shares, ratios, correlations, points, achievement
+
+
+def for_people(
+    frame: pd.DataFrame, money: Collection[str] = (), places: Mapping[str, int] | None = None
+) -> pd.DataFrame:
+    """``frame`` with its float columns rounded for a table people open: the ``money`` columns
+    to the penny by the money rule (half away from zero, :func:`qframe.scoring.rules.round_money`;
+    amounts already rounded by it do not change), the others to the places given per column in
+    ``places`` or else :data:`OTHER_PLACES` (half to even). Missing values stay missing."""
+    given = places or {}
+    rounded = {}
+    for name in frame.columns:
+        column = frame[name]
+        if not pd.api.types.is_float_dtype(column.dtype):
+            continue
+        key = str(name)
+        if key in money:
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            rounded[key] = pd.Series(
+                round_money(values, given.get(key, MONEY_PLACES)), index=frame.index
+            )
+        else:
+            rounded[key] = column.round(given.get(key, OTHER_PLACES))
+    return frame.assign(**rounded) if rounded else frame
 
 
 def write_csv(

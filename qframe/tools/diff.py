@@ -453,3 +453,76 @@ __all__ = [
     "write_changes",
     "write_effect",
 ]
+
+
+def period_totals(table: pd.DataFrame) -> pd.DataFrame:
+    """The effect per period: the total under A and B (missing counting as 0), the difference,
+    and how many units go up, down or stay the same."""
+    total = table.attrs.get("total", "payment")
+    col_a, col_b = f"{total}_a", f"{total}_b"
+    diff = table["difference"]
+    frame = pd.DataFrame(
+        {
+            "period": table["period"].astype(str),
+            "a": table[col_a].fillna(0.0),
+            "b": table[col_b].fillna(0.0),
+            "difference": diff,
+            "up": diff > 0,
+            "down": diff < 0,
+            "unchanged": diff == 0,
+        }
+    )
+    return frame.groupby("period", sort=True).sum().reset_index()
+
+
+def summary_lines(table: pd.DataFrame, top: int = 5) -> list[str]:
+    """The effect in a few lines: per period (A, B, difference, units up/down/unchanged) and the
+    ``top`` biggest increases and decreases (unit, period, difference)."""
+    is_money = bool(table.attrs.get("money", True))
+
+    def show(v: float, sign: bool = False) -> str:
+        if is_money:
+            return money(v, sign="always" if sign else "negative", minus="-", missing="missing")
+        return f"{v:+.10g}" if sign else f"{v:.10g}"
+
+    per = period_totals(table)
+    rows = [["period", "A", "B", "difference", "up", "down", "unchanged"]]
+    for period, a, b, diff, up, down, same in zip(
+        per["period"].astype(str),
+        per["a"].to_numpy(dtype=float),
+        per["b"].to_numpy(dtype=float),
+        per["difference"].to_numpy(dtype=float),
+        per["up"].to_numpy(dtype=int),
+        per["down"].to_numpy(dtype=int),
+        per["unchanged"].to_numpy(dtype=int),
+        strict=True,
+    ):
+        rows.append(
+            [
+                period,
+                show(a),
+                show(b),
+                show(diff, sign=True),
+                str(up),
+                str(down),
+                str(same),
+            ]
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["per period:"]
+    for row in rows:
+        cells = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in range(1, len(row))]
+        lines.append("  " + "  ".join(cells).rstrip())
+    ordered = table.sort_values(["difference", "unit_id", "period"], kind="stable")
+    for title, picked in (
+        (f"largest increases (top {top}):", ordered[ordered["difference"] > 0].iloc[::-1]),
+        (f"largest decreases (top {top}):", ordered[ordered["difference"] < 0]),
+    ):
+        if picked.empty:
+            continue
+        lines.append(title)
+        for unit, period, diff in zip(
+            picked["unit_id"][:top], picked["period"][:top], picked["difference"][:top], strict=True
+        ):
+            lines.append(f"  {unit} {period}: {show(diff, sign=True)}")
+    return lines

@@ -19,12 +19,19 @@ level reached in the year. From that long table come the others (docs/compare.md
 ``equity``          payment per patient and flag rate by deprivation quintile, per framework
 ``funnel``          (when a framework reports funnel-plot totals, as improving_together does) the
                     admission rate of each practice in the year's last quarter, with its limits
+``components``      one row per framework × component of its payment (the totals its payment
+                    adds up, the indicators' payments by domain): cost, share, per patient
+``practice_components``  one row per practice × framework × component: the amount
+``rollups``         one row per region, CCG, locality and cluster × framework: payment, per
+                    patient, difference from the baseline, practices gaining and losing
 
 Where each part is: ``evaluate`` (compare(): run every framework, build the tables and the
 manifest), ``selection`` (labels, baseline, year, threshold), ``practices`` (the long table),
 ``summary`` (frameworks and escalation), ``winners``, ``agreement`` (and mismatches),
-``equity`` (and funnel), ``ranking`` (Spearman, quintiles), ``comparison`` (the Comparison and
-its writing: tables through :mod:`qframe.results.writer`, the workbook, report.html).
+``equity`` (and funnel), ``ranking`` (Spearman, quintiles), ``components`` (why money moves:
+components, each practice's driver and gate), ``rollups``, ``provenance`` (synthetic or real, from
+the dataset's manifest.json), ``comparison`` (the Comparison and its writing: tables through
+:mod:`qframe.results.writer`, the workbook, report.html).
 
 >>> from qframe.tools.compare import compare
 >>> c = compare(["frameworks/qof_2014", "frameworks/somerset_pqs"], "data/sample")  # doctest: +SKIP

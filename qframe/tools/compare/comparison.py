@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from qframe.api import Framework
 from qframe.errors.diagnostics import output_folder
+from qframe.results.columns import csv_rounding
 from qframe.results.comparison import ComparisonTables
 from qframe.results.tidy import Result
-from qframe.results.writer import write_manifest, write_table
+from qframe.results.writer import for_people, write_manifest, write_table
 from qframe.tools.report import write_report
 
 FORMATS = ("csv", "parquet")
@@ -55,21 +57,35 @@ class Comparison(ComparisonTables):
     runs: tuple[FrameworkRun, ...] = ()
 
     def write(
-        self, out: str | Path, fmt: str = "csv", report: bool = True, workbook: bool = True
+        self,
+        out: str | Path,
+        fmt: str = "csv",
+        report: bool = True,
+        workbook: bool = True,
+        progress: Callable[[str], None] | None = None,
     ) -> list[Path]:
         """Write each table (CSV or Parquet), comparison.xlsx (a sheet per table),
-        manifest.json and report.html into folder ``out``; returns the paths written."""
+        manifest.json and report.html into folder ``out``; returns the paths written.
+        ``progress`` is told each step done (the tables, the workbook, the manifest, the
+        report)."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}: choose csv or parquet")
+        step = progress or (lambda message: None)
         folder = Path(out)
         output_folder(folder)
-        written = [
-            write_table(frame, folder / f"{name}.{fmt}", fmt)
-            for name, frame in self.tables().items()
-        ]
+        written = []
+        for name, frame in self.tables().items():
+            if fmt == "csv":  # to a stated precision: money to the penny (docs/compare.md)
+                money, places = csv_rounding([str(c) for c in frame.columns])
+                frame = for_people(frame, money, places)
+            written.append(write_table(frame, folder / f"{name}.{fmt}", fmt))
+        step("tables written")
         if workbook:
             written.append(self.write_workbook(folder / WORKBOOK))
+        step("workbook written")
         written.append(write_manifest(self.manifest, folder / "manifest.json"))
+        step("manifest written")
         if report:
             written.append(write_report(self, folder / REPORT))
+        step("report written")
         return written

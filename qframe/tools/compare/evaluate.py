@@ -18,8 +18,11 @@ from qframe.tools.compare.comparison import (
     FrameworkRun,
     totals_of,
 )
+from qframe.tools.compare.components import component_costs, drivers, practice_components
 from qframe.tools.compare.equity import equity_table, funnel_table
 from qframe.tools.compare.practices import practices_table
+from qframe.tools.compare.provenance import dataset_provenance
+from qframe.tools.compare.rollups import rollups_table
 from qframe.tools.compare.selection import (
     choose_baseline,
     choose_period,
@@ -87,6 +90,9 @@ def compare(
     long = practices_table(runs, ds, period, base, share)
     funnel, note = funnel_table(runs, long, period)
     summary, escalation = framework_tables(runs, long, period, base)
+    parts = practice_components(runs, long, period)
+    manifest = comparison_manifest(runs, ds, period, why, base, share)
+    manifest["data"].update(dataset_provenance(data, ds.source))
     comparison = Comparison(
         period=period,
         period_source=why,
@@ -102,7 +108,11 @@ def compare(
         equity=equity_table(runs, long),
         funnel=funnel,
         funnel_note=note,
-        manifest=comparison_manifest(runs, ds, period, why, base, share),
+        manifest=manifest,
+        components=component_costs(parts, long, labels),
+        practice_components=parts,
+        drivers=drivers(parts, long, runs, period),
+        rollups=rollups_table(long, labels, base),
     )
     return comparison
 

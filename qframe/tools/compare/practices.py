@@ -12,7 +12,7 @@ from qframe.tools.compare.comparison import MONEY, FrameworkRun
 from qframe.tools.compare.ranking import quintiles
 from qframe.tools.compare.selection import quarters_of
 
-ATTRIBUTES = ("name", "cluster", "ccg", "deprivation_quintile")
+ATTRIBUTES = ("name", "cluster", "ccg", "deprivation_quintile", "region", "locality")
 
 
 def list_sizes(ds: Dataset, year: str) -> pd.Series:
@@ -28,6 +28,14 @@ def list_sizes(ds: Dataset, year: str) -> pd.Series:
     quarterly = rows[rows["period"].isin(quarters_of(year)).to_numpy()]
     means = quarterly.groupby(quarterly["unit_id"].astype(str))["value"].mean()
     return means.astype(np.float64)
+
+
+def union_of_rules(rules: pd.Series) -> str:
+    """The escalation rules met in any of the quarters, in order of first appearance: "a;b"."""
+    seen: list[str] = []
+    for text in rules:
+        seen.extend(r for r in str(text).split(";") if r and r not in seen)
+    return ";".join(seen)
 
 
 def year_of(run: FrameworkRun, year: str) -> pd.DataFrame:
@@ -47,6 +55,7 @@ def year_of(run: FrameworkRun, year: str) -> pd.DataFrame:
     if run.has_escalation:
         levels = rows["escalation_level"].fillna("").astype(str).to_numpy()
         frame["rank"] = np.array([rank_of.get(v, 0) for v in levels], dtype=np.int64)
+        frame["rules"] = rows["escalation_rules"].fillna("").astype(str).to_numpy(dtype=object)
     if quarterly:
         grouped = frame.groupby("unit_id", sort=True)
         agg = pd.DataFrame(
@@ -58,6 +67,7 @@ def year_of(run: FrameworkRun, year: str) -> pd.DataFrame:
             agg.loc[grouped["points"].count() < 4, "points"] = np.nan
         if run.has_escalation:
             agg["rank"] = grouped["rank"].max()
+            agg["rules"] = grouped["rules"].agg(union_of_rules)
         frame = agg.drop(columns="n").reset_index()
     out = frame.set_index("unit_id")
     if run.has_escalation:
@@ -70,7 +80,8 @@ def practices_table(
     runs: Sequence[FrameworkRun], ds: Dataset, year: str, baseline: str, share: float
 ) -> pd.DataFrame:
     """The long table: one row per practice × framework for ``year``, with list size, payment,
-    payment per patient and its quintile, points, escalation, and the baseline's payment with the
+    payment per patient and its quintile, points, escalation (level, rank, flagged and the rules
+    met, ``a;b``), and the baseline's payment with the
     difference, the ratio and the movement (gain, loss, within) against ``share``."""
     units = ds.units
     ids = units["unit_id"].astype(str).to_numpy()
@@ -104,6 +115,7 @@ def practices_table(
         if run.has_escalation:
             rank = pd.array(f["rank"].to_numpy(), dtype="Int64")
             level = f["escalation_level"].fillna("").to_numpy(dtype=object)
+            rules = f["rules"].fillna("").to_numpy(dtype=object)
             flagged = pd.array(f["rank"].to_numpy() > 0, dtype="boolean")
             # a practice without a result for the year has no level either
             no_result = f["rank"].isna().to_numpy()
@@ -112,6 +124,7 @@ def practices_table(
         else:
             rank = pd.array([pd.NA] * n, dtype="Int64")
             level = np.full(n, "", dtype=object)
+            rules = np.full(n, "", dtype=object)
             flagged = pd.array([pd.NA] * n, dtype="boolean")
         block = pd.DataFrame(
             {
@@ -131,6 +144,7 @@ def practices_table(
                 "escalation_level": level,
                 "escalation_rank": rank,
                 "flagged": flagged,
+                "escalation_rules": rules,
                 "baseline": np.full(n, baseline, dtype=object),
                 "baseline_payment": base_pay,
                 "difference": diff,
@@ -142,7 +156,8 @@ def practices_table(
         block.loc[q == 0, "payment_per_patient_quintile"] = pd.NA
         blocks.append(block)
     out = pd.concat(blocks, ignore_index=True)
-    for col in ("period", "framework", "unit_id", *ATTRIBUTES, "escalation_level", "baseline"):
+    text_columns = ("period", "framework", "unit_id", *ATTRIBUTES, "escalation_level")
+    for col in (*text_columns, "escalation_rules", "baseline"):
         out[col] = out[col].astype(object)
     out["movement"] = out["movement"].astype(object)
     return out

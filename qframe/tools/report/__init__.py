@@ -1,18 +1,25 @@
 """report.html: one self-contained page presenting the tables of a comparison
-(:class:`~qframe.results.comparison.ComparisonTables`, made by :func:`qframe.tools.compare.compare`).
+(:class:`~qframe.results.comparison.ComparisonTables`, made by :func:`qframe.tools.compare.compare`)
+to a commissioner: a summary in words, why money moves, every practice searchable with its own
+card, roll-ups, and the analyst's charts and tables; laid out for a phone and for print.
 
-Charts are drawn by plotly.js, embedded once inline (the page needs no network); tables are plain
-HTML. The page is deterministic: the same comparison gives byte-identical HTML (fixed chart ids,
-no timestamps, numbers rounded before they are written).
+Charts are drawn by plotly.js, embedded once, gzip-compressed (the page unpacks it with the
+browser's DecompressionStream and needs no network); tables are plain HTML; the practice table is
+drawn by a small script from data embedded as JSON. The page is deterministic: the same comparison
+gives byte-identical HTML (fixed chart ids, no timestamps, numbers rounded before they are
+written, the compressed library without a date).
 
 For checking in a browser, the page records on ``<body>``: ``data-charts-expected`` (how many
 charts it holds), ``data-charts-rendered`` (how many plotly has drawn) and ``data-errors``
 (script errors, failed resource loads, rejected promises and ``console.error`` messages, joined
 by `` | ``; empty when there were none).
 
-Where each part is: ``page`` (head, header, navigation, footer), ``sections`` (one function per
-section, in page order), ``charts`` (plotly figures), ``tables`` (HTML tables), ``resources``
-(the style sheet and scripts, kept in assets/).
+Where each part is: ``page`` (head, header, provenance banner, navigation, footer), ``narrative``
+(the summary in words, the banner, a practice's reason), ``sections`` (key figures, winners and
+losers, equity, funnel, escalation, agreement, about), ``why`` (why money moves, roll-ups),
+``drilldown`` (the practice table's data), ``charts`` (plotly figures), ``tables`` (HTML tables),
+``names`` (frameworks' names on the page), ``resources`` (the style sheet and scripts, kept in
+assets/), ``pdf`` (report.pdf through a headless browser).
 """
 
 from qframe.tools.report.charts import HEIGHT, LEVEL_COLOURS, PALETTE, Charts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,10 +10,23 @@ import numpy as np
 
 from qframe.results.comparison import ComparisonTables
 from qframe.results.formatting import money, share
+from qframe.tools.report.names import chart_name, display_names, quintile_axis
 from qframe.tools.report.tables import whole_pounds
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+# components: Paul Tol's "muted" scheme (colour-blind safe), apart from the frameworks' colours
+COMPONENT_COLOURS = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+)
 LEVEL_COLOURS = ("#FDD49E", "#FC8D59", "#D7301F", "#7F0000", "#3F0000")
 HEIGHT = 440
 
@@ -24,24 +38,32 @@ def rounded(values: Any, places: int) -> np.ndarray:
 
 
 class Charts:
-    """Builds the page's plotly charts with fixed ids; the first one carries no plotly.js (it is
-    embedded once in the page head)."""
+    """Builds the page's plotly charts with fixed ids. Each chart is a figure: its title as an
+    HTML caption (it wraps on a narrow screen and prints with the chart), a div, and the figure
+    as JSON, drawn by the page's script once plotly.js is loaded (it is embedded once)."""
 
     def __init__(self) -> None:
         self.count = 0
 
-    def render(self, fig: Any, name: str, height: int = HEIGHT, subplots: bool = False) -> str:
-        import plotly.io as pio
-
+    def render(
+        self,
+        fig: Any,
+        name: str,
+        height: int = HEIGHT,
+        subplots: bool = False,
+        min_width: int = 0,
+    ) -> str:
+        """The chart's HTML. ``min_width``: below this width (px) the chart keeps its width and
+        scrolls inside its frame (panels side by side stay readable on a phone)."""
         self.count += 1
-        # the title at the top of the frame, the legend between it and the plot (above the
-        # subplot titles when there are some)
+        title = fig.layout.title.text or ""
+        # the legend at the top, above the subplot titles when there are some
         fig.update_layout(
             template="plotly_white",
             height=height,
-            margin={"l": 70, "r": 30, "t": 110 if subplots else 90, "b": 60},
+            title=None,
+            margin={"l": 70, "r": 30, "t": 70 if subplots else 40, "b": 60},
             font={"family": "Arial, sans-serif", "size": 13},
-            title={"x": 0.01, "xanchor": "left", "y": 0.985, "yanchor": "top"},
             legend={
                 "orientation": "h",
                 "yanchor": "bottom",
@@ -49,19 +71,15 @@ class Charts:
                 "x": 0,
             },
         )
-        div = pio.to_html(
-            fig,
-            full_html=False,
-            include_plotlyjs=False,
-            include_mathjax=False,
-            div_id=f"chart-{name}",
-            default_height=f"{height}px",
-            default_width="100%",
-            config={"displaylogo": False, "responsive": True},
-            post_script="window.qframeChartRendered('{plot_id}');",
-            validate=True,
+        spec = fig.to_json(validate=True, pretty=False, remove_uids=True).replace("</", "<\\/")
+        style = f"height:{height}px" + (f";min-width:{min_width}px" if min_width else "")
+        return (
+            f'<figure class="chart"><figcaption>{html.escape(title)}</figcaption>'
+            f'<div class="plot-frame"><div id="chart-{name}" class="plot" style="{style}"></div>'
+            "</div>"
+            f'<script type="application/json" class="chart-spec" data-target="chart-{name}">'
+            f"{spec}</script></figure>"
         )
-        return f'<div class="chart">{div}</div>'
 
 
 def colours_for(labels: Sequence[str]) -> dict[str, str]:
@@ -74,9 +92,10 @@ def cost_chart(comparison: ComparisonTables, charts: Charts, colours: dict[str, 
     import plotly.graph_objects as go
 
     f = comparison.frameworks
+    names = display_names(comparison)
     fig = go.Figure(
         go.Bar(
-            x=f["framework"].tolist(),
+            x=[chart_name(names[label]) for label in f["framework"]],
             y=rounded(f["total_cost"], 2),
             marker_color=[colours[x] for x in f["framework"]],
             text=[whole_pounds(v) for v in f["total_cost"]],
@@ -102,17 +121,18 @@ def distribution_chart(
 
     fig = go.Figure()
     p = comparison.practices
+    names = display_names(comparison)
     for label in comparison.labels:
         f = p[p["framework"] == label]
         fig.add_trace(
             go.Box(
                 y=rounded(f["payment_per_patient"], 3),
-                name=label,
+                name=chart_name(names[label]),
                 marker_color=colours[label],
                 boxpoints="outliers",
                 boxmean=True,
                 text=[f"{n} ({u})" for n, u in zip(f["name"], f["unit_id"], strict=True)],
-                hovertemplate="%{text}<br>£%{y:.2f} per patient<extra>" + label + "</extra>",
+                hovertemplate="%{text}<br>£%{y:.2f} per patient<extra>" + names[label] + "</extra>",
             )
         )
     fig.update_layout(
@@ -130,13 +150,14 @@ def winners_chart(comparison: ComparisonTables, charts: Charts, colours: dict[st
     from plotly.subplots import make_subplots
 
     others = [lb for lb in comparison.labels if lb != comparison.baseline]
+    names = display_names(comparison)
     w = comparison.winners_losers
     w = w[w["by"] == "deprivation_quintile"]
     fig = make_subplots(
         rows=1,
         cols=len(others),
         shared_yaxes=True,
-        subplot_titles=[f"{lb} against {comparison.baseline}" for lb in others],
+        subplot_titles=[names[lb] for lb in others],
         horizontal_spacing=0.06,
     )
     for i, label in enumerate(others, start=1):
@@ -172,10 +193,11 @@ def winners_chart(comparison: ComparisonTables, charts: Charts, colours: dict[st
         fig.update_xaxes(title_text="deprivation quintile", row=1, col=i)
     fig.update_layout(
         barmode="relative",
-        title=f"Practices gaining or losing more than {share(comparison.threshold, 0)} against {comparison.baseline}",
+        title=f"Practices gaining or losing more than {share(comparison.threshold, 0)} against "
+        f"{names[comparison.baseline]}, by {quintile_axis(comparison)}",
     )
     fig.update_yaxes(title_text="practices (losing below zero)", row=1, col=1)
-    return charts.render(fig, "winners-losers", height=480, subplots=True)
+    return charts.render(fig, "winners-losers", height=480, subplots=True, min_width=640)
 
 
 def scatter_chart(comparison: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
@@ -183,6 +205,8 @@ def scatter_chart(comparison: ComparisonTables, charts: Charts, colours: dict[st
     import plotly.graph_objects as go
 
     p = comparison.practices
+    names = display_names(comparison)
+    base_name = names[comparison.baseline]
     base = p[p["framework"] == comparison.baseline].set_index("unit_id")
     fig = go.Figure()
     points: list[tuple[np.ndarray, np.ndarray]] = []
@@ -198,13 +222,13 @@ def scatter_chart(comparison: ComparisonTables, charts: Charts, colours: dict[st
                 x=rounded(x, 3),
                 y=rounded(y, 3),
                 mode="markers",
-                name=label,
+                name=names[label],
                 marker={"color": colours[label], "size": 6, "opacity": 0.7},
                 text=[f"{n} ({u})" for n, u in zip(f["name"], f["unit_id"], strict=True)],
                 hovertemplate="%{text}<br>"
-                + comparison.baseline
+                + base_name
                 + " £%{x:.2f}<br>"
-                + label
+                + names[label]
                 + " £%{y:.2f}<extra></extra>",
             )
         )
@@ -231,8 +255,8 @@ def scatter_chart(comparison: ComparisonTables, charts: Charts, colours: dict[st
             )
         )
     fig.update_layout(
-        title=f"Payment per patient: each practice under {comparison.baseline} (x) and the others (y)",
-        xaxis_title=f"£ per patient under {comparison.baseline}",
+        title=f"Payment per patient: each practice under {base_name} (x) and the others (y)",
+        xaxis_title=f"£ per patient under {base_name}",
         yaxis_title="£ per patient under the other framework",
     )
     fig.update_xaxes(tickprefix="£", range=[bottom, top])
@@ -246,6 +270,7 @@ def equity_chart(comparison: ComparisonTables, charts: Charts, colours: dict[str
     from plotly.subplots import make_subplots
 
     e = comparison.equity
+    names = display_names(comparison)
     flagging = comparison.with_escalation
     fig = make_subplots(
         rows=1,
@@ -264,12 +289,12 @@ def equity_chart(comparison: ComparisonTables, charts: Charts, colours: dict[str
                 x=quintile,
                 y=rounded(f["payment_per_patient"], 3),
                 mode="lines+markers",
-                name=label,
+                name=names[label],
                 legendgroup=label,
                 line={"color": colours[label], "width": 2.5},
                 marker={"size": 9},
                 hovertemplate="deprivation %{x}<br>£%{y:.2f} per patient<extra>"
-                + label
+                + names[label]
                 + "</extra>",
             ),
             row=1,
@@ -280,23 +305,23 @@ def equity_chart(comparison: ComparisonTables, charts: Charts, colours: dict[str
                 go.Bar(
                     x=quintile,
                     y=rounded(f["flag_rate"], 4),
-                    name=label,
+                    name=names[label],
                     legendgroup=label,
                     showlegend=False,
                     marker_color=colours[label],
                     hovertemplate="deprivation %{x}<br>%{y:.1%} flagged<extra>"
-                    + label
+                    + names[label]
                     + "</extra>",
                 ),
                 row=1,
                 col=2,
             )
-    fig.update_layout(barmode="group", title="Equity by deprivation quintile")
+    fig.update_layout(barmode="group", title=f"Equity by {quintile_axis(comparison)}")
     fig.update_xaxes(title_text="deprivation quintile")
     fig.update_yaxes(tickprefix="£", title_text="£ per registered patient", row=1, col=1)
     if flagging:
         fig.update_yaxes(tickformat=".0%", rangemode="tozero", row=1, col=2)
-    return charts.render(fig, "equity", height=480, subplots=True)
+    return charts.render(fig, "equity", height=480, subplots=True, min_width=640)
 
 
 def funnel_chart(comparison: ComparisonTables, charts: Charts) -> str:
@@ -361,7 +386,8 @@ def funnel_chart(comparison: ComparisonTables, charts: Charts) -> str:
         top = max(top, float(np.nanmax(f["national_rate_per_1000"].to_numpy(np.float64))))
     top = top * 1.08 if np.isfinite(top) and top > 0 else 1.0
     fig.update_layout(
-        title=f"Funnel plot: emergency admissions per 1,000 patients, {period} ({fw})",
+        title=f"Funnel plot: emergency admissions per 1,000 patients, {period} "
+        f"({display_names(comparison)[fw]})",
         xaxis_title="list size (registered patients)",
         yaxis_title="admissions per 1,000 patients in the quarter",
     )
@@ -376,6 +402,7 @@ def escalation_chart(comparison: ComparisonTables, charts: Charts) -> str:
     e = comparison.escalation
     esc = e[e["rank"] > 0]
     labels = [lb for lb in comparison.labels if (esc["framework"] == lb).any()]
+    names = display_names(comparison)
     fig = go.Figure()
     for rank in sorted(esc["rank"].unique()):
         ys, texts = [], []
@@ -387,7 +414,7 @@ def escalation_chart(comparison: ComparisonTables, charts: Charts) -> str:
             )
         fig.add_trace(
             go.Bar(
-                x=labels,
+                x=[chart_name(names[label]) for label in labels],
                 y=ys,
                 name=f"level {rank}",
                 text=texts,
@@ -404,3 +431,34 @@ def escalation_chart(comparison: ComparisonTables, charts: Charts) -> str:
         yaxis_title="practices",
     )
     return charts.render(fig, "escalation")
+
+
+def components_chart(comparison: ComparisonTables, charts: Charts) -> str:
+    """Cost per patient of each framework, split into its components (stacked bars)."""
+    import plotly.graph_objects as go
+
+    c = comparison.components
+    names = display_names(comparison)
+    labels = [lb for lb in comparison.labels if (c["framework"] == lb).any()]
+    fig = go.Figure()
+    for i, (component, g) in enumerate(c.groupby("component", sort=False)):
+        by_fw = g.set_index("framework")
+        fig.add_trace(
+            go.Bar(
+                x=[chart_name(names[lb]) for lb in labels],
+                y=rounded(by_fw["cost_per_patient"].reindex(labels), 3),
+                name=str(component),
+                marker_color=COMPONENT_COLOURS[i % len(COMPONENT_COLOURS)],
+                customdata=[whole_pounds(v) for v in by_fw["cost"].reindex(labels)],
+                hovertemplate="%{x}<br>"
+                + str(component)
+                + ": £%{y:.2f} per patient (%{customdata})<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        title=f"What each framework pays for: cost per patient by component, {comparison.period}",
+        yaxis_title="£ per registered patient",
+    )
+    fig.update_yaxes(tickprefix="£", rangemode="tozero")
+    return charts.render(fig, "components", height=480)

@@ -6,6 +6,8 @@ import html
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
 from qframe.results.comparison import ComparisonTables
 from qframe.results.formatting import count, money, number, share
 from qframe.tools.report.charts import (
@@ -18,6 +20,7 @@ from qframe.tools.report.charts import (
     scatter_chart,
     winners_chart,
 )
+from qframe.tools.report.names import display_names
 from qframe.tools.report.tables import Col, pounds_change, table, whole_pounds
 
 MAX_LIST_ROWS = 50
@@ -25,12 +28,21 @@ MAX_LIST_ROWS = 50
 
 def baseline_rows(comparison: ComparisonTables) -> Callable[[Any], bool]:
     """Whether a table row is the baseline framework's (it is highlighted)."""
-    return lambda row: row.get("framework") == comparison.baseline
+    baseline = display_names(comparison)[comparison.baseline]
+    return lambda row: row.get("framework") == baseline
+
+
+def named(frame: pd.DataFrame, comparison: ComparisonTables, *columns: str) -> pd.DataFrame:
+    """The frame with framework labels in ``columns`` replaced by the frameworks' names."""
+    names = display_names(comparison)
+    return frame.assign(**{c: [names.get(v, v) for v in frame[c]] for c in columns})
 
 
 def summary_section(comparison: ComparisonTables, charts: Charts, colours: dict[str, str]) -> str:
     """Key figures: a card per framework, the frameworks table, cost and distribution charts."""
     f = comparison.frameworks
+    names = display_names(comparison)
+    base_name = names[comparison.baseline]
     cards = []
     for _, row in f.iterrows():
         diff = row["difference_from_baseline"]
@@ -39,7 +51,7 @@ def summary_section(comparison: ComparisonTables, charts: Charts, colours: dict[
         sub = (
             "baseline"
             if row["framework"] == comparison.baseline
-            else f"{pounds_change(diff)}{rel} against {comparison.baseline}"
+            else f"{pounds_change(diff)}{rel} against {base_name}"
         )
         flagged = (
             f"{count(row['flagged'])} practices flagged ({share(row['flag_rate'])})"
@@ -48,7 +60,7 @@ def summary_section(comparison: ComparisonTables, charts: Charts, colours: dict[
         )
         cards.append(
             f'<div class="card" style="--c: {colours[row["framework"]]}">'
-            f'<div class="label">{html.escape(row["framework"])}</div>'
+            f'<div class="label">{html.escape(names[row["framework"]])}</div>'
             f'<div class="value">{whole_pounds(row["total_cost"])}</div>'
             f'<div class="sub">{html.escape(sub)}</div>'
             f'<div class="sub">{money(row["cost_per_patient"])} per patient · Gini {number(row["gini_payment_per_patient"])}</div>'
@@ -72,7 +84,7 @@ def summary_section(comparison: ComparisonTables, charts: Charts, colours: dict[
     return (
         '<section id="summary"><h2>Key figures</h2>'
         f'<div class="cards">{"".join(cards)}</div>'
-        + table(f, summary_cols, baseline_rows(comparison))
+        + table(named(f, comparison, "framework"), summary_cols, baseline_rows(comparison))
         + '<p class="lead">Payment per patient is each practice\'s payment over its list size. '
         "Mean, median and percentiles are over practices (each practice counts once); the Gini "
         "coefficient measures how unequal payment per patient is between practices (0: all "
@@ -112,7 +124,7 @@ def winners_section(comparison: ComparisonTables, charts: Charts, colours: dict[
             cluster_note = (
                 "<h3>Clusters with the largest share of losing practices (five per framework)</h3>"
                 + table(
-                    worst,
+                    named(worst, comparison, "framework"),
                     [
                         Col("framework", "framework", is_text=True),
                         Col("group", "cluster", is_text=True),
@@ -128,10 +140,10 @@ def winners_section(comparison: ComparisonTables, charts: Charts, colours: dict[
         return (
             '<section id="winners"><h2>Winners and losers against the baseline</h2>'
             f'<p class="lead">A practice <strong>gains</strong> when its payment under a framework is more than '
-            f"{share(comparison.threshold, 0)} above its payment under the baseline ({html.escape(comparison.baseline)}), and "
+            f"{share(comparison.threshold, 0)} above its payment under the baseline ({html.escape(display_names(comparison)[comparison.baseline])}), and "
             f"<strong>loses</strong> when it is more than {share(comparison.threshold, 0)} below.</p>"
             + winners_chart(comparison, charts, colours)
-            + table(shown, wl_cols)
+            + table(named(shown, comparison, "framework"), wl_cols)
             + cluster_note
             + scatter_chart(comparison, charts, colours)
             + "</section>"
@@ -156,11 +168,13 @@ def equity_section(comparison: ComparisonTables, charts: Charts, colours: dict[s
     ]
     return (
         '<section id="equity"><h2>Equity: payment per patient by deprivation</h2>'
-        '<p class="lead">All payments in the quintile over all its patients; "vs framework average" '
+        f'<p class="lead">Deprivation quintiles: {html.escape(comparison.provenance["deprivation_quintile"])}. All payments in the quintile over all its patients; "vs framework average" '
         "divides it by the framework's cost per patient. Flag rate: the share of the quintile's "
         "practices escalated at any level.</p>"
         + equity_chart(comparison, charts, colours)
-        + table(comparison.equity, eq_cols, baseline_rows(comparison))
+        + table(
+            named(comparison.equity, comparison, "framework"), eq_cols, baseline_rows(comparison)
+        )
         + "</section>"
     )
 
@@ -185,7 +199,7 @@ def escalation_agreement_sections(comparison: ComparisonTables, charts: Charts) 
     esc_html = ""
     if len(comparison.escalation):
         esc_html = escalation_chart(comparison, charts) + table(
-            comparison.escalation,
+            named(comparison.escalation, comparison, "framework"),
             [
                 Col("framework", "framework", is_text=True),
                 Col("rank", "rank", count),
@@ -196,7 +210,11 @@ def escalation_agreement_sections(comparison: ComparisonTables, charts: Charts) 
         )
     else:
         esc_html = '<p class="note">None of the frameworks compared has escalation rules.</p>'
-    none_esc = [lb for lb in comparison.labels if lb not in comparison.with_escalation]
+    none_esc = [
+        display_names(comparison)[lb]
+        for lb in comparison.labels
+        if lb not in comparison.with_escalation
+    ]
     if none_esc:
         esc_html += (
             '<p class="note">Without escalation rules (never flag a practice): '
@@ -223,7 +241,7 @@ def escalation_agreement_sections(comparison: ComparisonTables, charts: Charts) 
         Col("unit_id", "practice", is_text=True),
         Col("name", "name", is_text=True),
         Col("cluster", "cluster", is_text=True),
-        Col("deprivation_quintile", "deprivation", is_text=True),
+        Col("deprivation_quintile", "deprivation quintile", is_text=True),
         Col("list_size", "list size", count),
         Col("payment_per_patient", "£ per patient", money),
         Col("escalation_level", "level", is_text=True),
@@ -234,6 +252,8 @@ def escalation_agreement_sections(comparison: ComparisonTables, charts: Charts) 
             .size()
             .reset_index(name="practices")
         )
+        mm = named(mm, comparison, "underpaid_by", "escalated_by")
+        counts = named(counts, comparison, "underpaid_by", "escalated_by")
         mm_html = table(
             counts,
             [
@@ -257,7 +277,7 @@ def escalation_agreement_sections(comparison: ComparisonTables, charts: Charts) 
         "<p class=\"lead\">Spearman's rank correlation of the practices' payments (1: the same order), "
         "and of payment per patient; how many practices each pair flags (any escalation level). "
         "Overlap (Jaccard) = flagged by both ÷ flagged by either.</p>"
-        + table(comparison.agreement, ag_cols)
+        + table(named(comparison.agreement, comparison, "framework_a", "framework_b"), ag_cols)
         + "<h3>Underpaid by one, escalated by the other</h3>"
         '<p class="lead">Practices in the bottom fifth of payment per patient under one framework that '
         "the other escalates: the baseline against each other framework, both ways.</p>"
@@ -275,6 +295,7 @@ def about_section(comparison: ComparisonTables) -> str:
         '<section id="about"><h2>About this comparison</h2>'
         f'<dl class="about">{about}</dl>'
         '<p class="lead">The tables behind this page are in the same folder: CSV (or Parquet) files, '
-        "comparison.xlsx (a sheet per table) and manifest.json. docs/compare.md defines every "
+        "comparison.xlsx (a sheet per table, a row per practice in practices_wide, the roll-ups) "
+        "and manifest.json. docs/compare.md defines every "
         "column.</p></section>"
     )

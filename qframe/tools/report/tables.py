@@ -38,10 +38,13 @@ class Col:
 
 
 def table(
-    frame: pd.DataFrame, cols: Sequence[Col], highlight: Callable[[Any], bool] | None = None
+    frame: pd.DataFrame,
+    cols: Sequence[Col],
+    highlight: Callable[[Any], bool] | None = None,
+    wrap: bool = False,
 ) -> str:
     """An HTML table of ``frame``'s columns ``cols`` (rows for which ``highlight`` is true are
-    marked as the baseline's)."""
+    marked as the baseline's; ``wrap``: long text may wrap onto more lines)."""
     head = "".join(
         f'<th class="text">{html.escape(c.title)}</th>'
         if c.is_text
@@ -49,7 +52,7 @@ def table(
         for c in cols
     )
     body = []
-    for _, row in frame.iterrows():
+    for row in frame.to_dict("records"):
         cells = "".join(
             f'<td class="text">{html.escape(c.fmt(row[c.key]))}</td>'
             if c.is_text
@@ -58,7 +61,8 @@ def table(
         )
         cls = ' class="baseline"' if highlight is not None and highlight(row) else ""
         body.append(f"<tr{cls}>{cells}</tr>")
+    cls = ' class="wrap"' if wrap else ""
     return (
-        f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap"><table{cls}><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
