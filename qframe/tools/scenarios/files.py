@@ -210,6 +210,7 @@ def run_scenarios(
     ds: Dataset = as_dataset(data)
     rows, payments = [], {}
     baseline_cost = None
+    covered = ""
     for run in runs:
         overrides = dict(run.overrides)
         solved = None
@@ -230,6 +231,7 @@ def run_scenarios(
             overrides[parameter] = solved.value
         result = sweep(run.framework, ds, points=[Point(run.name, overrides)], period=period)
         row = result.table.iloc[0].to_dict()
+        covered = result.described_period
         row["scenario"] = run.name
         row["doc"] = run.note
         if solved is not None:
@@ -242,4 +244,5 @@ def run_scenarios(
     table = pd.DataFrame(rows)
     first = ["scenario", "total_cost", "difference_from_first"]
     table = table[first + [c for c in table.columns if c not in first]]
+    table.attrs["period"] = covered  # what the totals cover, named
     return table, pd.DataFrame(payments)
