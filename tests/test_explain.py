@@ -11,6 +11,7 @@ import qframe
 from qframe.cli.main import main
 from qframe.tools.explain import Step, explain
 
+ROOT = Path(__file__).parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
 
@@ -118,3 +119,76 @@ def test_explain_unknown_unit_is_a_user_error(capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit) as info:
         main(["explain", str(MINI), "--data", str(MINI / "data"), "--unit", "P00l"])
     assert info.value.code == 3 and "`P001`" in capsys.readouterr().err
+
+
+# Issue 15, wrong results 2: explain at a cluster never sums rates, shows money with £ and
+# honours --indicator.
+
+
+def test_explain_at_a_cluster_sums_money_only() -> None:
+    fw = qframe.load(ROOT / "frameworks" / "improving_together")
+    ex = explain(fw, ROOT / "data" / "sample", "CL002")
+    group = ex.steps[0]
+    assert group.value == "6 member practices"
+    national = find(group.children, "national_rate_per_1000")
+    assert national.value == pytest.approx(3.77036, abs=1e-4)  # once, not 6 × 3.77
+    assert national.note == "the same for every member" and not national.children
+    own = find(group.children, "admission_rate_per_1000")
+    assert own.value == "differs by member" and len(own.children) == 6
+    paid = find(group.children, "annual_transfer")
+    assert paid.money and paid.value == pytest.approx(sum(c.value for c in paid.children))
+    text = ex.render()
+    assert "annual_transfer = £683,177.59" in text and "cluster CL002 = missing" not in text
+
+
+def test_explain_at_a_cluster_honours_the_indicator() -> None:
+    ex = explain(
+        qframe.load(ROOT / "frameworks" / "qof_2014"), ROOT / "data" / "sample", "CL002", "DM007"
+    )
+    assert ex.indicator == "DM007"
+    group = ex.steps[0]
+    assert [s.name for s in group.children] == ["achievement", "points", "payment"]
+    assert find(group.children, "achievement").value == "differs by member"
+    assert find(group.children, "payment").value == pytest.approx(15896.99, abs=0.01)
+
+
+def test_explain_a_unit_level_aggregate_used_by_an_indicator_rule(tmp_path: Path) -> None:
+    """Issue 15, wrong results 3: a definition without arguments that aggregates a value with no
+    indicator axis, used by an indicator rule, crashed explain (a broadcast error)."""
+    import shutil
+
+    shutil.copytree(MINI / "data", tmp_path / "data")
+    (tmp_path / "framework.yaml").write_text(
+        """qframe: 1
+id: unit_level
+version: "1"
+title: A unit-level aggregate in an indicator rule
+frequency: year
+parameters:
+  point_value: {value: £156.92}
+inputs:
+  list_size: {}
+  population: {key: indicator, measure: denominator}
+  numerator: {key: indicator}
+  denominator: {key: indicator}
+define:
+  total_list: sum(list_size)
+  prev: population / total_list
+rules:
+  achievement: numerator / denominator
+  points: max_points * slide(achievement, lower, upper)
+  payment: points * point_value * prev
+indicators:
+  DM007: {title: a, group: DM, max_points: 17, thresholds: 35% .. 75%}
+  BP002: {title: b, group: BP, max_points: 15, thresholds: 50% .. 90%}
+totals:
+  payment: sum(payment, over=indicators)
+""",
+        encoding="utf-8",
+    )
+    fw = qframe.load(tmp_path)
+    evaluated = fw.evaluate(tmp_path / "data").indicators.set_index(["unit_id", "indicator"])
+    ex = explain(fw, tmp_path / "data", "P001", indicator="DM007")
+    paid = evaluated.loc[("P001", "DM007"), "payment"]
+    assert find(ex.steps, "payment").value == pytest.approx(paid)
+    assert find(find(ex.steps, "payment").children, "prev").value == pytest.approx(480 / 15052)

@@ -108,7 +108,7 @@ def _render(step: Step, prefix: str, last: bool, lines: list[str], top: bool = F
 
 def _fmt(value: Any, kind: str) -> str:
     if isinstance(value, str):
-        return value if kind == "escalation" else f'"{value}"'
+        return value if kind in ("escalation", "group", "total") else f'"{value}"'
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "missing"
     if isinstance(value, bool):
@@ -406,27 +406,13 @@ def explain(
     ev = numpy_engine.evaluate(plan, arrays, fw.parameter_values(resolved))
     ids = list(arrays.unit_ids)
     if unit not in ids:
-        return _cluster_or_error(fw, ev, arrays, unit, period or arrays.present_periods[-1], ids)
+        return _cluster_or_error(fw, plan, ev, arrays, unit, period, ids, indicator)
     period = arrays.periods[arrays.period_index(period)]
     u, p = ids.index(unit), arrays.periods.index(period)
     ex = _Explainer(plan, ev, u, p)
     steps: list[Step] = []
     if indicator is not None:
-        if indicator not in ex.index:
-            from qframe.errors.diagnostics import did_you_mean
-
-            raise DataError(
-                [
-                    error(
-                        "E001",
-                        f"no indicator {indicator} in {definition.id}",
-                        None,
-                        did_you_mean(indicator, ex.index)
-                        or "list them with `qframe explain ... --unit ID`",
-                    )
-                ]
-            )
-        i = ex.index[indicator]
+        i = _indicator_index(plan, definition.id, indicator)
         seen: set[Any] = set()
         outcome = list(definition.outcome) or [
             n for n, v in plan.values.items() if v.kind == "rule"
@@ -484,26 +470,41 @@ def _level(ev: Evaluation, plan: Plan, u: int, p: int) -> str:
 
 
 def _cluster_or_error(
-    fw: Any, ev: Evaluation, arrays: Any, unit: str, period: str, ids: list[str]
+    fw: Any,
+    plan: Plan,
+    ev: Evaluation,
+    arrays: Any,
+    unit: str,
+    period: str | None,
+    ids: list[str],
+    indicator: str | None = None,
 ) -> Explanation:
-    """`--unit` naming a cluster (or another grouping): the member practices' contributions."""
+    """`--unit` naming a cluster (or another grouping): the member practices' values. Money is
+    summed over the members (the group's cost); any other value (a rate, a share, a count of
+    points) is never summed: shown once when every member has the same (a group-level value),
+    otherwise member by member."""
     units: pd.DataFrame = arrays.units
     for attr in ("cluster", "locality", "ccg", "region", "hscp"):
         if attr in units.columns and (units[attr] == unit).any():
             members = units.loc[units[attr] == unit, "unit_id"].tolist()
-            p = arrays.periods.index(period)
-            step = Step(f"{attr} {unit}", "group", None, note=f"{len(members)} members")
-            for name in fw.definition.totals:
-                values = ev.totals[name]
-                member_steps = [
-                    Step(mid, "unit", _typed(values[ids.index(mid), p], t.Kind.NUMBER))
-                    for mid in members
+            p = arrays.period_index(period)
+            rows = [ids.index(mid) for mid in members]
+            step = Step(f"{attr} {unit}", "group", f"{len(members)} member practices")
+            if indicator is not None:
+                i = _indicator_index(plan, fw.definition.id, indicator)
+                outcome = list(fw.definition.outcome) or [
+                    n for n, v in plan.values.items() if v.kind == "rule"
                 ]
-                total = float(np.nansum([s.value for s in member_steps]))
-                step.children.append(
-                    Step(name, "total", total, note="sum over members", children=member_steps)
-                )
-            return Explanation(fw.definition.id, unit, period, None, [step])
+                for name in outcome:
+                    values = ev.values[name][0, :, p, i]
+                    kind = plan.values[name].type.kind
+                    step.children.append(_over_members(name, values, kind, members, rows))
+            else:
+                for name in fw.definition.totals:
+                    values = ev.totals[name][:, p]
+                    kind = plan.totals[name].type.kind
+                    step.children.append(_over_members(name, values, kind, members, rows))
+            return Explanation(fw.definition.id, unit, arrays.periods[p], indicator, [step])
     from qframe.errors.diagnostics import did_you_mean
 
     raise DataError(
@@ -513,6 +514,44 @@ def _cluster_or_error(
                 f"no unit or cluster {unit} in the data",
                 None,
                 did_you_mean(unit, ids) or "give a practice id or a cluster id",
+            )
+        ]
+    )
+
+
+def _over_members(
+    name: str, values: np.ndarray, kind: t.Kind, members: list[str], rows: list[int]
+) -> Step:
+    """One value over a group's members: money summed; anything else shown once when every
+    member has the same, otherwise member by member (never summed)."""
+    money = kind is t.Kind.MONEY
+    children = [
+        Step(mid, "unit", _typed(values[r], kind), money=money)
+        for mid, r in zip(members, rows, strict=True)
+    ]
+    own = np.asarray([values[r] for r in rows], dtype=np.float64)
+    if money:
+        total = float(np.nansum(own)) if not np.isnan(own).all() else float("nan")
+        return Step(name, "total", total, note="sum over members", children=children, money=True)
+    if len(own) and (np.all(own == own[0]) or np.isnan(own).all()):
+        return Step(name, "total", _typed(values[rows[0]], kind), note="the same for every member")
+    return Step(name, "total", "differs by member", note="not summed", children=children)
+
+
+def _indicator_index(plan: Plan, framework: str, indicator: str) -> int:
+    """The index of ``indicator`` in the plan; E001 (with a suggestion) when there is none."""
+    if indicator in plan.indicator_ids:
+        return plan.indicator_ids.index(indicator)
+    from qframe.errors.diagnostics import did_you_mean
+
+    raise DataError(
+        [
+            error(
+                "E001",
+                f"no indicator {indicator} in {framework}",
+                None,
+                did_you_mean(indicator, plan.indicator_ids)
+                or "list them with `qframe explain ... --unit ID`",
             )
         ]
     )
