@@ -192,3 +192,56 @@ totals:
     paid = evaluated.loc[("P001", "DM007"), "payment"]
     assert find(ex.steps, "payment").value == pytest.approx(paid)
     assert find(find(ex.steps, "payment").children, "prev").value == pytest.approx(480 / 15052)
+
+
+# Issue 15, wrong results 4: only the branch taken; a value read in another period shown as
+# read there; shares as percentages.
+
+
+def all_steps(steps: list[Step]) -> list[Step]:
+    out = []
+    for s in steps:
+        out += [s, *all_steps(s.children)]
+    return out
+
+
+def test_explain_shows_the_branch_taken_only() -> None:
+    qof = qframe.load(ROOT / "frameworks" / "qof_2014")
+    ex = explain(qof, ROOT / "data" / "sample", "S00007", indicator="DM007")
+    names = [s.name for s in all_steps(ex.steps)]
+    assert "round(earned, places=2)" not in names  # round_points is false: not used
+    cond = find(all_steps(ex.steps), "if round_points")
+    assert cond.value is False and "else branch taken" in cond.note
+    assert "mean(prevalence(g))" not in names  # the pooled national prevalence is used
+
+
+def test_explain_shows_a_lagged_value_as_read_in_its_period() -> None:
+    pqs = qframe.load(ROOT / "frameworks" / "somerset_pqs")
+    data = qframe.load_dataset(ROOT / "data" / "sample")
+    ex = explain(pqs, data, "S00007")
+    call = find(all_steps(ex.steps), "at(qof_achieved_points, baseline_year)")
+    assert call.note == "the value in 2012-13"
+    rows = data.measures
+    then = rows[
+        (rows["unit_id"] == "S00007")
+        & (rows["measure"] == "qof_achieved_points")
+        & (rows["period"] == "2012-13")
+    ]["value"].iloc[0]
+    assert call.children[0].value == pytest.approx(then) == pytest.approx(call.value)
+
+
+def test_explain_lag_reads_the_earlier_period() -> None:
+    together = qframe.load(ROOT / "frameworks" / "improving_together")
+    ex = explain(together, ROOT / "data" / "sample", "S00007", period="2015-16Q4")
+    steps = all_steps(ex.steps)
+    for years, then in ((1, "2014-15Q4"), (2, "2013-14Q4"), (3, "2012-13Q4")):
+        unit = "year" if years == 1 else "years"
+        call = find(steps, f"lag(qof_achieved_points, {years} {unit})")
+        assert call.note == f"the value in {then}"
+        assert call.children[0].value == pytest.approx(call.value)  # not this quarter's input
+
+
+def test_explain_shows_shares_as_percentages() -> None:
+    text = explain(qframe.load(MINI), MINI / "data", "P001", indicator="DM007").render()
+    assert "achievement = 62.50%" in text and "lower = 35.00% (field)" in text
+    assert "prevalence(g) = 6.50%" in text and "cpi = 1.13443" in text  # a ratio stays one

@@ -40,6 +40,7 @@ class Step:
     note: str = ""
     children: list[Step] = field(default_factory=list)
     money: bool = False  # the value is an amount of money (shown as £)
+    share: bool = False  # the value is a share (shown as a percentage: 0.65 is 65%)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -98,6 +99,8 @@ def _render(step: Step, prefix: str, last: bool, lines: list[str], top: bool = F
     shown = _fmt(step.value, step.kind)
     if step.money and shown[:1].isdigit():
         shown = pounds(step.value)
+    elif step.share and isinstance(step.value, float) and not np.isnan(step.value):
+        shown = f"{step.value:.2%}"
     lines.append(f"{prefix}{branch}{step.name} = {shown}{kind}{note}{where}")
     child_prefix = prefix if top else prefix + ("   " if last else "│  ")
     if step.expr:
@@ -158,7 +161,7 @@ class _Explainer:
                 where=self.where(inp.location),
                 note=f"data: measure {inp.data_name}, key {iid}",
             )
-        key = ("rule-ind", name, ind)
+        key = ("rule-ind", name, ind, self.p)
         step = Step(
             name,
             "rule",
@@ -166,6 +169,7 @@ class _Explainer:
             to_text(variant.expr.tree) if variant.expr.tree else variant.expr.text,
             self.where(variant.expr.location()),
             money=iv.type.kind is t.Kind.MONEY,
+            share=_is_share(variant.expr.tree, iv.type.kind, self.fw.inputs),
         )
         if key in seen:
             step.note, step.expr = "(shown above)", ""
@@ -182,10 +186,49 @@ class _Explainer:
         """Named steps inside an expression, in order (operators and literals are not steps)."""
         out: list[Step] = []
         for child in _named_nodes(node):
+            if isinstance(child, ast.If):
+                out += self.branch(child, frame, ind, seen)
+                continue
             step = self.step_for(child, frame, ind, seen)
             if step is not None:
                 out.append(step)
         return out
+
+    def branch(
+        self, node: ast.If, frame: dict[Any, Any], ind: int | None, seen: set[Any]
+    ) -> list[Step]:
+        """An `if`: its condition's value and the steps of the branch taken only (a branch not
+        taken is named as such, not shown as if used)."""
+        c = frame.get(id(node.cond))
+        held = self.value_of(c, ind) if c is not None else None
+        if isinstance(held, float) and not np.isnan(held):
+            held = bool(held)
+        if not isinstance(held, bool):
+            note = "condition missing: neither branch taken" if c is not None else ""
+            taken: list[ast.Node] = [] if c is not None else [node.then, node.orelse]
+        else:
+            note = "then branch taken" if held else "else branch taken (then not used)"
+            taken = [node.then if held else node.orelse]
+        cond = Step(f"if {to_text(node.cond)}", "condition", held, note=note)
+        cond.children = self.walk(node.cond, frame, ind, seen)
+        out = [cond]
+        for part in taken:
+            out += self.walk(part, frame, ind, seen)
+        return out
+
+    def shifted_period(self, node: ast.Call, c: Lowered | None) -> tuple[int, str] | None:
+        """For a call that reads another period (previous, lag, at): the index of the period its
+        argument is read in (-1 when that period is before the data) and its label."""
+        if c is None:
+            return None
+        periods = list(self.ev.layout.periods)
+        if node.func in ("previous", "lag") and "steps" in c.options:
+            index = self.p - int(c.options["steps"])
+            return index, periods[index] if index >= 0 else "a period before the data"
+        if node.func == "at" and "period" in c.options:
+            label = str(c.options["period"])
+            return (periods.index(label) if label in periods else -1), label
+        return None
 
     def step_for(
         self, node: ast.Node, frame: dict[Any, Any], ind: int | None, seen: set[Any]
@@ -210,6 +253,7 @@ class _Explainer:
                         t.Kind.STRING if name in m.INDICATOR_STRINGS else t.Kind.NUMBER,
                     ),
                     where=self.where(fw.indicators[self.plan.indicator_ids[ind]].location),
+                    share=name in ("lower", "upper"),
                 )
             if (
                 ind is not None
@@ -225,6 +269,7 @@ class _Explainer:
                     value,
                     where=self.where(fw.parameters[name].location),
                     money=_is_money(c),
+                    share=fw.parameters[name].value.text.strip().endswith("%"),
                 )
             if name in fw.inputs:
                 value = self.value_of(c, ind) if c is not None else None
@@ -246,8 +291,11 @@ class _Explainer:
                     to_text(d.expr.tree) if d.expr.tree else d.expr.text,
                     self.where(d.location),
                     money=_is_money(c),
+                    share=_is_share(
+                        d.expr.tree, c.type.kind if c is not None else t.Kind.ANY, fw.inputs
+                    ),
                 )
-                key = ("define", name, ind)
+                key = ("define", name, ind, self.p)
                 if key in seen:
                     step.note, step.expr = "(shown above)", ""
                     return step
@@ -271,6 +319,9 @@ class _Explainer:
                     to_text(d.expr.tree) if d.expr.tree else d.expr.text,
                     self.where(d.location),
                     money=_is_money(c),
+                    share=_is_share(
+                        d.expr.tree, c.type.kind if c is not None else t.Kind.ANY, fw.inputs
+                    ),
                 )
                 if d.expr.tree is not None:
                     bound = frame.get(("call", id(node)), {})
@@ -286,6 +337,18 @@ class _Explainer:
                     note=f"data: measure {inp.data_name}",
                 )
             step = Step(to_text(node), "function", value, money=_is_money(c))
+            shifted = self.shifted_period(node, c)
+            if shifted is not None:  # its argument as read in that period, not this one
+                index, label = shifted
+                step.note = f"the value in {label}"
+                if index < 0:
+                    return step
+                here, self.p = self.p, index
+                try:
+                    step.children = self.walk(node.args[0], frame, ind, seen)
+                finally:
+                    self.p = here
+                return step
             over = node.kwarg("over")
             if (
                 over is not None
@@ -362,9 +425,22 @@ def _is_money(c: Lowered | None) -> bool:
     return c is not None and c.type.kind is t.Kind.MONEY
 
 
+def _is_share(tree: ast.Node | None, kind: t.Kind, inputs: Any) -> bool:
+    """A number that is a value over an input from the data (achievement = numerator /
+    denominator, prevalence = register / list size): shown as a percentage. A quotient by a
+    parameter or a definition (a list size over the average, a prevalence over the national
+    one) is a ratio, and a rate per 1000 (a quotient times a number) a number: both stay numbers."""
+    if kind is not t.Kind.NUMBER or not isinstance(tree, ast.Binary) or tree.op != "/":
+        return False
+    right = tree.right
+    return (isinstance(right, ast.Name) and right.name in inputs) or (
+        isinstance(right, ast.Call) and right.func in inputs
+    )
+
+
 def _named_nodes(node: ast.Node) -> list[ast.Node]:
     """The outermost named sub-expressions (names, calls, indicator references) of ``node``."""
-    if isinstance(node, (ast.Name, ast.Call)) or (
+    if isinstance(node, (ast.Name, ast.Call, ast.If)) or (
         isinstance(node, ast.Attr) and isinstance(node.obj, ast.Name)
     ):
         return [node]
@@ -423,7 +499,7 @@ def explain(
         top.note = f"status {status}"
         steps.append(top)
         for name in outcome[:-1]:
-            if ("rule-ind", name, i) not in seen:
+            if ("rule-ind", name, i, p) not in seen:
                 steps.append(ex.indicator_value(name, i, seen))
     else:
         seen = set()

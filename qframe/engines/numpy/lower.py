@@ -289,7 +289,8 @@ class Lowering:
             self.done[id(node)] = fn
             self.keep.append(node)
         if self.tracing and self.frames and node.syntax is not None:
-            self.frames[-1][id(node.syntax)] = Lowered(node.type, fn)
+            options = node.options if isinstance(node, ir.Call) else {}
+            self.frames[-1][id(node.syntax)] = Lowered(node.type, fn, options=options)
         return fn
 
     def build(self, node: ir.Node) -> Fn:
