@@ -34,12 +34,19 @@ from qframe.results.tidy import Result, tidy
 DataLike = Dataset | str | Path | Mapping[str, pd.DataFrame]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Framework:
     """A validated, compiled framework, ready to evaluate on any dataset."""
 
     definition: m.FrameworkDef
     plan: Plan
+
+    def __repr__(self) -> str:
+        """Short (a notebook shows it): the id, version, size and where it was read from."""
+        return (
+            f"Framework(id={self.id!r}, version={self.version!r}, "
+            f"indicators={len(self.plan.indicator_ids)}, path={str(self.definition.path)!r})"
+        )
 
     @property
     def id(self) -> str:

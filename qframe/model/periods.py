@@ -52,3 +52,9 @@ def normalise_period(text: str) -> str:
     if found:
         return f"{found.group(1)}-{found.group(2)}{found.group(3) or ''}"
     return stripped
+
+
+def year_of(label: str) -> str:
+    """The financial year of a period: ``2015-16Q3`` → ``2015-16`` (a year is its own)."""
+    found = QUARTER.match(label)
+    return f"{found.group(1)}-{found.group(2)}" if found else label

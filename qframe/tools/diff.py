@@ -366,7 +366,8 @@ def diff_effect(
     table[col_b] = table[col_b].astype("float64")
     table["difference"] = table[col_b].fillna(0.0) - table[col_a].fillna(0.0)
     table = table.reset_index(drop=True)
-    total_a, total_b = result_a.total(total), result_b.total(total)
+    # the effect table covers every period of the data: so do its totals
+    total_a, total_b = result_a.total(total, period="all"), result_b.total(total, period="all")
     table.attrs.update(
         total=total,
         total_a=total_a,

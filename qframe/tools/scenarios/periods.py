@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from qframe.engines.base import DataLayout
 from qframe.errors.diagnostics import DataError, error
-from qframe.model.periods import QUARTER, YEAR, normalise_period
+from qframe.model.periods import YEAR, normalise_period, year_of
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,11 @@ def costed_period(layout: DataLayout, frequency: str, period: str | None) -> Cos
     if period is not None:
         period = normalise_period(period)
     if frequency == "quarter" and (period is None or YEAR.match(period)):
-        years = [period] if period is not None else _years(present)[::-1]
+        years = (
+            [period]
+            if period is not None
+            else list(dict.fromkeys(year_of(p) for p in present))[::-1]
+        )
         for year in years:
             quarters = [f"{year}Q{q}" for q in range(1, 5)]
             if all(q in present for q in quarters):
@@ -62,14 +66,3 @@ def costed_period(layout: DataLayout, frequency: str, period: str | None) -> Cos
     index = layout.period_index(period)
     label = layout.periods[index]
     return CostedPeriod(label, (index,), (label,))
-
-
-def _years(present: list[str]) -> list[str]:
-    """The financial years of some quarter labels, in order."""
-    years: list[str] = []
-    for label in present:
-        found = QUARTER.match(label)
-        year = f"{found.group(1)}-{found.group(2)}" if found else label
-        if year not in years:
-            years.append(year)
-    return years
