@@ -337,3 +337,28 @@ def test_grouping_by_a_missing_attribute_points_at_the_definition(
         and "no column `cluster`" in err
         and "add a `cluster` column" in err
     )
+
+
+def test_a_failing_error_check_sets_the_exit_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 15, wrong results 6: a check of `severity: error` that fails changes evaluate's
+    exit code (results still written); a warning check does not."""
+    import shutil
+
+    folder = tmp_path / "clusters"
+    shutil.copytree(FIXTURES / "clusters", folder)
+    data = str(FIXTURES / "clusters" / "data")
+    code, _, _ = run(capsys, "evaluate", str(folder), "--data", data, "--out", str(tmp_path / "a"))
+    assert code == ExitCode.OK  # its failing checks are warnings
+    text = (folder / "framework.yaml").read_text(encoding="utf-8")
+    (folder / "framework.yaml").write_text(
+        text.replace("    per: cluster\n", "    per: cluster\n    severity: error\n", 1),
+        encoding="utf-8",
+    )
+    code, _, err = run(
+        capsys, "evaluate", str(folder), "--data", data, "--out", str(tmp_path / "b")
+    )
+    assert code == ExitCode.CHECK_FAILED == 5
+    assert "check cluster_size (severity: error) failed" in err
+    assert (tmp_path / "b" / "checks.csv").exists()

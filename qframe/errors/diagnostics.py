@@ -32,6 +32,7 @@ class ExitCode(enum.IntEnum):
     WARNINGS = 2  # only warnings, and --strict was given
     DATA_ERROR = 3  # the data is bad (missing columns, duplicates, ...)
     FILE_ERROR = 4  # a file or folder cannot be found or read
+    CHECK_FAILED = 5  # evaluated and written, but a check of `severity: error` failed
     USAGE = 64  # the command line is wrong
     INTERNAL = 70  # a fault in qframe itself: please report it
 
