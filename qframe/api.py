@@ -19,6 +19,7 @@ import pandas as pd
 
 import qframe
 from qframe.check.overrides import Resolved, resolve
+from qframe.data import plausibility
 from qframe.data.dataset import Dataset, frames_from_mapping
 from qframe.data.load import load_dataset
 from qframe.engines.base import Engine
@@ -146,8 +147,24 @@ class Framework:
             "parameters": params,
             "frequency": fw.frequency,
             "money_rounding": fw.rounding,
-            "warnings": [d.to_dict() for d in (*self.warnings, *ds.warnings)],
+            "warnings": [
+                d.to_dict() for d in (*self.warnings, *ds.warnings, *self._stray_keys(ds))
+            ],
         }
+
+    def _stray_keys(self, ds: Dataset) -> list[Diagnostic]:
+        """D307: data rows keyed by a near miss of one of this framework's indicators or groups
+        (computed once per dataset and framework)."""
+        fw = self.definition
+        keyed = {i.data_name: i.key for i in fw.inputs.values() if i.key in ("indicator", "group")}
+        groups = {ind.group for ind in fw.indicators.values()}
+        cache_key = ("stray keys", tuple(sorted(keyed.items())), self.plan.indicator_ids)
+        if cache_key not in ds.cache:
+            ds.cache[cache_key] = plausibility.unknown_keys(
+                ds.measures, keyed, self.plan.indicator_ids, groups, ds.source
+            )
+        found: list[Diagnostic] = ds.cache[cache_key]
+        return found
 
 
 def _param_text(value: Any, kind: t.Kind) -> Any:

@@ -9,7 +9,6 @@ closure is run in that evaluation's context for the one practice and indicator a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,99 +23,8 @@ from qframe.ir import kinds as t
 from qframe.language import ast
 from qframe.language.printer import to_text
 from qframe.model import definition as m
-from qframe.results.formatting import pounds
 from qframe.scoring.outcome import STATUS_LABELS
-
-
-@dataclass
-class Step:
-    """One step of a derivation."""
-
-    name: str
-    kind: str  # rule, total, definition, input, parameter, field, function, escalation, indicator
-    value: Any
-    expr: str = ""
-    where: str = ""  # file:line
-    note: str = ""
-    children: list[Step] = field(default_factory=list)
-    money: bool = False  # the value is an amount of money (shown as £)
-    share: bool = False  # the value is a share (shown as a percentage: 0.65 is 65%)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name,
-            "kind": self.kind,
-            "value": _json_value(self.value),
-        }
-        for key in ("expr", "where", "note"):
-            if getattr(self, key):
-                out[key] = getattr(self, key)
-        if self.children:
-            out["children"] = [c.to_dict() for c in self.children]
-        return out
-
-
-def _json_value(v: Any) -> Any:
-    if isinstance(v, float) and np.isnan(v):
-        return None
-    if isinstance(v, (np.floating, np.integer)):
-        return _json_value(float(v))
-    return v
-
-
-@dataclass
-class Explanation:
-    framework: str
-    unit: str
-    period: str
-    indicator: str | None
-    steps: list[Step]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "framework": self.framework,
-            "unit": self.unit,
-            "period": self.period,
-            "indicator": self.indicator,
-            "steps": [s.to_dict() for s in self.steps],
-        }
-
-    def render(self) -> str:
-        head = f"{self.framework} · {self.unit} · {self.period}" + (
-            f" · {self.indicator}" if self.indicator else ""
-        )
-        lines = [head]
-        for step in self.steps:
-            _render(step, "", True, lines, top=True)
-        return "\n".join(lines)
-
-
-def _render(step: Step, prefix: str, last: bool, lines: list[str], top: bool = False) -> None:
-    branch = "" if top else ("└─ " if last else "├─ ")
-    where = f"   [{step.where}]" if step.where else ""
-    kind = f" ({step.kind})" if step.kind in ("parameter", "input", "field") else ""
-    note = f"  — {step.note}" if step.note else ""
-    shown = _fmt(step.value, step.kind)
-    if step.money and shown[:1].isdigit():
-        shown = pounds(step.value)
-    elif step.share and isinstance(step.value, float) and not np.isnan(step.value):
-        shown = f"{step.value:.2%}"
-    lines.append(f"{prefix}{branch}{step.name} = {shown}{kind}{note}{where}")
-    child_prefix = prefix if top else prefix + ("   " if last else "│  ")
-    if step.expr:
-        lines.append(f"{child_prefix}{'│ ' if step.children else '  '}{step.expr}")
-    for i, child in enumerate(step.children):
-        _render(child, child_prefix, i == len(step.children) - 1, lines)
-
-
-def _fmt(value: Any, kind: str) -> str:
-    if isinstance(value, str):
-        return value if kind in ("escalation", "group", "total") else f'"{value}"'
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "missing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.2f}"
+from qframe.tools.explanation import Explanation, Step, fmt, typed
 
 
 class _Explainer:
@@ -135,8 +43,8 @@ class _Explainer:
         raw = self.ev.expression_value(c.fn, ind)
         if isinstance(raw, tuple):
             lo, hi = (self._pick(x) for x in raw)
-            return f"{_fmt(lo, '')} .. {_fmt(hi, '')}"
-        return _typed(self._pick(raw), c.type.kind)
+            return f"{fmt(lo, '')} .. {fmt(hi, '')}"
+        return typed(self._pick(raw), c.type.kind)
 
     def _pick(self, arr: np.ndarray) -> Any:
         v = arr[0, self.u, self.p, 0]
@@ -149,7 +57,7 @@ class _Explainer:
     def indicator_value(self, name: str, ind: int, seen: set[Any]) -> Step:
         iv = self.plan.values[name]
         value = self.ev.values[name][0, self.u, self.p, ind]
-        value = _typed(value, iv.type.kind)
+        value = typed(value, iv.type.kind)
         variant = next(v for v in iv.variants if ind in v.indicators)
         if variant.expr is None:  # data
             iid = self.plan.indicator_ids[ind]
@@ -248,7 +156,7 @@ class _Explainer:
                 return Step(
                     name,
                     "field",
-                    _typed(
+                    typed(
                         table[name][ind],
                         t.Kind.STRING if name in m.INDICATOR_STRINGS else t.Kind.NUMBER,
                     ),
@@ -378,7 +286,7 @@ class _Explainer:
         step = Step(
             name,
             "total",
-            _typed(value, c.type.kind),
+            typed(value, c.type.kind),
             to_text(r.expr.tree) if r.expr.tree else r.expr.text,
             self.where(r.location),
             money=_is_money(c),
@@ -450,14 +358,6 @@ def _named_nodes(node: ast.Node) -> list[ast.Node]:
     return out
 
 
-def _typed(value: Any, kind: t.Kind) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if kind is t.Kind.BOOL and isinstance(value, float) and not np.isnan(value):
-        return bool(value)
-    return value
-
-
 def explain(
     fw: Any,
     data: Any,
@@ -513,7 +413,7 @@ def explain(
                     Step(
                         iid,
                         "indicator",
-                        _typed(pay[i], t.Kind.MONEY),
+                        typed(pay[i], t.Kind.MONEY),
                         note=STATUS_LABELS[ev.status[u, p, i]],
                         money=True,
                     )
@@ -602,7 +502,7 @@ def _over_members(
     member has the same, otherwise member by member (never summed)."""
     money = kind is t.Kind.MONEY
     children = [
-        Step(mid, "unit", _typed(values[r], kind), money=money)
+        Step(mid, "unit", typed(values[r], kind), money=money)
         for mid, r in zip(members, rows, strict=True)
     ]
     own = np.asarray([values[r] for r in rows], dtype=np.float64)
@@ -610,7 +510,7 @@ def _over_members(
         total = float(np.nansum(own)) if not np.isnan(own).all() else float("nan")
         return Step(name, "total", total, note="sum over members", children=children, money=True)
     if len(own) and (np.all(own == own[0]) or np.isnan(own).all()):
-        return Step(name, "total", _typed(values[rows[0]], kind), note="the same for every member")
+        return Step(name, "total", typed(values[rows[0]], kind), note="the same for every member")
     return Step(name, "total", "differs by member", note="not summed", children=children)
 
 
