@@ -10,7 +10,7 @@ import pandas as pd
 
 from qframe.api import as_dataset, load
 from qframe.cli.options import data_option, out_option
-from qframe.errors.diagnostics import output_folder
+from qframe.errors.diagnostics import output_file, output_folder
 from qframe.ir import kinds as t
 from qframe.results.formatting import pounds
 from qframe.results.writer import write_csv
@@ -44,7 +44,7 @@ def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
     for i, col in enumerate(cols, start=1):
         fig.add_trace(go.Scatter(x=xs, y=table[col], mode="lines+markers", name=col), row=i, col=1)
     fig.update_layout(height=300 * len(cols), showlegend=False, title=f"Sweep of {x}")
-    path.write_text(
+    output_file(path).write_text(
         fig.to_html(include_plotlyjs=True, full_html=True, div_id="sweep"), encoding="utf-8"
     )
 

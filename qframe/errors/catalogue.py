@@ -183,6 +183,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("S004", _E, "a scenario drops an unknown indicator"),
     Entry("S005", _E, "the first scenario cannot be budget neutral"),
     Entry("S006", _E, "not a shift of thresholds"),
+    Entry("S007", _E, "the scenario file names a framework outside its folder and the working folder"),
     # Data tables
     Entry("D000", _E, "this kind of object cannot be used as data"),
     Entry("D001", _E, "no such data file or folder"),
@@ -235,6 +236,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("T002", _E, "unknown field in a test file"),
     Entry("T003", _E, "a test case lacks a required part"),
     Entry("T004", _E, "a part of a test case has the wrong shape"),
+    Entry("T005", _E, "a test file's `data:` folder is outside the framework folder"),
     Entry("T020", _E, "a test case sets an unknown parameter"),
     Entry("T021", _E, "a test case gives a parameter the wrong kind of value"),
     Entry("T030", _E, "an expectation names something the results do not have"),
@@ -253,6 +255,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("E002", _E, "no such unit or cluster to explain"),
     Entry("I001", _E, "cannot make a framework id from the name"),
     Entry("I002", _E, "the framework folder exists already or cannot be created"),
+    Entry("I003", _E, "the framework name is a path: the folder is made inside --dir only"),
 )
 
 _BY_CODE: dict[str, Entry] = {entry.code: entry for entry in CATALOGUE}

@@ -231,6 +231,16 @@ def file_location(path: str | Path, text: str, line: int, col: int, length: int 
     return Location(src, src.line_starts[line - 1] + col - 1, length)
 
 
+def output_file(path: str | Path) -> Path:
+    """The path a result file is written to, never through a link: a symbolic link of that name
+    in the output folder is replaced by the file, so nothing outside the folder the user gave is
+    written (its target is left as it was)."""
+    target = Path(path)
+    if target.is_symlink():
+        target.unlink()
+    return target
+
+
 def output_folder(path: str | Path) -> Path:
     """Create (if needed) the folder results are written to, or say plainly why it cannot be."""
     folder = Path(path)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qframe.errors.diagnostics import output_folder
+from qframe.errors.diagnostics import output_file, output_folder
 
 _XLSX_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _XLSX_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -177,6 +177,7 @@ def write_xlsx(path: str | Path, sheets: dict[str, pd.DataFrame]) -> Path:
         parts[f"xl/worksheets/sheet{i}.xml"] = _xlsx_sheet(frame, first=i == 1)
     target = Path(path)
     output_folder(target.parent)
+    output_file(target)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as book:
         for name, text_ in parts.items():
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))

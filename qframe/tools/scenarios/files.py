@@ -31,6 +31,7 @@ from qframe.errors.diagnostics import (
     did_you_mean,
     error,
 )
+from qframe.source.paths import contained
 from qframe.source.schema import schema_diagnostics
 from qframe.source.yamldoc import YamlDocument, load_yaml
 from qframe.tools.scenarios.calibrate import calibrate
@@ -141,7 +142,21 @@ def load_scenarios(path: str | Path) -> tuple[list[ScenarioRun], dict[str, Any]]
     scenario costs what the first scenario costs) and `doc:`."""
     file = Path(path)
     doc, data, problems = _read(file)
-    base = load(file.parent / str(data["framework"]))
+    named = str(data["framework"])
+    # within the scenario file's folder or the working folder: never any path the file names
+    inside = contained(file, named, [file.parent, Path.cwd()])
+    if inside is None:
+        raise DefinitionError(
+            [
+                error(
+                    "S007",
+                    f"`framework: {named}` is outside the scenario file's folder and the working folder",
+                    doc.location(("framework",)),
+                    "give a relative path to a framework folder inside the project",
+                )
+            ]
+        )
+    base = load(inside)
     runs = []
     for name, spec in data["scenarios"].items():
         if not isinstance(spec, dict):
