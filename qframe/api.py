@@ -30,6 +30,7 @@ from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, Qf
 from qframe.ir import kinds as t
 from qframe.model import definition as m
 from qframe.model.build import read_definition
+from qframe.model.periods import normalise_period
 from qframe.results.tidy import Result, tidy
 
 DataLike = Dataset | str | Path | Mapping[str, pd.DataFrame]
@@ -91,6 +92,7 @@ class Framework:
         (see :mod:`qframe.engines.registry`), or is one."""
         runner = engine_named(engine) if isinstance(engine, str) else engine
         ds = as_dataset(data)
+        periods = [normalise_period(p) for p in periods] if periods else periods  # 2014/15 too
         resolved = resolve(self.plan, params or {})
         plan = resolved.apply(self.plan)
         values = self.parameter_values(resolved)

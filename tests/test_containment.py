@@ -49,7 +49,7 @@ def test_a_test_files_data_stays_in_the_framework_folder(tmp_path: Path) -> None
         encoding="utf-8",
     )
     results = run_tests(framework)
-    bad = [r for r in results if r.name == "reads outside"][0]
+    bad = next(r for r in results if r.name == "reads outside")
     assert [d.code for d in bad.errors] == ["T005"]
     assert [r.passed for r in results if r.name != "reads outside"] == [True] * (len(results) - 1)
 

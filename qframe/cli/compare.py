@@ -93,6 +93,11 @@ def command(
         if bar is not None:
             bar.update(1, "report written")
     f = comparison.frameworks
+    if len(frameworks) == 1:
+        echo_err(
+            "warning: one framework given, so there is nothing to compare it with: the tables "
+            "describe it alone (give two or more, e.g. frameworks/qof_2014 frameworks/somerset_pqs)"
+        )
     click.echo(
         f"compared {len(f)} framework(s) on {data_path}, period {comparison.period}"
         f" ({comparison.period_source}); baseline {comparison.baseline}"

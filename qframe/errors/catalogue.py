@@ -183,7 +183,9 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("S004", _E, "a scenario drops an unknown indicator"),
     Entry("S005", _E, "the first scenario cannot be budget neutral"),
     Entry("S006", _E, "not a shift of thresholds"),
-    Entry("S007", _E, "the scenario file names a framework outside its folder and the working folder"),
+    Entry(
+        "S007", _E, "the scenario file names a framework outside its folder and the working folder"
+    ),
     # Data tables
     Entry("D000", _E, "this kind of object cannot be used as data"),
     Entry("D001", _E, "no such data file or folder"),

@@ -23,6 +23,7 @@ from qframe.ir import kinds as t
 from qframe.language import ast
 from qframe.language.printer import to_text
 from qframe.model import definition as m
+from qframe.model.periods import normalise_period
 from qframe.scoring.outcome import STATUS_LABELS
 from qframe.tools.explanation import Explanation, Step, fmt, typed
 
@@ -381,6 +382,7 @@ def explain(
     arrays = numpy_engine.layout(ds, definition.frequency)
     ev = numpy_engine.evaluate(plan, arrays, fw.parameter_values(resolved))
     ids = list(arrays.unit_ids)
+    period = normalise_period(period) if period is not None else None  # 2014/15 as 2014-15
     if unit not in ids:
         return _cluster_or_error(fw, plan, ev, arrays, unit, period, ids, indicator)
     period = arrays.periods[arrays.period_index(period)]
