@@ -155,16 +155,21 @@ class Framework:
         }
 
     def _stray_keys(self, ds: Dataset) -> list[Diagnostic]:
-        """D307: data rows keyed by a near miss of one of this framework's indicators or groups
-        (computed once per dataset and framework)."""
+        """D307: data rows keyed by a near miss of one of this framework's indicators or groups;
+        D309: exceptions and denominator above the group's register (once per dataset and
+        framework)."""
         fw = self.definition
         keyed = {i.data_name: i.key for i in fw.inputs.values() if i.key in ("indicator", "group")}
         groups = {ind.group for ind in fw.indicators.values()}
         cache_key = ("stray keys", tuple(sorted(keyed.items())), self.plan.indicator_ids)
         if cache_key not in ds.cache:
-            ds.cache[cache_key] = plausibility.unknown_keys(
-                ds.measures, keyed, self.plan.indicator_ids, groups, ds.source
-            )
+            group_of = {iid: ind.group for iid, ind in fw.indicators.items()}
+            ds.cache[cache_key] = [
+                *plausibility.unknown_keys(
+                    ds.measures, keyed, self.plan.indicator_ids, groups, ds.source
+                ),
+                *plausibility.excepted_beyond_register(ds.measures, group_of, ds.source),
+            ]
         found: list[Diagnostic] = ds.cache[cache_key]
         return found
 

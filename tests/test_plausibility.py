@@ -129,3 +129,12 @@ def test_a_key_typo_in_every_row_is_an_error(data: Path) -> None:
     with pytest.raises(QframeError) as raised:
         qframe.load(MINI).evaluate(data)
     assert codes(raised) == ["D070", "D070"]
+
+
+def test_exceptions_beyond_the_register_are_a_warning(data: Path) -> None:
+    edit(data, "P001,2014-15,exceptions,DM007,40", "P001,2014-15,exceptions,DM007,400")
+    result = qframe.load(MINI).evaluate(data)
+    warnings = [w for w in result.manifest["warnings"] if w["code"] == "D309"]
+    assert (
+        len(warnings) == 1 and "480 + 400 excepted on a register of 520" in warnings[0]["message"]
+    )

@@ -21,7 +21,8 @@ A user with a reason overrides the bounds in a ``plausibility.yaml`` beside the 
 file, e.g. ``max_value: 1e12`` or ``max_prevalence: 150%`` (D308 when that file is not such a
 mapping). After evaluation, :func:`unknown_keys` warns (D307) about indicator-keyed rows whose key
 names no indicator of the framework (a typo such as ``DM07``, or ``dm007`` for ``DM007``): those
-rows are not read, so the indicator would be silently missing.
+rows are not read, so the indicator would be silently missing; and :func:`excepted_beyond_register`
+warns (D309) where an indicator's denominator and exceptions together exceed its group's register.
 """
 
 from __future__ import annotations
@@ -307,3 +308,48 @@ def _close(key: str, names: list[str]) -> list[str]:
     """The ids a stray key may be meant for: the same in another case, else close spellings."""
     same = [name for name in names if name.lower() == key.lower()]
     return same or difflib.get_close_matches(key, names, n=3, cutoff=0.8)
+
+
+def excepted_beyond_register(
+    measures: pd.DataFrame, group_of: Mapping[str, str], source: str
+) -> list[Diagnostic]:
+    """D309 warning: an indicator's `denominator` and `exceptions` together above the `register`
+    of its group (same unit and period): more patients counted than the register holds."""
+    measure = measures["measure"]
+    wanted = measure.isin(["exceptions", "denominator", "register"]).to_numpy()
+    if not wanted.any():
+        return []
+    rows = measures.iloc[np.flatnonzero(wanted)][["unit_id", "period", "measure", "key", "value"]]
+    rows = rows.astype({"unit_id": str, "period": str, "measure": str, "key": str})
+    rows["position"] = np.flatnonzero(wanted)
+    index = ["unit_id", "period", "key"]
+    exc = rows[rows["measure"] == "exceptions"][[*index, "value", "position"]]
+    den = rows[rows["measure"] == "denominator"][[*index, "value"]]
+    if exc.empty or den.empty:
+        return []
+    both = exc.merge(den, on=index, how="inner", suffixes=("", "_denominator"))
+    both["group"] = both["key"].map(dict(group_of))
+    registers = rows[rows["measure"] == "register"].rename(
+        columns={"key": "group", "value": "register"}
+    )[["unit_id", "period", "group", "register"]]
+    merged = both.merge(registers, on=["unit_id", "period", "group"], how="inner")
+    over = (merged["value"] + merged["value_denominator"] > merged["register"]).to_numpy()
+    if not over.any():
+        return []
+    mask = np.zeros(len(measures), dtype=bool)
+    mask[merged.loc[over, "position"].to_numpy(dtype=np.intp)] = True
+    first = merged.loc[over].iloc[0]
+    return [
+        _problem(
+            "D309",
+            f"{{n}} exceptions row(s) with their denominator exceed the register of the group "
+            f"(first: {first['unit_id']} {first['period']} {first['key']}: "
+            f"{first['value_denominator']:g} + {first['value']:g} excepted on a register of "
+            f"{first['register']:g})",
+            source,
+            mask,
+            "the denominator is net of exceptions and both are patients on the register: check "
+            "that the extract did not put the register or the exceptions in the wrong column",
+            Severity.WARNING,
+        )
+    ]

@@ -219,6 +219,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("D306", _E, "a table with no rows"),
     Entry("D307", _W, "a key that is a near miss of an indicator or group: its rows are not read"),
     Entry("D308", _E, "plausibility.yaml cannot be read or is not a mapping of bounds"),
+    Entry("D309", _W, "an indicator's denominator and exceptions exceed its group's register"),
     # NHS Digital files
     Entry("D100", _E, "not a file or dataset qframe can read"),
     Entry("D101", _E, "several files of the same kind for the same year"),
