@@ -328,7 +328,8 @@ def excepted_beyond_register(
     if exc.empty or den.empty:
         return []
     both = exc.merge(den, on=index, how="inner", suffixes=("", "_denominator"))
-    both["group"] = both["key"].map(dict(group_of))
+    both = both[both["key"].isin(list(group_of))].copy()
+    both["group"] = both["key"].map(dict(group_of)).astype(str)
     registers = rows[rows["measure"] == "register"].rename(
         columns={"key": "group", "value": "register"}
     )[["unit_id", "period", "group", "register"]]

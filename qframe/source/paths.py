@@ -9,17 +9,17 @@ from pathlib import Path
 
 
 def contained(file: Path, given: str, roots: Sequence[Path]) -> Path | None:
-    """``given`` (relative to ``file``'s folder) as a path, when it lies within one of ``roots``
-    (after resolving ``..`` and links); None when it points outside them, or is absolute.
+    """``given`` (relative to ``file``'s folder, or absolute) as a path, when it lies within one
+    of ``roots`` (after resolving ``..`` and links); None when it points outside them.
 
     >>> contained(Path("fw/tests/a.yaml"), "../data", [Path("fw")])
     PosixPath('fw/tests/../data')
     >>> contained(Path("fw/tests/a.yaml"), "../../secret", [Path("fw")]) is None
     True
+    >>> contained(Path("fw/tests/a.yaml"), "/etc/passwd", [Path("fw")]) is None
+    True
     """
-    if Path(given).is_absolute():
-        return None
-    path = file.parent / given
+    path = file.parent / given  # an absolute `given` stays itself
     resolved = path.resolve()
     for root in roots:
         if resolved.is_relative_to(root.resolve()):
