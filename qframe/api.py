@@ -19,6 +19,7 @@ import pandas as pd
 
 import qframe
 from qframe.check.overrides import Resolved, resolve
+from qframe.data import plausibility
 from qframe.data.dataset import Dataset, frames_from_mapping
 from qframe.data.levels import at_level
 from qframe.data.load import load_dataset
@@ -32,6 +33,7 @@ from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, Qf
 from qframe.ir import kinds as t
 from qframe.model import definition as m
 from qframe.model.build import read_definition
+from qframe.model.periods import normalise_period
 from qframe.results.apportioned import at_level as level_result
 from qframe.results.rollup import additive_totals, rollup
 from qframe.results.tidy import Result, tidy
@@ -40,12 +42,19 @@ from qframe.scoring.outcome import round_money
 DataLike = Dataset | str | Path | Mapping[str, pd.DataFrame]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Framework:
     """A validated, compiled framework, ready to evaluate on any dataset."""
 
     definition: m.FrameworkDef
     plan: Plan
+
+    def __repr__(self) -> str:
+        """Short (a notebook shows it): the id, version, size and where it was read from."""
+        return (
+            f"Framework(id={self.id!r}, version={self.version!r}, "
+            f"indicators={len(self.plan.indicator_ids)}, path={str(self.definition.path)!r})"
+        )
 
     @property
     def id(self) -> str:
@@ -88,6 +97,7 @@ class Framework:
         ones are still read for lags and baselines). ``engine`` names the engine that evaluates
         (see :mod:`qframe.engines.registry`), or is one."""
         runner = engine_named(engine) if isinstance(engine, str) else engine
+        periods = [normalise_period(p) for p in periods] if periods else periods  # 2014/15 too
         resolved = resolve(self.plan, params or {})
         ds = self.dataset(data, resolved.records)
         plan = resolved.apply(self.plan)
@@ -172,8 +182,29 @@ class Framework:
             **({"level": _level_manifest(fw, ds)} if fw.level != "practice" else {}),
             "frequency": fw.frequency,
             "money_rounding": fw.rounding,
-            "warnings": [d.to_dict() for d in (*self.warnings, *ds.warnings)],
+            "warnings": [
+                d.to_dict() for d in (*self.warnings, *ds.warnings, *self._stray_keys(ds))
+            ],
         }
+
+    def _stray_keys(self, ds: Dataset) -> list[Diagnostic]:
+        """D307: data rows keyed by a near miss of one of this framework's indicators or groups;
+        D309: exceptions and denominator above the group's register (once per dataset and
+        framework)."""
+        fw = self.definition
+        keyed = {i.data_name: i.key for i in fw.inputs.values() if i.key in ("indicator", "group")}
+        groups = {ind.group for ind in fw.indicators.values()}
+        cache_key = ("stray keys", tuple(sorted(keyed.items())), self.plan.indicator_ids)
+        if cache_key not in ds.cache:
+            group_of = {iid: ind.group for iid, ind in fw.indicators.items()}
+            ds.cache[cache_key] = [
+                *plausibility.unknown_keys(
+                    ds.measures, keyed, self.plan.indicator_ids, groups, ds.source
+                ),
+                *plausibility.excepted_beyond_register(ds.measures, group_of, ds.source),
+            ]
+        found: list[Diagnostic] = ds.cache[cache_key]
+        return found
 
 
 def _level_manifest(fw: m.FrameworkDef, ds: Dataset) -> dict[str, Any]:

@@ -443,3 +443,28 @@ def test_tidy_csv_to_a_stated_precision(tmp_path: Path, capsys: pytest.CaptureFi
     assert decimals([row["difference"] for row in practices]) <= 2
     assert decimals([row["payment_per_patient"] for row in practices]) == 4
     assert decimals([row["ratio"] for row in practices]) <= 6
+
+
+def test_a_failing_error_check_sets_the_exit_code(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 15, wrong results 6: a check of `severity: error` that fails changes evaluate's
+    exit code (results still written); a warning check does not."""
+    import shutil
+
+    folder = tmp_path / "clusters"
+    shutil.copytree(FIXTURES / "clusters", folder)
+    data = str(FIXTURES / "clusters" / "data")
+    code, _, _ = run(capsys, "evaluate", str(folder), "--data", data, "--out", str(tmp_path / "a"))
+    assert code == ExitCode.OK  # its failing checks are warnings
+    text = (folder / "framework.yaml").read_text(encoding="utf-8")
+    (folder / "framework.yaml").write_text(
+        text.replace("    per: cluster\n", "    per: cluster\n    severity: error\n", 1),
+        encoding="utf-8",
+    )
+    code, _, err = run(
+        capsys, "evaluate", str(folder), "--data", data, "--out", str(tmp_path / "b")
+    )
+    assert code == ExitCode.CHECK_FAILED == 5
+    assert "check cluster_size (severity: error) failed" in err
+    assert (tmp_path / "b" / "checks.csv").exists()

@@ -436,3 +436,32 @@ def test_lowering_with_tracing_keeps_every_step() -> None:
     for name in traced.totals:
         assert ("total", name) in traced.trace.named
     assert list(plain.values) == list(traced.values)
+
+
+# Issue 15, wrong results 5: a total names its period; a framework's repr is short.
+
+
+def test_result_total_needs_a_period_when_there_are_several() -> None:
+    root = Path(__file__).parents[1]
+    qof = qframe.load(root / "frameworks" / "qof_2014").evaluate(root / "data" / "sample")
+    units = qof.units
+    with pytest.raises(ValueError, match=r'covers 4 years .*period="2015-16"'):
+        qof.total("payment")
+    year = units[units["period"] == "2015-16"]["payment"].sum()
+    assert qof.total("payment", period="2015-16") == pytest.approx(year)
+    assert qof.total("payment", period="2015/16") == pytest.approx(year)
+    assert qof.total("payment", period="all") == pytest.approx(units["payment"].sum())
+    together = qframe.load(root / "frameworks" / "improving_together")
+    quarters = together.evaluate(root / "data" / "sample").units
+    in_year = quarters[quarters["period"].str.startswith("2015-16Q")]["payment"].sum()
+    result = together.evaluate(root / "data" / "sample")
+    assert result.total("payment", period="2015-16") == pytest.approx(in_year)  # its 4 quarters
+    last = quarters[quarters["period"] == "2015-16Q4"]["payment"].sum()
+    assert result.total("payment", period="2015-16Q4") == pytest.approx(last)
+    with pytest.raises(ValueError, match="no period 2016-17"):
+        result.total("payment", period="2016-17")
+
+
+def test_a_frameworks_repr_is_short() -> None:
+    fw = qframe.load(Path(__file__).parents[1] / "frameworks" / "qof_2014")
+    assert len(repr(fw)) < 200 and repr(fw).startswith("Framework(id='qof_2014'")

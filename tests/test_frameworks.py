@@ -53,7 +53,8 @@ def qof_dataset() -> qframe.Dataset:
     exceptions), P1 BP002 85/100, P3 DM007 90/100, P3 CS002 40/100; P2 has an empty DM register
     and DM indicators with zero denominators. Organisational indicators met (1/1) except P3
     SMOK003. Registers: 5% of the list (400, 353, 176) except DM (520, 0, 200).
-    2013-14: only P1's DM007 scores (300/480); everything else 0 (registers empty).
+    2013-14: only P1's DM007 scores (300/480); everything else 0; only the DM registers held (the
+    same as in 2014-15).
     """
     ref = synth.reference()
     lists = {"P1": 8000, "P2": 7052, "P3": 3526}
@@ -69,7 +70,7 @@ def qof_dataset() -> qframe.Dataset:
                 reg = {"P1": 400, "P2": 353, "P3": 176}[unit]
                 if g == "DM":
                     reg = {"P1": 520, "P2": 0, "P3": 200}[unit]
-                rows.append((unit, year, "register", g, reg if current else 0))
+                rows.append((unit, year, "register", g, reg if current or g == "DM" else 0))
             for ind in ref.indicators:
                 if ind.kind == "register":
                     continue
@@ -143,19 +144,111 @@ def test_qof_above_and_below_thresholds(qof: qframe.Result) -> None:
 
 def test_qof_zero_denominator_and_empty_register(qof: qframe.Result) -> None:
     r = qof_row(qof, "P2", "DM007")
-    assert r["status"] == "zero_denominator" and math.isnan(r["payment"])
+    # no achievement (zero denominator), and no points: the DM register is empty (payment.md §4)
+    assert r["status"] == "zero_denominator" and math.isnan(r["achievement"])
+    assert r["points"] == 0 and r["payment"] == 0
     assert qof_row(qof, "P2", "DM017")["points"] == 0  # empty register: no register points
 
 
 def test_qof_aspiration_and_balancing(qof: qframe.Result) -> None:
-    # 2013-14: only DM007 scored (11.6875 points). Aspiration for 2014-15 = 70% of that,
-    # re-priced at 2014-15's value: 0.7 × 11.6875 × 156.92 × 1.134430 × 1.677181 = 2442.6175
+    # 2013-14: DM007 (11.6875 points) and DM017 (6) scored, at 2013-14's DM prevalence factor
+    # 1.677181 (the same registers). Aspiration for 2014-15 = 70% of that achievement re-priced
+    # at 2014-15's point value and CPI only (payment.md §5):
+    # 0.7 × 17.6875 × 1.677181 × 156.92 × 1.134430 = 3696.5816 a year → monthly 308.0485 →
+    # £308.05; paid 12 × £308.05 = £3,696.60; balancing = payment − what was paid.
     units = qof.units.set_index("unit_id")
-    assert units.loc["P1", "aspiration"] == 2442.62
-    assert units.loc["P1", "aspiration_monthly"] == pytest.approx(2442.62 / 12, abs=0.005)
+    assert units.loc["P1", "aspiration_monthly"] == 308.05
+    assert units.loc["P1", "aspiration"] == 3696.60
     assert units.loc["P1", "balancing"] == pytest.approx(
-        units.loc["P1", "payment"] - 2442.62, abs=1e-6
+        units.loc["P1", "payment"] - 3696.60, abs=1e-6
     )
+    # P3: 0.7 × 6 × 1.463572 × 156.92 × 0.5 = 482.2939 → monthly 40.19 → paid £482.28
+    assert units.loc["P3", "aspiration"] == 482.28
+
+
+def test_qof_aspiration_uses_last_years_prevalence_factor() -> None:
+    """payment.md §5 re-prices only the point value and CPI; §3: this year's prevalence factor
+    is not known until after year end. So a change in this year's register leaves aspiration."""
+    data = qof_dataset()
+    rows = data.measures.copy()
+    bigger = (
+        (rows["unit_id"] == "P1")
+        & (rows["period"] == "2014-15")
+        & (rows["measure"] == "register")
+        & (rows["key"] == "DM")
+    )
+    rows.loc[bigger, "value"] = 800.0
+    changed = qframe.Dataset.from_frames(data.units, rows)
+    fw = qframe.load(QOF)
+    before = fw.evaluate(data, periods=["2014-15"]).units.set_index("unit_id")
+    after = fw.evaluate(changed, periods=["2014-15"]).units.set_index("unit_id")
+    assert after.loc["P1", "payment"] > before.loc["P1", "payment"]
+    assert after.loc["P1", "aspiration"] == before.loc["P1", "aspiration"] == 3696.60
+
+
+def test_qof_points_need_the_register() -> None:
+    """payment.md §4: points in a clinical group need the group's register; a parameter."""
+    data = qof_dataset()
+    rows = data.measures.copy()
+    empty = (rows["unit_id"] == "P1") & (rows["measure"] == "register") & (rows["key"] == "CON")
+    rows.loc[empty, "value"] = 0.0
+    changed = qframe.Dataset.from_frames(data.units, rows)
+    fw = qframe.load(QOF)
+    faithful = fw.evaluate(changed, periods=["2014-15"])
+    assert qof_row(faithful, "P1", "CON003")["points"] == 0  # not prevalence-adjusted: was paid
+    assert qof_row(faithful, "P1", "CON003")["payment"] == 0
+    paid = fw.evaluate(changed, periods=["2014-15"], params={"needs_register": False})
+    # CON003 60% in its thresholds, as before this rule: points × £156.92 × CPI 1.134430
+    assert qof_row(paid, "P1", "CON003")["points"] > 0
+    assert qof_row(faithful, "P1", "BP002")["points"] == pytest.approx(13.125)  # no BP register
+
+
+def test_qof_national_prevalence_is_an_explicit_choice() -> None:
+    """payment.md §3: national prevalence is a national figure. "published" reads it from the
+    data; "pooled" (the default, stated) pools the practices in the data; "mean" averages them."""
+    data = qof_dataset()
+    fw = qframe.load(QOF)
+    pooled = fw.evaluate(data, periods=["2014-15"])
+    assert qof_row(pooled, "P1", "DM007")["payment"] == 3489.45  # 3.87555% from the three
+    national = pd.DataFrame(
+        [
+            ("P1", year, "national_prevalence", g, 0.064 if g == "DM" else 0.05)
+            for year in ("2013-14", "2014-15")
+            for g in sorted(set(data.measures.loc[data.measures["measure"] == "register", "key"]))
+        ],
+        columns=["unit_id", "period", "measure", "key", "value"],
+    )
+    published = qframe.Dataset.from_frames(data.units, pd.concat([data.measures, national]))
+    given = {"national_prevalence_from": '"published"'}
+    alone = fw.evaluate(published, periods=["2014-15"], params=given)
+    # DM007: 11.6875 × 156.92 × 1.134430 × (0.065 / 0.064) = 2113.06, as payment.md §6
+    assert qof_row(alone, "P1", "DM007")["payment"] == 2113.06
+    # P1 alone gets the same: the published figure does not depend on who else is in the data
+    only_p1 = qframe.Dataset.from_frames(
+        data.units[data.units["unit_id"] == "P1"],
+        published.measures[published.measures["unit_id"] == "P1"],
+    )
+    assert (
+        qof_row(fw.evaluate(only_p1, periods=["2014-15"], params=given), "P1", "DM007")["payment"]
+        == 2113.06
+    )
+    mean = fw.evaluate(data, periods=["2014-15"], params={"national_prevalence_from": '"mean"'})
+    # mean of (6.5%, 0%, 5.67215%) = 4.05738%: 11.6875 × 156.92 × 1.134430 × 0.065 / 0.0405738
+    assert qof_row(mean, "P1", "DM007")["payment"] == pytest.approx(
+        11.6875 * 156.92 * 8000 / 7052 * 0.065 / ((0.065 + 0 + 200 / 3526) / 3), abs=0.006
+    )
+
+
+def test_qof_penny_rounding_is_a_parameter() -> None:
+    fw = qframe.load(QOF)
+    exact = fw.evaluate(qof_dataset(), periods=["2014-15"], params={"round_pennies": "false"})
+    # 11.6875 × 156.92 × 1.134430 × 1.677181 = 3489.4536, not rounded
+    assert qof_row(exact, "P1", "DM007")["payment"] == pytest.approx(3489.4536, abs=1e-4)
+    units = exact.units.set_index("unit_id")
+    assert units.loc["P1", "payment"] == pytest.approx(
+        exact.indicators.query("unit_id == 'P1'")["payment"].sum(), abs=0.005
+    )
+    assert units.loc["P1", "aspiration"] == 3696.60  # instalments are paid in pennies
 
 
 def test_qof_zero_register_switch() -> None:
@@ -587,3 +680,27 @@ def test_shipped_definition_tests_pass(folder: Path) -> None:
     results = run_tests(folder)
     assert results, f"{folder.name} has no definition tests"
     assert all(r.status == "pass" for r in results), [r for r in results if r.status != "pass"]
+
+
+def test_qof_smoking_prevalence_switch_is_usable_with_a_register() -> None:
+    """SMOK002/SMOK005's prevalence switch: with a SMOK register in the data it adjusts by it;
+    without one it is D070 naming the register it needs."""
+    data = qof_dataset()
+    smok = pd.DataFrame(
+        [
+            (u, "2014-15", "register", "SMOK", n)
+            for u, n in (("P1", 800.0), ("P2", 400.0), ("P3", 400.0))
+        ],
+        columns=["unit_id", "period", "measure", "key", "value"],
+    )
+    with_register = qframe.Dataset.from_frames(data.units, pd.concat([data.measures, smok]))
+    fw = qframe.load(QOF)
+    switched = {"SMOK002.prevalence_adjusted": "true"}
+    plain = qof_row(fw.evaluate(data, periods=["2014-15"]), "P1", "SMOK002")["payment"]
+    adjusted = qof_row(
+        fw.evaluate(with_register, periods=["2014-15"], params=switched), "P1", "SMOK002"
+    )["payment"]
+    # P1's SMOK prevalence 10% over the pooled 1600 / 18578 = 8.61234%: factor 1.161125
+    assert adjusted == pytest.approx(plain * 0.1 / (1600 / 18578), abs=0.01)
+    with pytest.raises(qframe.DataError, match="register"):
+        fw.evaluate(data, periods=["2014-15"], params=switched)

@@ -48,14 +48,14 @@ def test_override_errors_are_located(capsys: pytest.CaptureFixture[str]) -> None
                 "--out",
                 "/tmp/qframe-never",
                 "--set",
-                "point_value=180",
+                "point_value=true",
                 "--set",
                 "DM07.thresholds=40%..80%",
             ]
         )
     err = capsys.readouterr().err
     assert info.value.code == 1
-    assert "--set:1:13: error Q241 `point_value` must be money, not a number" in err
+    assert "--set:1:13: error Q241 `point_value` must be money, not a boolean" in err
     assert "hint: write money with £, e.g. £180" in err
     assert "unknown indicator `DM07`" in err and "`DM007`" in err
 
@@ -80,3 +80,21 @@ def test_bad_overrides_from_python(params: dict[str, object], message: str) -> N
 def test_assignment_needs_an_equals_sign() -> None:
     with pytest.raises(qframe.DefinitionError, match="NAME=VALUE"):
         parse_assignments(["point_value"])
+
+
+def test_a_plain_number_for_money_means_pounds_everywhere(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 15, wrong results 5: one rule for the API and --set (and --sweep): a plain number
+    given for a money parameter means pounds; a percentage never does."""
+    fw = qframe.load(MINI)
+    by_text = fw.evaluate(MINI / "data", params={"point_value": "180"}).total("payment")
+    by_number = fw.evaluate(MINI / "data", params={"point_value": 180.0}).total("payment")
+    by_pounds = fw.evaluate(MINI / "data", params={"point_value": "£180"}).total("payment")
+    assert by_text == by_number == by_pounds
+    with pytest.raises(qframe.DefinitionError, match="must be money, not a number"):
+        fw.evaluate(MINI / "data", params={"point_value": "18%"})
+    with pytest.raises(SystemExit) as info:
+        args = ["evaluate", str(MINI), "--data", str(MINI / "data"), "--set", "point_value=180"]
+        main([*args, "--out", str(tmp_path / "out")])
+    assert info.value.code == 0, capsys.readouterr().err

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import qframe
-from qframe.cli.main import main
+from qframe.cli.main import cli, main
 from qframe.tools import scenarios as sc
 
 ROOT = Path(__file__).parents[1]
@@ -262,3 +263,70 @@ def test_scenario_schema_is_shipped() -> None:
     assert schema["required"] == ["framework", "scenarios"]
     fields = schema["$defs"]["scenario"]["properties"]
     assert set(fields) == {"doc", "set", "shift_thresholds", "drop", "budget_neutral"}
+
+
+# Issue 15, wrong results 1: a quarterly framework's year is the sum of its quarters, and every
+# summary names its period.
+
+
+@pytest.fixture(scope="module")
+def together() -> qframe.Framework:
+    return qframe.load(ROOT / "frameworks" / "improving_together")
+
+
+def test_a_quarterly_frameworks_year_is_the_sum_of_its_quarters(
+    together: qframe.Framework,
+) -> None:
+    data = qframe.load_dataset(ROOT / "data" / "sample")
+    by_quarter = together.evaluate(data).units
+    quarters = [f"2015-16Q{q}" for q in range(1, 5)]
+    year = by_quarter[by_quarter["period"].isin(quarters)]["payment"].sum()
+    for period in (None, "2015-16", "2015/16"):
+        result = sc.sweep(together, data, points=[sc.Point("now", {})], period=period)
+        assert result.period == "2015-16" and result.periods == tuple(quarters)
+        assert result.table["total_cost"].iloc[0] == pytest.approx(year, abs=0.01)
+        assert "the sum of its quarters" in result.described_period
+    one = sc.sweep(together, data, points=[sc.Point("now", {})], period="2015-16Q4")
+    assert one.period == "2015-16Q4" and one.described_period == "2015-16Q4"
+
+
+def test_calibrating_a_quarterly_framework_against_its_own_annual_cost(
+    together: qframe.Framework,
+) -> None:
+    data = qframe.load_dataset(ROOT / "data" / "sample")
+    annual = sc.total_cost(together, data)
+    solved = sc.calibrate(together, data, "point_value", annual)
+    current = float(together.plan.params["point_value"].const)
+    assert solved.value == pytest.approx(current, rel=1e-4)  # not four times it
+    assert solved.period.startswith("2015-16 (the sum of its quarters")
+
+
+def test_calibrating_improving_together_against_qof_names_the_year() -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "calibrate",
+            str(ROOT / "frameworks" / "improving_together"),
+            "--data",
+            str(ROOT / "data" / "sample"),
+            "--solve",
+            "point_value",
+            "--target",
+            str(ROOT / "frameworks" / "qof_2014"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "in 2015-16 (the sum of its quarters 2015-16Q1 .. 2015-16Q4)" in result.output
+
+
+def test_a_year_missing_a_quarter_is_refused_by_name(together: qframe.Framework) -> None:
+    data = qframe.load_dataset(ROOT / "data" / "sample")
+    partial = data.measures[data.measures["period"] != "2015-16Q2"]
+    ds = qframe.Dataset(data.units, partial)
+    with pytest.raises(qframe.DataError, match=r"missing 2015-16Q2"):
+        sc.sweep(together, ds, points=[sc.Point("now", {})], period="2015-16")
+
+
+def test_uncertainty_names_its_period(together: qframe.Framework) -> None:
+    result = sc.uncertainty(together, ROOT / "data" / "sample", samples=10, period="2015-16")
+    assert result.period.startswith("2015-16 (the sum of its quarters")

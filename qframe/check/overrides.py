@@ -298,6 +298,8 @@ def _value(
         )
         return None
     got_kind, value = got
+    if got_kind is t.Kind.NUMBER and kind is t.Kind.MONEY and lit_is_plain(node):
+        return value  # one rule everywhere: a plain number for money means pounds (180 is £180)
     if got_kind is not kind:
         problems.append(
             error(
@@ -330,6 +332,12 @@ def literal_kind(node: ast.Node) -> tuple[t.Kind, Any] | None:
         return None
     value = (1.0 if lit.value else 0.0) if lit.tag == "bool" else lit.value
     return _KINDS[lit.tag], value
+
+
+def lit_is_plain(node: ast.Node) -> bool:
+    """A plain number (``180``, ``-2.5``), not a percentage: what may stand for pounds."""
+    lit = literal_of(node)
+    return lit is not None and lit.tag == "number"
 
 
 def constant_range(node: ast.Node) -> tuple[float, float] | None:

@@ -118,6 +118,11 @@ def command(
             paths.append(write_pdf(out / compare_mod.REPORT, out / PDF))
             bar.advance("report printed")
     f = comparison.frameworks
+    if len(frameworks) == 1:
+        echo_err(
+            "warning: one framework given, so there is nothing to compare it with: the tables "
+            "describe it alone (give two or more, e.g. frameworks/qof_2014 frameworks/somerset_pqs)"
+        )
     click.echo(
         f"compared {len(f)} framework(s) on {data_path}, period {comparison.period}"
         f" ({comparison.period_source}); baseline {comparison.baseline}"

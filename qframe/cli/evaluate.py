@@ -117,3 +117,11 @@ def command(
     for d in result.manifest.get("warnings", []):
         echo_err(f"warning {d['code']} {d['message']}")
     click.echo(f"wrote {', '.join(p.name for p in paths)} to {out}/")
+    failed = result.checks[result.checks["severity"] == "error"] if len(result.checks) else None
+    if failed is not None and len(failed):
+        for check, rows in failed.groupby("check", sort=True):
+            echo_err(
+                f"error: check {check} (severity: error) failed {len(rows)} time(s), e.g. "
+                f"{rows['subject'].iloc[0]} in {rows['period'].iloc[0]}: {rows['message'].iloc[0]}"
+            )
+        sys.exit(ExitCode.CHECK_FAILED)

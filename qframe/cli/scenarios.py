@@ -10,11 +10,12 @@ import pandas as pd
 
 from qframe.api import as_dataset, load
 from qframe.cli.options import data_option, out_option
-from qframe.errors.diagnostics import output_folder
+from qframe.errors.diagnostics import output_file, output_folder
 from qframe.ir import kinds as t
 from qframe.results.formatting import pounds
 from qframe.results.writer import write_csv
 from qframe.tools.scenarios import (
+    Point,
     calibrate,
     parse_sweep,
     run_scenarios,
@@ -43,7 +44,7 @@ def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
     for i, col in enumerate(cols, start=1):
         fig.add_trace(go.Scatter(x=xs, y=table[col], mode="lines+markers", name=col), row=i, col=1)
     fig.update_layout(height=300 * len(cols), showlegend=False, title=f"Sweep of {x}")
-    path.write_text(
+    output_file(path).write_text(
         fig.to_html(include_plotlyjs=True, full_html=True, div_id="sweep"), encoding="utf-8"
     )
 
@@ -81,7 +82,7 @@ def sweep_command(
     write_csv(result.table, out / "sweep.csv")
     write_csv(result.payments, out / "payments.csv", index=True)
     _chart(result.table, next(iter(axes)), out / "sweep.html")
-    click.echo(f"{fw.id}, {result.period}: {len(result.table)} scenarios")
+    click.echo(f"{fw.id}, {result.described_period}: {len(result.table)} scenarios")
     for row in result.table.itertuples():
         click.echo(f"  {row.scenario}: total {pounds(row.total_cost)}")
     click.echo(f"wrote sweep.csv, payments.csv, sweep.html to {out}/")
@@ -118,17 +119,19 @@ def calibrate_command(
             f"`{target}` is neither an amount (e.g. £25000000) nor a framework folder",
             param_hint="--target",
         )
+    covered = sweep(fw, ds, points=[Point("baseline", {})], period=period)
     if target.startswith("£") or target.replace(".", "", 1).isdigit():
         amount = float(target.lstrip("£").replace(",", ""))
         what = f"makes the total {pounds(amount)}"
     else:
         base = load(target)
-        amount = total_cost(base, ds, period=period)
+        # the same period for both: a quarterly framework's year against an annual one's
+        amount = total_cost(base, ds, period=covered.period)
         what = f"matches the total of {base.id} ({pounds(amount)})"
-    result = calibrate(fw, ds, parameter, amount, period=period)
+    result = calibrate(fw, ds, parameter, amount, period=covered.period)
     kind = fw.plan.param_types[parameter].kind
     shown = pounds(result.value, places=4) if kind is t.Kind.MONEY else f"{result.value:.6g}"
-    click.echo(f"{fw.id}: {parameter} = {shown} {what}")
+    click.echo(f"{fw.id}: {parameter} = {shown} {what} in {result.period}")
     click.echo(
         f"check: evaluated again at that value, the total is {pounds(result.achieved)} (gap {pounds(result.gap)}; {result.evaluations} evaluations)"
     )
@@ -159,7 +162,9 @@ def uncertainty_command(
     ranges = ", ".join(f"{k} {lo:g} .. {hi:g}" for k, (lo, hi) in result.ranges.items())
     low, median, high = result.totals.iloc[0]
     click.echo(f"{fw.id}: {samples} samples (seed {seed}) over {ranges}")
-    click.echo(f"total cost: median {pounds(median)}, 95% interval {pounds(low)} to {pounds(high)}")
+    click.echo(
+        f"total cost in {result.period}: median {pounds(median)}, 95% interval {pounds(low)} to {pounds(high)}"
+    )
     click.echo(f"wrote samples.csv, practices.csv to {out}/")
 
 
@@ -177,6 +182,7 @@ def scenarios_command(file: Path, data_path: Path, period: str | None, out: Path
     """
     table, payments = run_scenarios(file, data_path, period=period)
     output_folder(out)
+    click.echo(f"total cost in {table.attrs.get('period', period or 'the latest year')}:")
     write_csv(table, out / "scenarios.csv")
     write_csv(payments, out / "payments.csv", index=True)
     for row in table.itertuples():

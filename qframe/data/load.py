@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qframe.data import readers
+from qframe.data import plausibility, readers
 from qframe.data.dataset import Dataset
 from qframe.data.validate import validate_frames
 from qframe.errors.diagnostics import DataError, Diagnostic, ExitCode, FileProblem, Severity, error
@@ -62,6 +62,7 @@ def load_dataset(path: str | Path) -> Dataset:
             ],
             ExitCode.FILE_ERROR,
         )
+    plausibility.ambiguous_files(folder)
     units_file = _find(folder, "units")
     measures_file = _find(folder, "measures")
     units = _read(units_file)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qframe.data import plausibility
 from qframe.errors.diagnostics import DataError, Diagnostic, Severity
 from qframe.model.periods import valid_period
 
@@ -87,6 +88,7 @@ def validate_frames(
                     name,
                 )
             )
+    problems.extend(plausibility.table_problems(units, measures, units_name, measures_name))
     if problems:
         raise DataError(problems)
     units = units.reset_index(drop=True).copy()
@@ -172,6 +174,9 @@ def validate_frames(
             )
         )
     measures["value"] = values
+    problems.extend(
+        plausibility.value_problems(measures, measures_name, plausibility.bounds_for(units_name))
+    )
 
     labels = measures["period"].dropna().unique()
     valid = [p for p in labels if valid_period(str(p))]  # check each distinct label once
@@ -244,6 +249,7 @@ def validate_frames(
     errors = [p for p in problems if p.is_error]
     if errors:
         raise DataError(errors)
+    warnings.extend(p for p in problems if not p.is_error)  # plausibility warnings, rows kept
     units = units.sort_values("unit_id", kind="stable").reset_index(drop=True)
     return ValidFrames(units, measures, tuple(warnings))
 

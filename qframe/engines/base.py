@@ -16,7 +16,7 @@ Scoring outcomes (status, rounding, escalation level) are decided by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -128,9 +128,11 @@ class Engine(Protocol):
         scenarios: ScenarioAxis,
         *,
         total: str,
-        period: int,
+        period: int | Sequence[int],
     ) -> ScenarioTotals:
-        """The total ``total`` and escalation levels at ``period`` for every scenario at once.
+        """The total ``total`` and escalation levels at ``period`` for every scenario at once;
+        given several periods (a year of quarters), the total is summed over them and the level
+        is the highest reached in any.
         ``params`` are the values every scenario shares (the plan's own); ``scenarios`` what
         varies. Only what depends on a swept value is computed per scenario."""
         ...

@@ -65,6 +65,7 @@ GROUPS: tuple[Group, ...] = (
     Group("D0", "Data tables", "The units and measures tables, and data that does not fit the framework."),
     Group("D1", "NHS Digital files", "Files read as published (QOF, prevalence, list sizes, payments)."),
     Group("R0", "Record-level data", "Record folders (patients, registrations, coded events) and code cluster files: docs/records.md."),
+    Group("D3", "Plausibility of data", "Values no payment should rest on, and tables that are ambiguous or empty (`qframe.data.plausibility`; bounds overridable in `plausibility.yaml` beside the units file)."),
     Group("T00", "Test files: reading", "The YAML of test-case files read by `qframe test`."),
     Group("T02", "Test files: parameters", "Parameters set by a test case."),
     Group("T03", "Test files: expectations", "The `expect:` section of a test case."),
@@ -228,6 +229,9 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("S004", _E, "a scenario drops an unknown indicator"),
     Entry("S005", _E, "the first scenario cannot be budget neutral"),
     Entry("S006", _E, "not a shift of thresholds"),
+    Entry(
+        "S007", _E, "the scenario file names a framework outside its folder and the working folder"
+    ),
     # Data tables
     Entry("D000", _E, "this kind of object cannot be used as data"),
     Entry("D001", _E, "no such data file or folder"),
@@ -258,6 +262,18 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("D084", _E, "an apportionment weight is zero or missing for a whole level unit"),
     Entry("D085", _W, "some members of a level unit lack a measure the others have"),
     Entry("D086", _E, "an apportionment weight is negative or missing for a practice"),
+    # plausibility (qframe.data.plausibility; bounds overridable in plausibility.yaml)
+    Entry("D300", _E, "a value above the plausible bound (max_value, default 1,000,000,000)"),
+    Entry("D301", _E, "a value of 2^53 or more, where numbers are no longer exact"),
+    Entry("D302", _E, "booleans in the value column"),
+    Entry("D303", _E, "a register larger than the list size (prevalence above max_prevalence)"),
+    Entry("D304", _E, "a table given twice (.csv and .parquet) in one folder"),
+    Entry("D305", _E, "no key column, and rows repeat unit, period and measure"),
+    Entry("D306", _E, "a table with no rows"),
+    Entry("D307", _W, "a key that is a near miss of an indicator or group: its rows are not read"),
+    Entry("D308", _E, "plausibility.yaml cannot be read or is not a mapping of bounds"),
+    Entry("D309", _W, "an indicator's denominator and exceptions exceed its group's register"),
+    Entry("D310", _W, "a register larger than the list size, within max_prevalence: kept"),
     # NHS Digital files
     Entry("D100", _E, "not a file or dataset qframe can read"),
     Entry("D101", _E, "several files of the same kind for the same year"),
@@ -298,6 +314,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("T002", _E, "unknown field in a test file"),
     Entry("T003", _E, "a test case lacks a required part"),
     Entry("T004", _E, "a part of a test case has the wrong shape"),
+    Entry("T005", _E, "a test file's `data:` folder is outside the framework folder"),
     Entry("T020", _E, "a test case sets an unknown parameter"),
     Entry("T021", _E, "a test case gives a parameter the wrong kind of value"),
     Entry("T030", _E, "an expectation names something the results do not have"),
@@ -319,6 +336,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("E002", _E, "no such unit or cluster to explain"),
     Entry("I001", _E, "cannot make a framework id from the name"),
     Entry("I002", _E, "the framework folder exists already or cannot be created"),
+    Entry("I003", _E, "the framework name is a path: the folder is made inside --dir only"),
 )
 
 _BY_CODE: dict[str, Entry] = {entry.code: entry for entry in CATALOGUE}

@@ -32,6 +32,7 @@ class ExitCode(enum.IntEnum):
     WARNINGS = 2  # only warnings, and --strict was given
     DATA_ERROR = 3  # the data is bad (missing columns, duplicates, ...)
     FILE_ERROR = 4  # a file or folder cannot be found or read
+    CHECK_FAILED = 5  # evaluated and written, but a check of `severity: error` failed
     USAGE = 64  # the command line is wrong
     INTERNAL = 70  # a fault in qframe itself: please report it
 
@@ -228,6 +229,16 @@ def file_location(path: str | Path, text: str, line: int, col: int, length: int 
     src = SourceFile(str(path), text)
     line = max(1, min(line, len(src.line_starts)))
     return Location(src, src.line_starts[line - 1] + col - 1, length)
+
+
+def output_file(path: str | Path) -> Path:
+    """The path a result file is written to, never through a link: a symbolic link of that name
+    in the output folder is replaced by the file, so nothing outside the folder the user gave is
+    written (its target is left as it was)."""
+    target = Path(path)
+    if target.is_symlink():
+        target.unlink()
+    return target
 
 
 def output_folder(path: str | Path) -> Path:

@@ -35,3 +35,26 @@ def period_label(ordinal: int, frequency: str) -> str:
         year, q = divmod(ordinal, 4)
         return f"{year}-{(year + 1) % 100:02d}Q{q + 1}"
     return f"{ordinal}-{(ordinal + 1) % 100:02d}"
+
+
+NHS_YEAR = re.compile(r"^(\d{4})/(\d{2})(Q[1-4])?$")
+
+
+def normalise_period(text: str) -> str:
+    """A period as written by a user: the NHS spelling ``2014/15`` (or ``2014/15Q1``) is read as
+    ``2014-15``; surrounding spaces are ignored.
+
+    >>> normalise_period(" 2014/15 "), normalise_period("2014/15Q3"), normalise_period("2015-16")
+    ('2014-15', '2014-15Q3', '2015-16')
+    """
+    stripped = text.strip()
+    found = NHS_YEAR.match(stripped)
+    if found:
+        return f"{found.group(1)}-{found.group(2)}{found.group(3) or ''}"
+    return stripped
+
+
+def year_of(label: str) -> str:
+    """The financial year of a period: ``2015-16Q3`` → ``2015-16`` (a year is its own)."""
+    found = QUARTER.match(label)
+    return f"{found.group(1)}-{found.group(2)}" if found else label

@@ -19,6 +19,7 @@ import pandas as pd
 from qframe.engines.base import Evaluation
 from qframe.engines.numpy.plan import Plan
 from qframe.errors.diagnostics import output_folder
+from qframe.model.periods import QUARTER, normalise_period, year_of
 from qframe.results.writer import for_people, write_manifest, write_table
 from qframe.scoring.outcome import STATUS_LABELS, STATUS_OK, escalated_since, highest_level
 
@@ -48,9 +49,28 @@ class Result:
             raise ValueError(f"unknown table {table!r}: choose indicators, units or checks")
         return tables[table]
 
-    def total(self, column: str = "payment") -> float:
-        """Sum of a per-unit total over all units and periods (e.g. the cost of the framework)."""
-        return float(self.units[column].sum())
+    def total(self, column: str = "payment", period: str | None = None) -> float:
+        """Sum of a per-unit total over every unit in one **period**: the cost of the framework
+        in a year. ``period`` is a financial year (``2015-16`` or ``2015/16``; a quarterly
+        framework's year is the sum of its quarters) or one quarter (``2015-16Q4``). It may be
+        left out when the result covers one year; ``period="all"`` sums every period the result
+        has (stated, never implied). Missing values are skipped."""
+        labels = self.units["period"].astype(str)
+        years = sorted({year_of(p) for p in labels})
+        if period is None:
+            if len(years) > 1:
+                raise ValueError(
+                    f"this result covers {len(years)} years ({', '.join(years)}): give the period, "
+                    f'e.g. total("{column}", period="{years[-1]}"), or period="all" to sum them all'
+                )
+            period = years[0] if years else "all"
+        if period == "all":
+            return float(self.units[column].sum())
+        wanted = normalise_period(period)
+        chosen = labels == wanted if QUARTER.match(wanted) else labels.map(year_of) == wanted
+        if not chosen.any():
+            raise ValueError(f"this result has no period {wanted} (it has {', '.join(years)})")
+        return float(self.units.loc[chosen.to_numpy(), column].sum())
 
     def write(self, out: str | Path, fmt: str = "csv") -> list[Path]:
         """Write the three tables and manifest.json into folder ``out``; returns the paths."""

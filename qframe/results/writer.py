@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qframe.errors.diagnostics import output_file
 from qframe.scoring.rules import round_money
 
 TABLE_FORMATS = ("csv", "parquet", "json")
@@ -63,21 +64,21 @@ def write_csv(
 ) -> Path:
     """Write ``frame`` as CSV (UTF-8, ``\\n`` line endings; ``float_format=None`` writes floats
     as pandas does, for data files read back exactly); returns the path."""
-    target = Path(path)
+    target = output_file(path)
     frame.to_csv(target, index=index, lineterminator="\n", float_format=float_format)
     return target
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
     """Write ``frame`` as Parquet; returns the path."""
-    target = Path(path)
+    target = output_file(path)
     frame.to_parquet(target, index=index)
     return target
 
 
 def write_json_records(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` as a JSON list of records (10 decimal places); returns the path."""
-    target = Path(path)
+    target = output_file(path)
     target.write_text(
         frame.to_json(orient="records", indent=1, double_precision=10) + "\n", encoding="utf-8"
     )
@@ -103,6 +104,6 @@ def manifest_text(manifest: dict[str, Any]) -> str:
 def write_manifest(manifest: dict[str, Any], path: str | Path) -> Path:
     """Write a manifest (what a run used: versions, content hashes, parameters, warnings) as
     JSON; returns the path."""
-    target = Path(path)
+    target = output_file(path)
     target.write_text(manifest_text(manifest), encoding="utf-8")
     return target

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.errors.diagnostics import output_folder
+from qframe.errors.diagnostics import output_file, output_folder
 from qframe.results.columns import FORMATS, column_info, heading
 
 FIXED_DATE = datetime.datetime(2000, 1, 1)  # the workbook's created and modified date
@@ -162,6 +162,7 @@ def write_xlsx(
             sheet.append(cells)
     target = Path(path)
     output_folder(target.parent)
+    output_file(target)
     with FixedDateZip(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(book, archive).write_data()
     return target

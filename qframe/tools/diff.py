@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from qframe import api
-from qframe.errors.diagnostics import DefinitionError, Location, did_you_mean, error
+from qframe.errors.diagnostics import DefinitionError, Location, did_you_mean, error, output_file
 from qframe.language.printer import to_text
 from qframe.model import definition as m
 from qframe.model.build import read_definition
@@ -371,7 +371,8 @@ def diff_effect(
     table[col_b] = table[col_b].astype("float64")
     table["difference"] = table[col_b].fillna(0.0) - table[col_a].fillna(0.0)
     table = table.reset_index(drop=True)
-    total_a, total_b = result_a.total(total), result_b.total(total)
+    # the effect table covers every period of the data: so do its totals
+    total_a, total_b = result_a.total(total, period="all"), result_b.total(total, period="all")
     table.attrs.update(
         total=total,
         total_a=total_a,
@@ -395,7 +396,7 @@ def _check_effect(table: pd.DataFrame, total_a: float, total_b: float) -> None:
 
 def write_changes(changes: Sequence[Change], path: str | Path) -> Path:
     """Write the changes as CSV (one row per change, with both places)."""
-    out = Path(path)
+    out = output_file(path)
     columns = list(Change("changed", "", "").to_dict())
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
@@ -407,7 +408,7 @@ def write_changes(changes: Sequence[Change], path: str | Path) -> Path:
 
 def write_effect(table: pd.DataFrame, path: str | Path) -> Path:
     """Write the per-unit effect as CSV (12 significant digits, as the results are written)."""
-    out = Path(path)
+    out = output_file(path)
     table.to_csv(out, index=False, lineterminator="\n", float_format="%.12g")
     return out
 

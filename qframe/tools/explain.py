@@ -9,10 +9,10 @@ closure is run in that evaluation's context for the one practice and indicator a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from qframe.engines.base import Evaluation
 from qframe.engines.numpy.lower import compile_framework
@@ -23,96 +23,9 @@ from qframe.ir import kinds as t
 from qframe.language import ast
 from qframe.language.printer import to_text
 from qframe.model import definition as m
-from qframe.results.formatting import pounds
+from qframe.model.periods import normalise_period
 from qframe.scoring.outcome import STATUS_LABELS, highest_level
-
-
-@dataclass
-class Step:
-    """One step of a derivation."""
-
-    name: str
-    kind: str  # rule, total, definition, input, parameter, field, function, escalation, indicator
-    value: Any
-    expr: str = ""
-    where: str = ""  # file:line
-    note: str = ""
-    children: list[Step] = field(default_factory=list)
-    money: bool = False  # the value is an amount of money (shown as £)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name,
-            "kind": self.kind,
-            "value": _json_value(self.value),
-        }
-        for key in ("expr", "where", "note"):
-            if getattr(self, key):
-                out[key] = getattr(self, key)
-        if self.children:
-            out["children"] = [c.to_dict() for c in self.children]
-        return out
-
-
-def _json_value(v: Any) -> Any:
-    if isinstance(v, float) and np.isnan(v):
-        return None
-    if isinstance(v, (np.floating, np.integer)):
-        return _json_value(float(v))
-    return v
-
-
-@dataclass
-class Explanation:
-    framework: str
-    unit: str
-    period: str
-    indicator: str | None
-    steps: list[Step]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "framework": self.framework,
-            "unit": self.unit,
-            "period": self.period,
-            "indicator": self.indicator,
-            "steps": [s.to_dict() for s in self.steps],
-        }
-
-    def render(self) -> str:
-        head = f"{self.framework} · {self.unit} · {self.period}" + (
-            f" · {self.indicator}" if self.indicator else ""
-        )
-        lines = [head]
-        for step in self.steps:
-            _render(step, "", True, lines, top=True)
-        return "\n".join(lines)
-
-
-def _render(step: Step, prefix: str, last: bool, lines: list[str], top: bool = False) -> None:
-    branch = "" if top else ("└─ " if last else "├─ ")
-    where = f"   [{step.where}]" if step.where else ""
-    kind = f" ({step.kind})" if step.kind in ("parameter", "input", "field") else ""
-    note = f"  — {step.note}" if step.note else ""
-    shown = _fmt(step.value, step.kind)
-    if step.money and shown[:1].isdigit():
-        shown = pounds(step.value)
-    lines.append(f"{prefix}{branch}{step.name} = {shown}{kind}{note}{where}")
-    child_prefix = prefix if top else prefix + ("   " if last else "│  ")
-    if step.expr:
-        lines.append(f"{child_prefix}{'│ ' if step.children else '  '}{step.expr}")
-    for i, child in enumerate(step.children):
-        _render(child, child_prefix, i == len(step.children) - 1, lines)
-
-
-def _fmt(value: Any, kind: str) -> str:
-    if isinstance(value, str):
-        return value if kind == "escalation" else f'"{value}"'
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "missing"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.2f}"
+from qframe.tools.explanation import Explanation, Step, fmt, typed
 
 
 class _Explainer:
@@ -131,8 +44,8 @@ class _Explainer:
         raw = self.ev.expression_value(c.fn, ind)
         if isinstance(raw, tuple):
             lo, hi = (self._pick(x) for x in raw)
-            return f"{_fmt(lo, '')} .. {_fmt(hi, '')}"
-        return _typed(self._pick(raw), c.type.kind)
+            return f"{fmt(lo, '')} .. {fmt(hi, '')}"
+        return typed(self._pick(raw), c.type.kind)
 
     def _pick(self, arr: np.ndarray) -> Any:
         v = arr[0, self.u, self.p, 0]
@@ -145,7 +58,7 @@ class _Explainer:
     def indicator_value(self, name: str, ind: int, seen: set[Any]) -> Step:
         iv = self.plan.values[name]
         value = self.ev.values[name][0, self.u, self.p, ind]
-        value = _typed(value, iv.type.kind)
+        value = typed(value, iv.type.kind)
         variant = next(v for v in iv.variants if ind in v.indicators)
         if variant.expr is None:  # data
             iid = self.plan.indicator_ids[ind]
@@ -157,7 +70,7 @@ class _Explainer:
                 where=self.where(inp.location),
                 note=f"data: measure {inp.data_name}, key {iid}",
             )
-        key = ("rule-ind", name, ind)
+        key = ("rule-ind", name, ind, self.p)
         step = Step(
             name,
             "rule",
@@ -165,6 +78,7 @@ class _Explainer:
             to_text(variant.expr.tree) if variant.expr.tree else variant.expr.text,
             self.where(variant.expr.location()),
             money=iv.type.kind is t.Kind.MONEY,
+            share=_is_share(variant.expr.tree, iv.type.kind, self.fw.inputs),
         )
         if key in seen:
             step.note, step.expr = "(shown above)", ""
@@ -181,10 +95,49 @@ class _Explainer:
         """Named steps inside an expression, in order (operators and literals are not steps)."""
         out: list[Step] = []
         for child in _named_nodes(node):
+            if isinstance(child, ast.If):
+                out += self.branch(child, frame, ind, seen)
+                continue
             step = self.step_for(child, frame, ind, seen)
             if step is not None:
                 out.append(step)
         return out
+
+    def branch(
+        self, node: ast.If, frame: dict[Any, Any], ind: int | None, seen: set[Any]
+    ) -> list[Step]:
+        """An `if`: its condition's value and the steps of the branch taken only (a branch not
+        taken is named as such, not shown as if used)."""
+        c = frame.get(id(node.cond))
+        held = self.value_of(c, ind) if c is not None else None
+        if isinstance(held, float) and not np.isnan(held):
+            held = bool(held)
+        if not isinstance(held, bool):
+            note = "condition missing: neither branch taken" if c is not None else ""
+            taken: list[ast.Node] = [] if c is not None else [node.then, node.orelse]
+        else:
+            note = "then branch taken" if held else "else branch taken (then not used)"
+            taken = [node.then if held else node.orelse]
+        cond = Step(f"if {to_text(node.cond)}", "condition", held, note=note)
+        cond.children = self.walk(node.cond, frame, ind, seen)
+        out = [cond]
+        for part in taken:
+            out += self.walk(part, frame, ind, seen)
+        return out
+
+    def shifted_period(self, node: ast.Call, c: Lowered | None) -> tuple[int, str] | None:
+        """For a call that reads another period (previous, lag, at): the index of the period its
+        argument is read in (-1 when that period is before the data) and its label."""
+        if c is None:
+            return None
+        periods = list(self.ev.layout.periods)
+        if node.func in ("previous", "lag") and "steps" in c.options:
+            index = self.p - int(c.options["steps"])
+            return index, periods[index] if index >= 0 else "a period before the data"
+        if node.func == "at" and "period" in c.options:
+            label = str(c.options["period"])
+            return (periods.index(label) if label in periods else -1), label
+        return None
 
     def step_for(
         self, node: ast.Node, frame: dict[Any, Any], ind: int | None, seen: set[Any]
@@ -204,11 +157,12 @@ class _Explainer:
                 return Step(
                     name,
                     "field",
-                    _typed(
+                    typed(
                         table[name][ind],
                         t.Kind.STRING if name in m.INDICATOR_STRINGS else t.Kind.NUMBER,
                     ),
                     where=self.where(fw.indicators[self.plan.indicator_ids[ind]].location),
+                    share=name in ("lower", "upper"),
                 )
             if (
                 ind is not None
@@ -224,6 +178,7 @@ class _Explainer:
                     value,
                     where=self.where(fw.parameters[name].location),
                     money=_is_money(c),
+                    share=fw.parameters[name].value.text.strip().endswith("%"),
                 )
             if name in fw.inputs:
                 value = self.value_of(c, ind) if c is not None else None
@@ -245,8 +200,11 @@ class _Explainer:
                     to_text(d.expr.tree) if d.expr.tree else d.expr.text,
                     self.where(d.location),
                     money=_is_money(c),
+                    share=_is_share(
+                        d.expr.tree, c.type.kind if c is not None else t.Kind.ANY, fw.inputs
+                    ),
                 )
-                key = ("define", name, ind)
+                key = ("define", name, ind, self.p)
                 if key in seen:
                     step.note, step.expr = "(shown above)", ""
                     return step
@@ -270,6 +228,9 @@ class _Explainer:
                     to_text(d.expr.tree) if d.expr.tree else d.expr.text,
                     self.where(d.location),
                     money=_is_money(c),
+                    share=_is_share(
+                        d.expr.tree, c.type.kind if c is not None else t.Kind.ANY, fw.inputs
+                    ),
                 )
                 if d.expr.tree is not None:
                     bound = frame.get(("call", id(node)), {})
@@ -285,6 +246,18 @@ class _Explainer:
                     note=f"data: measure {inp.data_name}",
                 )
             step = Step(to_text(node), "function", value, money=_is_money(c))
+            shifted = self.shifted_period(node, c)
+            if shifted is not None:  # its argument as read in that period, not this one
+                index, label = shifted
+                step.note = f"the value in {label}"
+                if index < 0:
+                    return step
+                here, self.p = self.p, index
+                try:
+                    step.children = self.walk(node.args[0], frame, ind, seen)
+                finally:
+                    self.p = here
+                return step
             over = node.kwarg("over")
             if (
                 over is not None
@@ -314,7 +287,7 @@ class _Explainer:
         step = Step(
             name,
             "total",
-            _typed(value, c.type.kind),
+            typed(value, c.type.kind),
             to_text(r.expr.tree) if r.expr.tree else r.expr.text,
             self.where(r.location),
             money=_is_money(c),
@@ -361,9 +334,22 @@ def _is_money(c: Lowered | None) -> bool:
     return c is not None and c.type.kind is t.Kind.MONEY
 
 
+def _is_share(tree: ast.Node | None, kind: t.Kind, inputs: Any) -> bool:
+    """A number that is a value over an input from the data (achievement = numerator /
+    denominator, prevalence = register / list size): shown as a percentage. A quotient by a
+    parameter or a definition (a list size over the average, a prevalence over the national
+    one) is a ratio, and a rate per 1000 (a quotient times a number) a number: both stay numbers."""
+    if kind is not t.Kind.NUMBER or not isinstance(tree, ast.Binary) or tree.op != "/":
+        return False
+    right = tree.right
+    return (isinstance(right, ast.Name) and right.name in inputs) or (
+        isinstance(right, ast.Call) and right.func in inputs
+    )
+
+
 def _named_nodes(node: ast.Node) -> list[ast.Node]:
     """The outermost named sub-expressions (names, calls, indicator references) of ``node``."""
-    if isinstance(node, (ast.Name, ast.Call)) or (
+    if isinstance(node, (ast.Name, ast.Call, ast.If)) or (
         isinstance(node, ast.Attr) and isinstance(node.obj, ast.Name)
     ):
         return [node]
@@ -371,14 +357,6 @@ def _named_nodes(node: ast.Node) -> list[ast.Node]:
     for child in node.children():
         out += _named_nodes(child)
     return out
-
-
-def _typed(value: Any, kind: t.Kind) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if kind is t.Kind.BOOL and isinstance(value, float) and not np.isnan(value):
-        return bool(value)
-    return value
 
 
 def explain(
@@ -402,28 +380,15 @@ def explain(
     arrays = numpy_engine.layout(ds, definition.frequency)
     ev = numpy_engine.evaluate(plan, arrays, fw.parameter_values(resolved))
     ids = list(arrays.unit_ids)
+    period = normalise_period(period) if period is not None else None  # 2014/15 as 2014-15
     if unit not in ids:
-        return _cluster_or_error(fw, ev, arrays, unit, period or arrays.present_periods[-1], ids)
+        return _cluster_or_error(fw, plan, ev, arrays, unit, period, ids, indicator)
     period = arrays.periods[arrays.period_index(period)]
     u, p = ids.index(unit), arrays.periods.index(period)
     ex = _Explainer(plan, ev, u, p)
     steps: list[Step] = []
     if indicator is not None:
-        if indicator not in ex.index:
-            from qframe.errors.diagnostics import did_you_mean
-
-            raise DataError(
-                [
-                    error(
-                        "E001",
-                        f"no indicator {indicator} in {definition.id}",
-                        None,
-                        did_you_mean(indicator, ex.index)
-                        or "list them with `qframe explain ... --unit ID`",
-                    )
-                ]
-            )
-        i = ex.index[indicator]
+        i = _indicator_index(plan, definition.id, indicator)
         seen: set[Any] = set()
         outcome = list(definition.outcome) or [
             n for n, v in plan.values.items() if v.kind == "rule"
@@ -434,7 +399,7 @@ def explain(
         top.note = f"status {status}"
         steps.append(top)
         for name in outcome[:-1]:
-            if ("rule-ind", name, i) not in seen:
+            if ("rule-ind", name, i, p) not in seen:
                 steps.append(ex.indicator_value(name, i, seen))
     else:
         seen = set()
@@ -448,7 +413,7 @@ def explain(
                     Step(
                         iid,
                         "indicator",
-                        _typed(pay[i], t.Kind.MONEY),
+                        typed(pay[i], t.Kind.MONEY),
                         note=STATUS_LABELS[ev.status[u, p, i]],
                         money=True,
                     )
@@ -501,15 +466,41 @@ def _level(ev: Evaluation, plan: Plan, u: int, p: int) -> str:
 
 
 def _cluster_or_error(
-    fw: Any, ev: Evaluation, arrays: Any, unit: str, period: str, ids: list[str]
+    fw: Any,
+    plan: Plan,
+    ev: Evaluation,
+    arrays: Any,
+    unit: str,
+    period: str | None,
+    ids: list[str],
+    indicator: str | None = None,
 ) -> Explanation:
-    """`--unit` naming a cluster (or another grouping): the member practices' contributions
-    (:func:`qframe.tools.members.group_explanation`: additive totals only are summed)."""
-    from qframe.tools.members import group_explanation
-
-    found = group_explanation(fw, ev, arrays, unit, period, ids)
-    if found is not None:
-        return Explanation(fw.definition.id, unit, period, None, [_step(found)])
+    """`--unit` naming a cluster (or another grouping): the member practices' values. Money is
+    summed over the members (the group's cost); any other value (a rate, a share, a count of
+    points) is never summed: shown once when every member has the same (a group-level value),
+    otherwise member by member."""
+    units: pd.DataFrame = arrays.units
+    for attr in ("cluster", "locality", "ccg", "region", "hscp"):
+        if attr in units.columns and (units[attr] == unit).any():
+            members = units.loc[units[attr] == unit, "unit_id"].tolist()
+            p = arrays.period_index(period)
+            rows = [ids.index(mid) for mid in members]
+            step = Step(f"{attr} {unit}", "group", f"{len(members)} member practices")
+            if indicator is not None:
+                i = _indicator_index(plan, fw.definition.id, indicator)
+                outcome = list(fw.definition.outcome) or [
+                    n for n, v in plan.values.items() if v.kind == "rule"
+                ]
+                for name in outcome:
+                    values = ev.values[name][0, :, p, i]
+                    kind = plan.values[name].type.kind
+                    step.children.append(_over_members(name, values, kind, members, rows))
+            else:
+                for name in fw.definition.totals:
+                    values = ev.totals[name][:, p]
+                    kind = plan.totals[name].type.kind
+                    step.children.append(_over_members(name, values, kind, members, rows))
+            return Explanation(fw.definition.id, unit, arrays.periods[p], indicator, [step])
     from qframe.errors.diagnostics import did_you_mean
 
     raise DataError(
@@ -519,6 +510,44 @@ def _cluster_or_error(
                 f"no unit or cluster {unit} in the data",
                 None,
                 did_you_mean(unit, ids) or "give a practice id or a cluster id",
+            )
+        ]
+    )
+
+
+def _over_members(
+    name: str, values: np.ndarray, kind: t.Kind, members: list[str], rows: list[int]
+) -> Step:
+    """One value over a group's members: money summed; anything else shown once when every
+    member has the same, otherwise member by member (never summed)."""
+    money = kind is t.Kind.MONEY
+    children = [
+        Step(mid, "unit", typed(values[r], kind), money=money)
+        for mid, r in zip(members, rows, strict=True)
+    ]
+    own = np.asarray([values[r] for r in rows], dtype=np.float64)
+    if money:
+        total = float(np.nansum(own)) if not np.isnan(own).all() else float("nan")
+        return Step(name, "total", total, note="sum over members", children=children, money=True)
+    if len(own) and (np.all(own == own[0]) or np.isnan(own).all()):
+        return Step(name, "total", typed(values[rows[0]], kind), note="the same for every member")
+    return Step(name, "total", "differs by member", note="not summed", children=children)
+
+
+def _indicator_index(plan: Plan, framework: str, indicator: str) -> int:
+    """The index of ``indicator`` in the plan; E001 (with a suggestion) when there is none."""
+    if indicator in plan.indicator_ids:
+        return plan.indicator_ids.index(indicator)
+    from qframe.errors.diagnostics import did_you_mean
+
+    raise DataError(
+        [
+            error(
+                "E001",
+                f"no indicator {indicator} in {framework}",
+                None,
+                did_you_mean(indicator, plan.indicator_ids)
+                or "list them with `qframe explain ... --unit ID`",
             )
         ]
     )

@@ -248,6 +248,18 @@ def framework_id(name: str) -> str:
 def create(name: str, parent: str | Path = ".") -> Path:
     """Create the framework folder ``parent/name`` and return its path. Never overwrites: an
     existing folder (or file) of that name is :class:`~qframe.errors.diagnostics.FileProblem`."""
+    if name.strip() in (".", "..") or Path(name).name != name or "\\" in name:
+        raise QframeError(
+            [
+                error(
+                    "I003",
+                    f"`{name}` is a path, not a folder name: the folder is made inside --dir only",
+                    None,
+                    f"give the parent folder with --dir, e.g. qframe init {Path(name).name or 'my_framework'} --dir {Path(name).parent}",
+                )
+            ],
+            ExitCode.USAGE,
+        )
     folder = Path(parent) / name
     ident = framework_id(folder.name)
     if folder.exists():

@@ -333,20 +333,29 @@ class Ctx:
         ):
             self.base.cached(name, fn, per_indicator)
             cache[name] = self.base._unit_cache[name]
+        if name not in cache and not per_indicator:
+            # a value per unit, reused for any indicators: computed outside the indicators
+            # selected now, or it would keep their width (and break a narrower selection)
+            with self.selecting(None):
+                cache[name] = self._computed(fn)
         if name not in cache:
-            frame = [np.zeros(self.shape, dtype=bool), np.zeros(self.shape, dtype=bool)]
-            self._frames.append(frame)
-            try:
-                value = fn(self)
-            finally:
-                self._frames.pop()
-            if not per_indicator:  # reusable for any indicators: keep one flag per unit × period
-                frame = [np.asarray(f.any(axis=3, keepdims=True)) for f in frame]
-            cache[name] = (value, frame)
+            cache[name] = self._computed(fn)
         value, (missing, zero) = cache[name]
         self._note(0, missing)
         self._note(1, zero)
         return value
+
+    def _computed(self, fn: Callable[[Ctx], Any]) -> tuple[Any, list[np.ndarray]]:
+        """A definition's value and the reasons for its missing values ([missing, zero])."""
+        frame = [np.zeros(self.shape, dtype=bool), np.zeros(self.shape, dtype=bool)]
+        self._frames.append(frame)
+        try:
+            value = fn(self)
+        finally:
+            self._frames.pop()
+        if self.sel is None:  # reusable for any indicators: keep one flag per unit × period
+            frame = [np.asarray(f.any(axis=3, keepdims=True)) for f in frame]
+        return value, frame
 
     def total(self, name: str) -> Any:
         if name not in self._totals and self.base is not None and self._shared(("total", name)):

@@ -9,7 +9,7 @@ a base context: what reads no swept value is computed once, there.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -49,9 +49,10 @@ class NumpyEngine:
         scenarios: ScenarioAxis,
         *,
         total: str,
-        period: int,
+        period: int | Sequence[int],
     ) -> ScenarioTotals:
         arrays = _arrays(layout)
+        periods = [period] if isinstance(period, int) else list(period)
         s = scenarios.size
         chunk_params = dict(params)
         for name, values in scenarios.params.items():
@@ -66,18 +67,20 @@ class NumpyEngine:
         )
         with np.errstate(all="ignore"):
             pay = np.asarray(ctx.total(total), dtype=np.float64)
-            pay = np.broadcast_to(pay, (s, *pay.shape[1:]))[:, :, period, 0]
+            pay = np.broadcast_to(pay, (s, *pay.shape[1:]))[:, :, periods, 0]
+            unpaid = np.isnan(pay).all(axis=2)
+            pay = np.where(unpaid, np.nan, np.nansum(pay, axis=2))  # a year of quarters: summed
             levels = None
             if plan.escalation:
                 shape = (s, ctx.n_units, ctx.n_periods, 1)
                 fired = [
                     (
-                        np.broadcast_to(ctx.escalation_value(rule.id), shape)[:, :, period, 0],
+                        np.broadcast_to(ctx.escalation_value(rule.id), shape)[:, :, periods, 0],
                         plan.level_order.get(rule.level, -1),
                     )
                     for rule in plan.framework.escalation
                 ]
-                levels = outcome.highest_level(fired, (s, ctx.n_units))
+                levels = outcome.highest_level(fired, (s, ctx.n_units, len(periods))).max(axis=2)
         if ctx.missing_measures:
             raise DataError(missing_measure_errors(plan, ctx))
         return ScenarioTotals(pay, levels)

@@ -150,7 +150,19 @@ def arithmetic(op: str, left: Fn, right: Fn) -> Fn:
 
 
 def choose(cond: Fn, then: Fn, orelse: Fn) -> Fn:
-    return lambda ctx: vec.choose(cond(ctx), then(ctx), orelse(ctx))
+    """`if`: a branch no unit takes is not evaluated (it reads no data: an input it names may be
+    absent, e.g. a switch set to use the data's pooled figure rather than a published one)."""
+
+    def fn(ctx: Ctx) -> Any:
+        c = cond(ctx)
+        held = vec.truth(c)
+        if np.all(held == 1):
+            return vec.choose(c, then(ctx), np.nan)
+        if np.all(held == 0):
+            return vec.choose(c, np.nan, orelse(ctx))
+        return vec.choose(c, then(ctx), orelse(ctx))
+
+    return fn
 
 
 def split_by_indicator(cond: Fn, then: Fn, orelse: Fn, text: bool) -> Fn:
@@ -289,7 +301,8 @@ class Lowering:
             self.done[id(node)] = fn
             self.keep.append(node)
         if self.tracing and self.frames and node.syntax is not None:
-            self.frames[-1][id(node.syntax)] = Lowered(node.type, fn)
+            options = node.options if isinstance(node, ir.Call) else {}
+            self.frames[-1][id(node.syntax)] = Lowered(node.type, fn, options=options)
         return fn
 
     def build(self, node: ir.Node) -> Fn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ class Lowered:
     type: t.Type
     fn: Fn
     const: Any = NOT_CONSTANT
+    options: Mapping[str, Any] = field(default_factory=dict)  # a call's (steps, period: traced)
 
     @property
     def is_const(self) -> bool:

@@ -13,6 +13,7 @@ from qframe.api import Framework
 from qframe.data.dataset import Dataset
 from qframe.engines.registry import engine
 from qframe.errors.diagnostics import DataError, ExitCode, QframeError, error
+from qframe.model.periods import normalise_period
 from qframe.results.tidy import Result
 from qframe.tools.compare.comparison import MONEY, FrameworkLike, FrameworkRun
 
@@ -98,7 +99,7 @@ def wanted_year(periods: str | Sequence[str] | None) -> str | None:
             ],
             ExitCode.USAGE,
         )
-    year = chosen[0].strip()
+    year = normalise_period(chosen[0])  # the NHS spelling 2014/15 too
     if not YEAR.match(year):
         raise QframeError(
             [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from qframe.errors.diagnostics import output_folder
+from qframe.errors.diagnostics import output_file, output_folder
 from qframe.results.comparison import ComparisonTables
 from qframe.results.formatting import share
 from qframe.tools.report.charts import Charts, colours_for
@@ -111,5 +111,6 @@ def write_report(comparison: ComparisonTables, path: str | Path) -> Path:
     """Write report.html; returns its path."""
     target = Path(path)
     output_folder(target.parent)
+    output_file(target)
     target.write_text(render_report(comparison), encoding="utf-8")
     return target

@@ -20,6 +20,7 @@ class Calibration:
     target: float
     achieved: float
     evaluations: int
+    period: str = ""  # the period the totals cover, named (a quarterly framework's year summed)
 
     @property
     def gap(self) -> float:
@@ -54,6 +55,7 @@ def calibrate(
     current = float(fw.plan.params[parameter].const)
     lo, hi = bracket or (0.0, max(4 * current, 1.0))
     calls = 0
+    covered = [""]
 
     def cost(value: float) -> float:
         nonlocal calls
@@ -65,16 +67,17 @@ def calibrate(
             period=period,
             total=total,
         )
+        covered[0] = result.described_period
         return float(result.table["total_cost"].iloc[0]) - target
 
     f_lo, f_hi = cost(lo), cost(hi)
     if f_lo * f_hi > 0:
         raise DefinitionError.single(
             "Q406",
-            f"no value of `{parameter}` between {lo:g} and {hi:g} gives a total of {pounds(target)} ({pounds(f_lo + target)} to {pounds(f_hi + target)})",
+            f"no value of `{parameter}` between {lo:g} and {hi:g} gives a total of {pounds(target)} in {covered[0]} ({pounds(f_lo + target)} to {pounds(f_hi + target)})",
             None,
             "widen the bracket, or check the target",
         )
     value = float(brentq(cost, lo, hi, xtol=1e-9, rtol=1e-12, maxiter=200))
     achieved = cost(value) + target
-    return Calibration(parameter, value, target, achieved, calls)
+    return Calibration(parameter, value, target, achieved, calls, covered[0])

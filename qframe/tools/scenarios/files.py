@@ -31,6 +31,7 @@ from qframe.errors.diagnostics import (
     did_you_mean,
     error,
 )
+from qframe.source.paths import contained
 from qframe.source.schema import schema_diagnostics
 from qframe.source.yamldoc import YamlDocument, load_yaml
 from qframe.tools.scenarios.calibrate import calibrate
@@ -141,7 +142,21 @@ def load_scenarios(path: str | Path) -> tuple[list[ScenarioRun], dict[str, Any]]
     scenario costs what the first scenario costs) and `doc:`."""
     file = Path(path)
     doc, data, problems = _read(file)
-    base = load(file.parent / str(data["framework"]))
+    named = str(data["framework"])
+    # within the scenario file's folder or the working folder: never any path the file names
+    inside = contained(file, named, [file.parent, Path.cwd()])
+    if inside is None:
+        raise DefinitionError(
+            [
+                error(
+                    "S007",
+                    f"`framework: {named}` is outside the scenario file's folder and the working folder",
+                    doc.location(("framework",)),
+                    "give a relative path to a framework folder inside the project",
+                )
+            ]
+        )
+    base = load(inside)
     runs = []
     for name, spec in data["scenarios"].items():
         if not isinstance(spec, dict):
@@ -210,6 +225,7 @@ def run_scenarios(
     ds: Dataset = as_dataset(data)
     rows, payments = [], {}
     baseline_cost = None
+    covered = ""
     for run in runs:
         overrides = dict(run.overrides)
         solved = None
@@ -230,6 +246,7 @@ def run_scenarios(
             overrides[parameter] = solved.value
         result = sweep(run.framework, ds, points=[Point(run.name, overrides)], period=period)
         row = result.table.iloc[0].to_dict()
+        covered = result.described_period
         row["scenario"] = run.name
         row["doc"] = run.note
         if solved is not None:
@@ -242,4 +259,5 @@ def run_scenarios(
     table = pd.DataFrame(rows)
     first = ["scenario", "total_cost", "difference_from_first"]
     table = table[first + [c for c in table.columns if c not in first]]
+    table.attrs["period"] = covered  # what the totals cover, named
     return table, pd.DataFrame(payments)

@@ -17,12 +17,13 @@ import pandas as pd
 
 from qframe.api import DataLike, Framework
 from qframe.check.overrides import record_types, resolve
-from qframe.engines.base import Engine, ScenarioAxis
+from qframe.engines.base import DataLayout, Engine, ScenarioAxis
 from qframe.engines.registry import engine as engine_named
 from qframe.errors.diagnostics import DefinitionError, did_you_mean
 from qframe.ir import kinds as t
 from qframe.scoring.outcome import round_money
 from qframe.tools.scenarios.grid import SHIFT, Point, grid_points
+from qframe.tools.scenarios.periods import CostedPeriod, costed_period
 from qframe.tools.stats import gini_rows
 
 
@@ -30,8 +31,14 @@ from qframe.tools.stats import gini_rows
 class SweepResult:
     table: pd.DataFrame  # one row per scenario
     payments: pd.DataFrame  # units × scenarios
-    period: str
+    period: str  # what the totals cover: a year (a quarterly framework's summed) or a quarter
     total: str
+    periods: tuple[str, ...] = ()  # the periods summed (the year's quarters)
+
+    @property
+    def described_period(self) -> str:
+        """The period named for a summary line: ``2015-16 (the sum of its quarters …)``."""
+        return CostedPeriod(self.period, (), self.periods or (self.period,)).described
 
 
 def sweep(
@@ -46,7 +53,8 @@ def sweep(
     engine: str | Engine = "numpy",
 ) -> SweepResult:
     """Evaluate every point of a grid, vectorised along the scenario axis (in chunks), through
-    the engine's :meth:`~qframe.engines.base.Engine.sweep`."""
+    the engine's :meth:`~qframe.engines.base.Engine.sweep`, over one costed period (a year; a
+    quarterly framework's year is the sum of its quarters: :mod:`~qframe.tools.scenarios.periods`)."""
     if points is None:
         points = grid_points(axes or {})
     points = [_money_as_pounds(fw, pt) for pt in points]
@@ -59,17 +67,15 @@ def sweep(
         )
     runner = engine_named(engine) if isinstance(engine, str) else engine
     layout = runner.layout(fw.dataset(data), fw.definition.frequency)
-    p = layout.period_index(period)
-    list_size = layout.measure_at("list_size", "", p)
-    if list_size is None:
-        list_size = np.full(len(layout.unit_ids), np.nan)
+    costed = costed_period(layout, fw.definition.frequency, period)
+    list_size = _list_size(layout, costed)
     levels = [lv.id for lv in fw.definition.levels]
     shared = fw.parameter_values({})
     rows, columns = [], []
     for start in range(0, len(points), chunk):
         part = points[start : start + chunk]
         axis = _scenario_axis(fw, shared, part)
-        swept = runner.sweep(fw.plan, layout, shared, axis, total=total, period=p)
+        swept = runner.sweep(fw.plan, layout, shared, axis, total=total, period=costed.indices)
         rows += _summaries(part, swept.totals, list_size, swept.levels, levels)
         columns.append(swept.totals)
     payments = pd.DataFrame(
@@ -77,7 +83,18 @@ def sweep(
         index=pd.Index(layout.unit_ids, name="unit_id"),
         columns=[pt.label for pt in points],
     )
-    return SweepResult(pd.DataFrame(rows), payments, layout.periods[p], total)
+    return SweepResult(pd.DataFrame(rows), payments, costed.label, total, costed.periods)
+
+
+def _list_size(layout: DataLayout, costed: CostedPeriod) -> np.ndarray:
+    """Each unit's list size over the costed period (the mean of a year's quarters)."""
+    sizes = [layout.measure_at("list_size", "", i) for i in costed.indices]
+    known = [s for s in sizes if s is not None]
+    if not known:
+        return np.full(len(layout.unit_ids), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a unit with no list size
+        return np.asarray(np.nanmean(np.vstack(known), axis=0), dtype=np.float64)
 
 
 def _money_as_pounds(fw: Framework, point: Point) -> Point:

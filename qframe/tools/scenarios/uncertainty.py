@@ -22,6 +22,7 @@ class Uncertainty:
     totals: pd.DataFrame  # interval of the total cost
     practices: pd.DataFrame  # interval of each practice's payment
     ranges: dict[str, tuple[float, float]]
+    period: str = ""  # the period the totals cover, named
 
 
 def ranged_parameters(fw: Framework) -> dict[str, tuple[float, float]]:
@@ -76,4 +77,4 @@ def uncertainty(
     samples_table = result.table.copy()
     for name in ranges:
         samples_table[name] = draws[name]
-    return Uncertainty(samples_table, totals, practices, ranges)
+    return Uncertainty(samples_table, totals, practices, ranges, result.described_period)

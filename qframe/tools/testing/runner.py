@@ -20,6 +20,7 @@ from qframe.errors.diagnostics import (
     sort_key,
 )
 from qframe.ir import kinds as t
+from qframe.source.paths import contained
 from qframe.source.yamldoc import YamlPath
 from qframe.tools.testing.cases import (
     Case,
@@ -221,7 +222,18 @@ class Runner:
         value = case.value(path)
         where = case.where(path)
         if isinstance(value, str):
-            folder = case.file.parent / value
+            root = Path(self.fw.definition.path).parent
+            inside = contained(case.file, value, [root])
+            if inside is None:  # a test file reads data from within its framework's folder only
+                return None, [
+                    error(
+                        "T005",
+                        f"`data: {value}` is outside the framework folder {root}",
+                        where,
+                        "keep a test's data inside the framework folder (e.g. tests/data), or write it inline",
+                    )
+                ]
+            folder = inside
             key = folder.resolve()
             if key not in self._folders:
                 try:

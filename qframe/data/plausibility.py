@@ -1,0 +1,370 @@
+"""Plausibility of a dataset: what the structural checks of :mod:`qframe.data.validate` let
+through but no payment should rest on. Each problem names its file, its rows and a fix.
+
+Checks on the tables as read (:func:`table_problems`, before values are converted):
+
+- D306 a table with no rows (named, rather than "the data has no periods" later);
+- D302 booleans in the `value` column (a Parquet file would otherwise read them as 1.0 and 0.0);
+- D305 no `key` column although rows repeat unit, period and measure (they need a key);
+- D304 (:func:`ambiguous_files`) both `measures.csv` and `measures.parquet` in one folder.
+
+Checks on the values (:func:`value_problems`, after conversion), with documented bounds:
+
+- D301 a value of 2^53 (9,007,199,254,740,992) or more: beyond it numbers are not exact (2^53 + 1 is
+  read as 2^53), so no count can be trusted;
+- D300 a value above ``max_value`` (default 1,000,000,000): no practice count or list size comes
+  near it, and one such value makes every pooled figure (a national prevalence) meaningless;
+- D303 a `register` larger than ``max_prevalence`` (default 500%) times the unit's `list_size` in
+  the same period; D310 (a warning, the rows kept) a register larger than the list but within that
+  bound: NHS Digital counts registers on 31 March and list sizes on 1 January, so a small
+  practice's register can pass its list (published 2019-20 figures have a practice with 442 on a list of 138).
+
+A user with a reason overrides the bounds in a ``plausibility.yaml`` beside the data's units
+file, e.g. ``max_value: 1e12`` or ``max_prevalence: 150%`` (D308 when that file is not such a
+mapping). After evaluation, :func:`unknown_keys` warns (D307) about indicator-keyed rows whose key
+names no indicator of the framework (a typo such as ``DM07``, or ``dm007`` for ``DM007``): those
+rows are not read, so the indicator would be silently missing; and :func:`excepted_beyond_register`
+warns (D309) where an indicator's denominator and exceptions together exceed its group's register.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from qframe.errors.diagnostics import (
+    DataError,
+    Diagnostic,
+    ExitCode,
+    FileProblem,
+    Severity,
+    error,
+)
+
+EXACT_LIMIT = 2.0**53  # integers above it are not all representable as float64
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Documented plausibility bounds (overridable in plausibility.yaml)."""
+
+    max_value: float = 1e9
+    max_prevalence: float = 5.0  # above: D303; between 100% and this: D310, a warning
+
+
+def _problem(
+    code: str, message: str, file: str, mask: Any, hint: str, severity: Severity = Severity.ERROR
+) -> Diagnostic:
+    """A problem on the rows of ``mask`` (1-based data rows, the first few shown)."""
+    flags = np.asarray(mask, dtype=bool)
+    where = np.flatnonzero(flags)
+    rows = tuple(int(i) + 2 for i in where[:5])  # +1 for 1-based, +1 for the header line
+    return Diagnostic(
+        severity, code, message.format(n=len(where)), None, hint, file, rows, len(where)
+    )
+
+
+def bounds_for(units_file: str) -> Bounds:
+    """The bounds for a dataset: the defaults, or those of plausibility.yaml beside its units."""
+    path = Path(units_file).parent / "plausibility.yaml"
+    if not path.is_file():
+        return Bounds()
+    hint = "write a mapping such as:\nmax_value: 1e12\nmax_prevalence: 150%"
+    try:
+        given = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        raise DataError([error("D308", f"cannot read {path}: {exc}", None, hint)]) from None
+    if not isinstance(given, dict) or set(given) - {"max_value", "max_prevalence"}:
+        raise DataError(
+            [error("D308", f"{path} is not a mapping of max_value and max_prevalence", None, hint)]
+        )
+    values = {}
+    for name, raw in given.items():
+        text = str(raw).strip()
+        try:
+            value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            value = float("nan")
+        if not np.isfinite(value) or value <= 0:
+            raise DataError(
+                [
+                    error(
+                        "D308", f"{path}: {name} must be a positive number, not {raw!r}", None, hint
+                    )
+                ]
+            )
+        values[name] = value
+    return Bounds(**values)
+
+
+def ambiguous_files(folder: Path) -> None:
+    """D304: a table given twice (``measures.csv`` and ``measures.parquet``): which one is meant?"""
+    for stem in ("units", "measures"):
+        if (folder / f"{stem}.csv").exists() and (folder / f"{stem}.parquet").exists():
+            raise FileProblem(
+                [
+                    error(
+                        "D304",
+                        f"{folder} has both {stem}.csv and {stem}.parquet: qframe will not choose one",
+                        None,
+                        f"remove (or move aside) the {stem} file that is out of date",
+                    )
+                ],
+                ExitCode.FILE_ERROR,
+            )
+
+
+def table_problems(
+    units: pd.DataFrame, measures: pd.DataFrame, units_name: str, measures_name: str
+) -> list[Diagnostic]:
+    """Problems of the tables as read (before their values are converted to numbers)."""
+    problems: list[Diagnostic] = []
+    for frame, name, what in (
+        (units, units_name, "units (one row per unit_id)"),
+        (measures, measures_name, "measures (unit_id, period, measure, key, value)"),
+    ):
+        if len(frame) == 0:
+            problems.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    "D306",
+                    "the table has no rows",
+                    None,
+                    f"fill it with the {what}; check the export that wrote it",
+                    name,
+                )
+            )
+    if "value" in measures.columns and pd.api.types.is_bool_dtype(measures["value"]):
+        problems.append(
+            Diagnostic(
+                Severity.ERROR,
+                "D302",
+                "the value column holds booleans (true/false), which would be read as 1 and 0",
+                None,
+                "write numbers: 1 for a yes/no measure met, 0 for not met",
+                measures_name,
+                row_count=len(measures),
+            )
+        )
+    if "key" not in measures.columns and {"unit_id", "period", "measure"} <= set(measures.columns):
+        repeated = measures.duplicated(["unit_id", "period", "measure"], keep=False).to_numpy()
+        if repeated.any():
+            problems.append(
+                _problem(
+                    "D305",
+                    "the table has no key column, and {n} rows share a unit, period and measure",
+                    measures_name,
+                    repeated,
+                    "add a key column: the indicator id for numerators and denominators, the "
+                    "group for registers, empty for list_size",
+                )
+            )
+    return problems
+
+
+def value_problems(
+    measures: pd.DataFrame, measures_name: str, bounds: Bounds | None = None
+) -> list[Diagnostic]:
+    """Values no payment should rest on (``value`` already numbers): D301, D300, D303."""
+    limits = bounds or Bounds()
+    values = measures["value"].to_numpy(dtype=np.float64, na_value=np.nan)
+    problems: list[Diagnostic] = []
+    with np.errstate(invalid="ignore"):
+        inexact = np.abs(values) >= EXACT_LIMIT
+        huge = (np.abs(values) > limits.max_value) & ~inexact
+    if inexact.any():
+        problems.append(
+            _problem(
+                "D301",
+                "{n} value(s) are 2^53 (9,007,199,254,740,992) or more, where numbers are no longer exact",
+                measures_name,
+                inexact,
+                "no count is this large: correct the extract (a unit or an id in the value column?)",
+            )
+        )
+    if huge.any():
+        problems.append(
+            _problem(
+                "D300",
+                f"{{n}} value(s) are above {limits.max_value:,.0f}, more than any count or list size "
+                "can be (one such value would swamp every pooled figure)",
+                measures_name,
+                huge,
+                "correct the extract; if the values are right, raise the bound in plausibility.yaml "
+                "beside the units file (max_value: 1e12)",
+            )
+        )
+    problems.extend(_prevalence_problems(measures, measures_name, limits))
+    return problems
+
+
+def _prevalence_problems(measures: pd.DataFrame, file: str, limits: Bounds) -> list[Diagnostic]:
+    """D303: a register larger than the list size of its unit and period."""
+    measure = measures["measure"].astype(str)
+    registers = measures[(measure == "register").to_numpy()]
+    lists = measures[(measure == "list_size").to_numpy()]
+    if registers.empty or lists.empty:
+        return []
+    index = ["unit_id", "period"]
+    sizes = lists[[*index, "value"]].rename(columns={"value": "list_size"})
+    for col in index:
+        sizes[col] = sizes[col].astype(str)
+    keyed = registers[[*index, "value"]].astype({"unit_id": str, "period": str}).reset_index()
+    merged = keyed.merge(sizes.drop_duplicates(index), on=index, how="inner")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        over = (merged["value"] > limits.max_prevalence * merged["list_size"]).to_numpy()
+        above = (merged["value"] > merged["list_size"]).to_numpy() & ~over
+    found = []
+    for rows, code, severity in (
+        (over, "D303", Severity.ERROR),
+        (above, "D310", Severity.WARNING),
+    ):
+        if not rows.any():
+            continue
+        mask = np.zeros(len(measures), dtype=bool)
+        mask[measures.index.get_indexer(pd.Index(merged.loc[rows, "index"]))] = True
+        first = merged.loc[rows].iloc[0]
+        bound = f"{limits.max_prevalence:.0%}" if code == "D303" else "100%"
+        found.append(
+            _problem(
+                code,
+                f"{{n}} register row(s) are larger than the unit's list size (a prevalence above "
+                f"{bound}; first: {first['unit_id']} {first['period']}, "
+                f"{first['value']:g} on a list of {first['list_size']:g})",
+                file,
+                mask,
+                "a register counts patients of the list: correct the extract; if the list size is "
+                "of another date, raise max_prevalence in plausibility.yaml beside the units file"
+                if code == "D303"
+                else "kept: registers (31 March) and list sizes (1 January) are counted on "
+                f"different dates; above {limits.max_prevalence:.0%} it is an error (D303)",
+                severity,
+            )
+        )
+    return found
+
+
+def unknown_keys(
+    measures: pd.DataFrame,
+    keyed: Mapping[str, str],
+    indicators: Iterable[str],
+    groups: Iterable[str],
+    source: str,
+) -> list[Diagnostic]:
+    """D307 warnings: rows of an indicator- or group-keyed measure (``keyed``: measure → "indicator"
+    or "group") whose key is a near miss of an indicator (group) of the framework — another case
+    (``dm007``) or a close spelling (``DM07``) — that has no row of its own for that unit and
+    period. Those rows are not read, so the indicator would silently have no data."""
+    known = {"indicator": sorted(set(indicators)), "group": sorted(set(groups))}
+    out: list[Diagnostic] = []
+    wanted = measures["measure"].isin(list(keyed)).to_numpy()
+    if not wanted.any():
+        return out
+    every = {str(k) for k in measures["key"].iloc[np.flatnonzero(wanted)].unique()}
+    names_all = [*known["indicator"], *known["group"]]
+    if not any(_close(k, names_all) for k in every - set(names_all) - {""}):
+        return out  # the usual case: no key is a near miss of an id the framework has
+    positions = np.flatnonzero(wanted)
+    rows_read = measures.iloc[positions]
+    measure = rows_read["measure"].astype(str).to_numpy()
+    keys = rows_read["key"].astype(str).to_numpy()
+    units = rows_read["unit_id"].astype(str).to_numpy()
+    periods = rows_read["period"].astype(str).to_numpy()
+    for name, by in keyed.items():
+        names = known.get(by, [])
+        rows = measure == name
+        if not names or not rows.any():
+            continue
+        stray_keys = set(np.unique(keys[rows])) - set(names) - {""}
+        close = {k: _close(k, names) for k in stray_keys}
+        close = {k: v for k, v in close.items() if v}
+        if not close:
+            continue
+        candidates = np.flatnonzero(rows & np.isin(keys, list(close)))
+        targets = sorted({c for v in close.values() for c in v})
+        wanted_rows = rows & np.isin(keys, targets)
+        present = set(zip(units[wanted_rows], periods[wanted_rows], keys[wanted_rows], strict=True))
+        used = set(keys[wanted_rows])  # ids that have this measure somewhere in the data
+        flagged = np.zeros(len(measures), dtype=bool)
+        meant: dict[str, str] = {}
+        for i in candidates:
+            lacking = [c for c in close[keys[i]] if (units[i], periods[i], c) not in present]
+            if len(lacking) > 1:  # several close ids: the ones this measure is given for
+                lacking = [c for c in lacking if c in used]
+            if len(lacking) == 1:
+                flagged[positions[i]] = True
+                meant[keys[i]] = lacking[0]
+        if not flagged.any():
+            continue
+        pairs = sorted({f"`{k}` → `{meant[k]}`" for k in set(keys[flagged[positions]])})
+        out.append(
+            _problem(
+                "D307",
+                f"{{n}} row(s) of measure {name} have a key that is no {by} of the framework, "
+                f"and the {by} it looks meant for has no row of its own: they are not read",
+                source,
+                flagged,
+                "correct the key (ids are case-sensitive): " + "; ".join(pairs[:5]),
+                Severity.WARNING,
+            )
+        )
+    return out
+
+
+def _close(key: str, names: list[str]) -> list[str]:
+    """The ids a stray key may be meant for: the same in another case, else close spellings."""
+    same = [name for name in names if name.lower() == key.lower()]
+    return same or difflib.get_close_matches(key, names, n=3, cutoff=0.8)
+
+
+def excepted_beyond_register(
+    measures: pd.DataFrame, group_of: Mapping[str, str], source: str
+) -> list[Diagnostic]:
+    """D309 warning: an indicator's `denominator` and `exceptions` together above the `register`
+    of its group (same unit and period): more patients counted than the register holds."""
+    measure = measures["measure"]
+    wanted = measure.isin(["exceptions", "denominator", "register"]).to_numpy()
+    if not wanted.any():
+        return []
+    rows = measures.iloc[np.flatnonzero(wanted)][["unit_id", "period", "measure", "key", "value"]]
+    rows = rows.astype({"unit_id": str, "period": str, "measure": str, "key": str})
+    rows["position"] = np.flatnonzero(wanted)
+    index = ["unit_id", "period", "key"]
+    exc = rows[rows["measure"] == "exceptions"][[*index, "value", "position"]]
+    den = rows[rows["measure"] == "denominator"][[*index, "value"]]
+    if exc.empty or den.empty:
+        return []
+    both = exc.merge(den, on=index, how="inner", suffixes=("", "_denominator"))
+    both = both[both["key"].isin(list(group_of))].copy()
+    both["group"] = both["key"].map(dict(group_of)).astype(str)
+    registers = rows[rows["measure"] == "register"].rename(
+        columns={"key": "group", "value": "register"}
+    )[["unit_id", "period", "group", "register"]]
+    merged = both.merge(registers, on=["unit_id", "period", "group"], how="inner")
+    over = (merged["value"] + merged["value_denominator"] > merged["register"]).to_numpy()
+    if not over.any():
+        return []
+    mask = np.zeros(len(measures), dtype=bool)
+    mask[merged.loc[over, "position"].to_numpy(dtype=np.intp)] = True
+    first = merged.loc[over].iloc[0]
+    return [
+        _problem(
+            "D309",
+            f"{{n}} exceptions row(s) with their denominator exceed the register of the group "
+            f"(first: {first['unit_id']} {first['period']} {first['key']}: "
+            f"{first['value_denominator']:g} + {first['value']:g} excepted on a register of "
+            f"{first['register']:g})",
+            source,
+            mask,
+            "the denominator is net of exceptions and both are patients on the register: check "
+            "that the extract did not put the register or the exceptions in the wrong column",
+            Severity.WARNING,
+        )
+    ]
