@@ -190,7 +190,7 @@ def _value(
             if src is not None
             else None
         )
-        problems.append(error("Q100", f"`{key}`: {exc.message}", loc, exc.hint))
+        problems.append(error(exc.code, f"`{key}`: {exc.message}", loc, exc.hint))
         return None
     got = literal_kind(node)
     if got is None:

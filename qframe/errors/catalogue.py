@@ -82,6 +82,10 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q005", _E, "the definition file is empty or not a mapping"),
     Entry("Q006", _E, "the output folder cannot be created"),
     Entry("Q007", _E, "no output folder was given"),
+    Entry(
+        "Q008", _E, "a YAML file is too large or nested too deeply once its aliases are expanded"
+    ),
+    Entry("Q009", _E, "a number is not finite, or too large to hold exactly"),
     Entry("Q010", _E, "unknown field"),
     Entry("Q011", _E, "a required field is missing"),
     Entry("Q012", _E, "a key is not a valid name"),

@@ -20,6 +20,7 @@ from qframe.errors.diagnostics import (
 )
 from qframe.language.parser import ExpressionSyntaxError, parse
 from qframe.model import definition as m
+from qframe.source.files import SourceProblem, read_source
 from qframe.source.schema import load_schema, schema_diagnostics
 from qframe.source.yamldoc import YamlDocument, YamlPath, load_yaml
 
@@ -72,16 +73,9 @@ def read_definition(path: str | Path) -> tuple[m.FrameworkDef | None, list[Diagn
     problem found; semantic checks come later (compiler)."""
     file = definition_path(path)
     try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise FileProblem(
-            [error("Q004", f"{file} is not UTF-8 text", None, "save the definition as UTF-8")],
-            ExitCode.FILE_ERROR,
-        ) from None
-    except OSError as exc:
-        raise FileProblem(
-            [error("Q004", f"cannot read {file}: {exc.strerror}")], ExitCode.FILE_ERROR
-        ) from None
+        text = read_source(file)
+    except SourceProblem as exc:
+        raise FileProblem([exc.diagnostic], ExitCode.FILE_ERROR) from None
     return build_definition(str(file), text)
 
 
@@ -149,7 +143,8 @@ class _Builder:
             where = Location(self.doc.source, first, max(1, last - first + 1))
             if exc.offset >= len(text):  # at the end: point just after the last character
                 where = Location(self.doc.source, offsets[-1] if offsets else 0, 1)
-            self.diagnostics.append(error("Q100", f"syntax: {exc.message}", where, exc.hint))
+            message = f"syntax: {exc.message}" if exc.code == "Q100" else exc.message
+            self.diagnostics.append(error(exc.code, message, where, exc.hint))
             return expression
         return m.Expression(text, tree, self.doc.source, offsets)
 

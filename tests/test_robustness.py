@@ -1,0 +1,209 @@
+"""Issue 15, "Crashes and hangs", "Money that must never be paid", "Errors without a place":
+each hostile input becomes a located user error (or a bounded result), never a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import MINI, replace_once, run
+
+from qframe.language.parser import (
+    MAX_EXPRESSION_CHARS,
+    MAX_EXPRESSION_DEPTH,
+    ExpressionSyntaxError,
+    parse,
+)
+
+BASE = (MINI / "framework.yaml").read_text(encoding="utf-8")
+ACHIEVEMENT = "achievement: numerator / denominator"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "fw"
+    folder.mkdir(exist_ok=True)
+    (folder / "framework.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def validate(capsys: pytest.CaptureFixture[str], folder: Path) -> tuple[int, str]:
+    code, _, err = run(capsys, "validate", str(folder))
+    return code, err
+
+
+def evaluate(capsys: pytest.CaptureFixture[str], folder: Path) -> tuple[int, str]:
+    out = folder.parent / "out"
+    code, _, err = run(
+        capsys, "evaluate", str(folder), "--data", str(MINI / "data"), "--out", str(out)
+    )
+    return code, err
+
+
+# ---------------------------------------------------------------- expressions too deep or long
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "^".join(["numerator"] * 600),
+        "+".join(["numerator"] * 450),
+        "".join(f"if numerator > {i} then {i} else " for i in range(600)) + "0",
+        "max(" * 300 + "numerator" + ", 1)" * 300,
+        "-" * 400 + "numerator",
+    ],
+    ids=["pow", "sum", "else-if", "calls", "negations"],
+)
+def test_deep_expressions_are_located_q101(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, expression: str
+) -> None:
+    folder = write(tmp_path, replace_once(BASE, ACHIEVEMENT, f"achievement: {expression}"))
+    code, err = validate(capsys, folder)
+    assert code == 1
+    assert "error Q101" in err and "framework.yaml:" in err
+    assert "internal error" not in err
+
+
+def test_depth_limit_is_exact() -> None:
+    parse("^".join(["x"] * (MAX_EXPRESSION_DEPTH + 1)))  # 200 operators: at the limit
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse("^".join(["x"] * (MAX_EXPRESSION_DEPTH + 2)))
+    assert info.value.code == "Q101"
+
+
+def test_long_expression_refused_before_parsing() -> None:
+    text = "+".join(["x"] * 3_000_000)  # 6 MB
+    started = time.perf_counter()
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse(text)
+    assert time.perf_counter() - started < 0.5
+    assert info.value.code == "Q101"
+    assert f"{MAX_EXPRESSION_CHARS:,}" in info.value.message
+
+
+def test_largest_shipped_expressions_are_within_the_limits() -> None:
+    from qframe.api import check
+
+    for folder in sorted((MINI.parents[2] / "frameworks").iterdir()):
+        if (folder / "framework.yaml").exists():
+            diags = check(folder)[2]
+            assert not [d for d in diags if d.code == "Q101"], folder
+
+
+# ---------------------------------------------------------------- YAML numbers and aliases
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("9" * 5000, "more than 40 characters"),
+        ("!!int " + "9" * 5000, "more than 40 characters"),
+        ("9" * 400, "more than 40 characters"),
+        ("9007199254740993", "too large to hold exactly"),
+        (".inf", "not a finite number"),
+        ("-.inf", "not a finite number"),
+        (".nan", "not a finite number"),
+        ("1.0e+999", "not a finite number"),
+    ],
+)
+def test_yaml_numbers_out_of_range_are_located(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str, words: str
+) -> None:
+    folder = write(tmp_path, replace_once(BASE, "max_points: 17", f"max_points: {value}"))
+    code, err = validate(capsys, folder)
+    assert code == 1, err
+    assert "error Q009" in err and words in err
+    assert "framework.yaml:41:17" in err
+
+
+BOMB = "qframe: 1\n" + "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
+    for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+def test_alias_bomb_is_refused_fast(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = write(tmp_path, BOMB)
+    started = time.perf_counter()
+    code, err = validate(capsys, folder)
+    assert time.perf_counter() - started < 1.0
+    assert code == 1
+    assert "error Q008" in err and "framework.yaml:" in err
+
+
+def test_recursive_alias_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = write(tmp_path, "qframe: 1\nx: &a [1, *a]\n")
+    code, err = validate(capsys, folder)
+    assert code == 1 and "error Q008" in err
+
+
+def test_deep_yaml_nesting_is_located(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = write(tmp_path, "qframe: 1\nx: " + "[" * 900 + "]" * 900 + "\n")
+    code, err = validate(capsys, folder)
+    assert code == 1 and "error Q008" in err
+
+
+# ---------------------------------------------------------------- special files
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_devices_are_not_read(capsys: pytest.CaptureFixture[str], device: str) -> None:
+    if not Path(device).exists():
+        pytest.skip(f"no {device}")
+    code, err = validate(capsys, Path(device))
+    assert code == 4
+    assert "not a regular file" in err
+
+
+def test_fifo_is_not_opened(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    fifo = tmp_path / "framework.yaml"
+    os.mkfifo(fifo)
+    code, err = validate(capsys, fifo)  # opening it would wait for a writer for ever
+    assert code == 4 and "not a regular file" in err
+
+
+def test_scenario_framework_may_not_be_a_device(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fifo = tmp_path / "scenarios.yaml"
+    os.mkfifo(fifo)
+    out = str(tmp_path / "out")
+    code, _, err = run(capsys, "scenarios", str(fifo), "--data", str(MINI / "data"), "--out", out)
+    assert code == 4 and "not a regular file" in err
+    # and the framework a scenario file names
+    (tmp_path / "scenarios.yaml").unlink()
+    (tmp_path / "scenarios.yaml").write_text("framework: fifo\nscenarios: {a: {}}\n")
+    os.mkfifo(tmp_path / "fifo")
+    code, _, err = run(
+        capsys,
+        "scenarios",
+        str(tmp_path / "scenarios.yaml"),
+        "--data",
+        str(MINI / "data"),
+        "--out",
+        out,
+    )
+    assert code == 4 and "not a regular file" in err
+
+
+def test_huge_definition_refused_by_size(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = write(tmp_path, BASE + "# " + "x" * 3_000_000 + "\n")
+    code, err = validate(capsys, folder)
+    assert code == 4 and "larger than" in err
+
+
+def test_non_utf8_definition_is_located(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "fw"
+    folder.mkdir()
+    (folder / "framework.yaml").write_bytes(b"qframe: 1\nid: x\ntitle: caf\xe9\n")
+    code, err = validate(capsys, folder)
+    assert code == 4
+    assert "framework.yaml:3:11: error Q004" in err
+    code, out, _ = run(capsys, "validate", str(folder), "--format", "json")
+    assert code == 4
+    (problem,) = json.loads(out)
+    assert (problem["code"], problem["line"], problem["col"]) == ("Q004", 3, 11)
