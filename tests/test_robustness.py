@@ -207,3 +207,96 @@ def test_non_utf8_definition_is_located(capsys: pytest.CaptureFixture[str], tmp_
     assert code == 4
     (problem,) = json.loads(out)
     assert (problem["code"], problem["line"], problem["col"]) == ("Q004", 3, 11)
+
+
+# ---------------------------------------------------------------- evaluation crashes
+
+
+def test_text_rule_evaluates(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = replace_once(BASE, ACHIEVEMENT, ACHIEVEMENT + "\n  note: '\"text\"'")
+    folder = write(tmp_path, text)
+    assert validate(capsys, folder)[0] == 0
+    code, err = evaluate(capsys, folder)
+    assert code == 0, err
+
+
+def test_if_on_an_indicator_level_if(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import qframe
+
+    text = replace_once(
+        BASE,
+        "payment: points * point_value * cpi      #",
+        'payment: points * point_value * cpi * (if (if group == "DM" then true else false) '
+        "then 1 else 2)   #",
+    )
+    result = qframe.load(write(tmp_path, text)).evaluate(MINI / "data")
+    ind = result.indicators.set_index(["unit_id", "indicator"])
+    # BP002 is not in DM: 13.125 × 156.92 × (8000 / 7052) × 2 = 4672.887... → £4,672.89
+    assert ind.loc[("P001", "BP002"), "payment"] == 4672.89
+    assert ind.loc[("P001", "DM007"), "payment"] == 2113.06
+
+
+# ---------------------------------------------------------------- money that must never be paid
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        ("value: £156.92,", "value: £1 * 1e308 * 10,", "Q320"),
+        (
+            "payment: points * point_value * cpi      #",
+            "payment: points * point_value * cpi * (1e308 * 1e308)  #",
+            "Q320",
+        ),
+        (
+            "payment: points * point_value * cpi      #",
+            "payment: points * point_value * cpi * 1e308 * 1e308  #",
+            "D095",
+        ),
+        (
+            "payment: points * point_value * cpi      #",
+            "payment: points * point_value * cpi / 1e-320  #",
+            "D095",
+        ),
+        (
+            "payment: points * point_value * cpi      #",
+            "payment: points * point_value * cpi * round(1e308, places=1)  #",
+            "D095",
+        ),
+        (
+            "payment: points * point_value * cpi      #",
+            "payment: points * point_value * cpi * 1e308 * 1e308 * 0  #",
+            "D095",
+        ),
+        ("max_points: 17", "max_points: 1.0e+308", "D095"),
+    ],
+    ids=[
+        "parameter",
+        "folded",
+        "overflow",
+        "tiny-divisor",
+        "round",
+        "inf-times-zero",
+        "max-points",
+    ],
+)
+def test_non_finite_money_is_never_paid(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, old: str, new: str, code: str
+) -> None:
+    folder = write(tmp_path, replace_once(BASE, old, new))
+    status, err = evaluate(capsys, folder)
+    assert status in (1, 3), err
+    assert f"error {code}" in err and "internal error" not in err
+    assert not (tmp_path / "out").exists() or "inf" not in "".join(
+        p.read_text() for p in (tmp_path / "out").glob("*.csv")
+    )
+    if code == "D095":  # names the rule, the unit, the indicator and the data there
+        assert "rule `payment`" in err and "unit P001" in err and "list_size = 8000" in err
+
+
+def test_round_keeps_amounts_too_large_for_pennies() -> None:
+    from qframe.scoring.outcome import round_money
+
+    assert float(round_money(1e308, 1)) == 1e308
+    assert float(round_money(-(2.0**60))) == -(2.0**60)
+    assert float(round_money(2113.0560)) == 2113.06

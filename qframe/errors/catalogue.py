@@ -165,6 +165,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q310", _E, "the lower threshold is not below the upper threshold"),
     Entry("Q311", _E, "thresholds are not a range of percentages"),
     Entry("Q312", _E, "the cuts of `band` do not ascend"),
+    Entry("Q320", _E, "a constant overflows: it is not a finite number"),
     Entry("Q330", _E, "a duration is expected"),
     Entry("Q331", _E, "a duration is not a whole number of periods"),
     Entry("Q332", _E, "unknown time unit"),
@@ -209,6 +210,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("D060", _E, "the units table lacks an attribute the framework groups by"),
     Entry("D070", _E, "the data lacks a measure the framework needs"),
     Entry("D071", _E, "a quarterly measure has no `combine:` in a yearly framework"),
+    Entry("D095", _E, "a rule or total gives an infinite or overflowed amount"),
     # NHS Digital files
     Entry("D100", _E, "not a file or dataset qframe can read"),
     Entry("D101", _E, "several files of the same kind for the same year"),

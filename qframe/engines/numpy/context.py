@@ -295,6 +295,8 @@ class Ctx:
         flags = np.asarray(cond, dtype=np.float64)
         if flags.ndim == 4 and flags.shape[0] > 1:  # pragma: no cover - needs a swept flag
             raise NotImplementedError("an indicator-level condition cannot vary by scenario")
+        if flags.ndim == 4:  # on the grid (e.g. from an inner `if`), but the same for every unit
+            flags = flags[:, :1, :1, :]
         flags = np.broadcast_to(flags, (1, 1, 1, len(sel))).reshape(-1)
         parts = []
         parent = self._frames[-1] if self._frames else None
