@@ -300,3 +300,28 @@ def test_round_keeps_amounts_too_large_for_pennies() -> None:
     assert float(round_money(1e308, 1)) == 1e308
     assert float(round_money(-(2.0**60))) == -(2.0**60)
     assert float(round_money(2113.0560)) == 2113.06
+
+
+# ---------------------------------------------------------------- durations beyond the data
+
+
+def test_huge_durations_are_bounded_by_the_data(tmp_path: Path) -> None:
+    import qframe
+
+    root = MINI.parents[2]
+    text = (root / "frameworks" / "improving_together" / "framework.yaml").read_text()
+    text = replace_once(text, "for: 4 quarters", "for: 999999999 quarters")
+    text = replace_once(
+        text,
+        'when: escalated("cluster_outlier") and change(',
+        'when: escalated("cluster_outlier") and persists(pql_named == 0, 999999999 quarters) '
+        "and change(",
+    )
+    folder = write(tmp_path, text)
+    started = time.perf_counter()
+    result = qframe.load(folder).evaluate(root / "data" / "sample")
+    assert time.perf_counter() - started < 30
+    # longer than the data: never held for that long, so never escalated
+    rules = result.units["escalation_rules"].fillna("").astype(str)
+    assert not rules.str.contains("persistent|no_improvement").any()
+    assert rules.str.contains("cluster_outlier").any()  # the other rules are unchanged

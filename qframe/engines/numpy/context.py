@@ -369,7 +369,8 @@ class Ctx:
                 cond = self.grid(vec.truth(self.plan.escalation[rule_id].fn(self)))
                 steps = self.plan.escalation_steps[rule_id]
                 held = cond
-                for k in range(1, steps):
+                # beyond the periods of the data every earlier value is unknown: the same result
+                for k in range(1, min(steps, self.n_periods + 1)):
                     held = vec.kleene_and(held, vec.shift(cond, k, self.shape))
                 self._escalation[rule_id] = np.asarray(held == 1, dtype=np.float64)
         return self._escalation[rule_id]
