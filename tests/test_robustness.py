@@ -325,3 +325,69 @@ def test_huge_durations_are_bounded_by_the_data(tmp_path: Path) -> None:
     rules = result.units["escalation_rules"].fillna("").astype(str)
     assert not rules.str.contains("persistent|no_improvement").any()
     assert rules.str.contains("cluster_outlier").any()  # the other rules are unchanged
+
+
+# ---------------------------------------------------------------- damaged workbooks
+
+
+def _workbook(tmp_path: Path) -> Path:
+    import pandas as pd
+
+    book = tmp_path / "data.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.read_csv(MINI / "data" / "units.csv").to_excel(writer, sheet_name="units", index=False)
+        pd.read_csv(MINI / "data" / "measures.csv").to_excel(
+            writer, sheet_name="measures", index=False
+        )
+    return book
+
+
+def _rewrite(book: Path, member: str, change: object) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(book) as archive:
+        parts = {m.filename: archive.read(m) for m in archive.infolist()}
+    parts[member] = change(parts[member])  # type: ignore[operator]
+    with zipfile.ZipFile(book, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def _entity(xml: bytes) -> bytes:
+    head = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
+    return head + (xml.split(b"?>", 1)[1] if xml.startswith(b"<?") else xml)
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        ("truncated", "not a complete .xlsx workbook"),
+        ("broken-xml", "damaged"),
+        ("entity", "document type or entities"),
+        ("not-zip", "not a complete .xlsx workbook"),
+    ],
+)
+def test_damaged_workbooks_are_file_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, damage: str, words: str
+) -> None:
+    book = _workbook(tmp_path)
+    if damage == "truncated":
+        book.write_bytes(book.read_bytes()[: book.stat().st_size // 2])
+    elif damage == "broken-xml":
+        _rewrite(book, "xl/worksheets/sheet2.xml", lambda xml: xml[: len(xml) // 2])
+    elif damage == "entity":
+        _rewrite(book, "xl/worksheets/sheet2.xml", _entity)
+    else:
+        book.write_text("unit_id,name\nP001,x\n")
+    code, _, err = run(
+        capsys, "evaluate", str(MINI), "--data", str(book), "--out", str(tmp_path / "out")
+    )
+    assert code == 4, err
+    assert "error D003" in err and words in err and "internal error" not in err
+
+
+def test_a_sound_workbook_still_reads(tmp_path: Path) -> None:
+    import qframe
+
+    result = qframe.load(MINI).evaluate(_workbook(tmp_path))
+    assert result.units.set_index("unit_id").loc["P001", "payment"] == pytest.approx(5534.28)
