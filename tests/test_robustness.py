@@ -391,3 +391,14 @@ def test_a_sound_workbook_still_reads(tmp_path: Path) -> None:
 
     result = qframe.load(MINI).evaluate(_workbook(tmp_path))
     assert result.units.set_index("unit_id").loc["P001", "payment"] == pytest.approx(5534.28)
+
+
+def test_thousands_of_parameters_are_refused_early(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    extra = "".join(f"  p{i}: {i}\n" for i in range(20_000))
+    folder = write(tmp_path, replace_once(BASE, "parameters:\n", "parameters:\n" + extra))
+    started = time.perf_counter()
+    code, err = validate(capsys, folder)
+    assert time.perf_counter() - started < 10
+    assert code == 1 and "error Q022" in err and "framework.yaml:7:1" in err

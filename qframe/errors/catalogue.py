@@ -98,6 +98,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q019", _E, "the definition breaks another rule of the schema"),
     Entry("Q020", _E, "a name is defined twice"),
     Entry("Q021", _E, "a definition repeats an argument name"),
+    Entry("Q022", _E, "a section of a definition has more entries than qframe accepts"),
     # Expression syntax
     Entry("Q100", _E, "an expression does not parse"),
     Entry("Q101", _E, "an expression is nested too deeply"),

@@ -15,7 +15,7 @@ from qframe.errors.diagnostics import Diagnostic, Location, SourceFile, error
 
 #: The largest definition, test or scenario file read, in bytes (documented in
 #: docs/definition-format.md). The largest shipped definition is about 32 kB.
-MAX_SOURCE_BYTES = 2_000_000
+MAX_SOURCE_BYTES = 1_000_000
 
 
 class SourceProblem(Exception):

@@ -185,8 +185,8 @@ def _refuse_expansion(root: yaml.Node) -> None:
         sizes[id(node)] = size
         if size > MAX_YAML_VALUES:
             raise _TooLarge(
-                f"the file holds more than {MAX_YAML_VALUES:,} values once its aliases "
-                "(`*name`) are expanded",
+                f"the file holds more than {MAX_YAML_VALUES:,} values (an alias `*name` counts "
+                "as the values it stands for)",
                 node,
                 "write the values out, or use fewer anchors (`&name`) and aliases (`*name`)",
             )
@@ -213,8 +213,8 @@ class _Converter:
         self.count += 1
         if self.count > MAX_YAML_VALUES:
             raise _TooLarge(
-                f"the file holds more than {MAX_YAML_VALUES:,} values once its aliases "
-                "(`*name`) are expanded",
+                f"the file holds more than {MAX_YAML_VALUES:,} values (an alias `*name` counts "
+                "as the values it stands for)",
                 node,
                 "write the values out, or use fewer anchors (`&name`) and aliases (`*name`)",
             )
