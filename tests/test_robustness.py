@@ -402,3 +402,33 @@ def test_thousands_of_parameters_are_refused_early(
     code, err = validate(capsys, folder)
     assert time.perf_counter() - started < 10
     assert code == 1 and "error Q022" in err and "framework.yaml:7:1" in err
+
+
+# ---------------------------------------------------------------- errors with a place
+
+
+def test_money_rounded_naming_a_non_rule_is_located(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = replace_once(BASE, "frequency: year\n", "frequency: year\nmoney: {rounded: [paymnet]}\n")
+    code, err = validate(capsys, write(tmp_path, text))
+    assert code == 1
+    assert "framework.yaml:6:19: error Q239" in err and "did you mean" in err
+
+
+def test_type_error_in_a_long_sum_points_at_the_operator(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    long_sum = "points * point_value * cpi + points * point_value * cpi + max_points + points * point_value"
+    text = replace_once(
+        BASE, "payment: points * point_value * cpi      #", f"payment: {long_sum}   #"
+    )
+    code, err = validate(capsys, write(tmp_path, text))
+    assert code == 1
+    line = next(x for x in err.splitlines() if "error Q305" in x)
+    # the second `+`: money on its left, a number (max_points) on its right
+    column = len("    payment: ") + long_sum.index("+ max_points") + 1
+    assert f"framework.yaml:49:{column}: error Q305" in line
+    assert "is money" in line and "`max_points` is a number" in line
+    caret = err.splitlines()[err.splitlines().index(line) + 2]
+    assert caret.rstrip().endswith("^") and "~" not in caret

@@ -352,6 +352,9 @@ class _Builder:
             frequency=d.get("frequency", "year"),
             rounding=money.get("rounding", "indicator"),
             rounded=tuple(money.get("rounded", ["payment"])),
+            rounded_locations=tuple(
+                self.loc("money", "rounded", i) for i in range(len(money.get("rounded", [])))
+            ),
             outcome=tuple(d.get("outcome", [])),
             outcome_location=self.loc("outcome") if "outcome" in d else None,
             parameters=params,
