@@ -45,7 +45,7 @@ OUTCOMES: Counter[str] = Counter()
 
 def _settings(examples: int) -> settings:
     return settings(
-        max_examples=examples,
+        max_examples=max(1, examples),
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
