@@ -432,3 +432,20 @@ def test_type_error_in_a_long_sum_points_at_the_operator(
     assert "is money" in line and "`max_points` is a number" in line
     caret = err.splitlines()[err.splitlines().index(line) + 2]
     assert caret.rstrip().endswith("^") and "~" not in caret
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("point_value", float("inf")),
+        ("point_value", float("nan")),
+        ("average_list_size", -float("inf")),
+        ("DM007.max_points", float("nan")),
+    ],
+)
+def test_non_finite_overrides_are_refused(key: str, value: float) -> None:
+    import qframe
+    from qframe.errors.diagnostics import DefinitionError
+
+    with pytest.raises(DefinitionError, match="finite"):
+        qframe.load(MINI).evaluate(MINI / "data", params={key: value})

@@ -11,6 +11,7 @@ Python callers may pass plain numbers: ``{"point_value": 180.0}`` means £180.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -166,6 +167,19 @@ def _value(
     """The value of an override, checked against the kind the parameter has."""
     kind = want.kind
     if not isinstance(raw, str):  # from Python
+        numbers = raw if isinstance(raw, tuple) else (raw,)
+        if any(
+            isinstance(x, (float, np.floating)) and not math.isfinite(float(x)) for x in numbers
+        ):
+            problems.append(
+                error(
+                    "Q241",
+                    f"`{key}` must be a finite number, not {raw!r}",
+                    None,
+                    "infinity and not-a-number cannot be a parameter: give a number",
+                )
+            )
+            return None
         if isinstance(raw, bool):
             if kind is t.Kind.BOOL:
                 return 1.0 if raw else 0.0
