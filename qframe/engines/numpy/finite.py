@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qframe.engines.numpy.layout import DataArrays
-from qframe.errors.diagnostics import DataError, Diagnostic, error
+from qframe.errors.diagnostics import DataError, Diagnostic, Location, error
 
 if TYPE_CHECKING:
     from qframe.engines.numpy.context import Ctx
@@ -105,13 +105,11 @@ def _problem(
     period: int,
     indicator: str,
     count: int,
-    location: Any,
+    location: Location | None,
 ) -> Diagnostic:
     shown = []
     for (measure, key), column in sorted(data.columns.items()):
-        if key in ("", indicator) or not indicator:
-            if key and not indicator:
-                continue
+        if key in ("", indicator):  # the unit's own measures, and the indicator's
             number = float(data.values[unit, period, column])
             label = f"{measure}[{key}]" if key else measure
             shown.append(f"{label} = {number:g}")
