@@ -13,6 +13,7 @@ framework-level rules are one per module under :mod:`.rules`. Every problem is c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -314,9 +315,24 @@ class Compiler:
             folded, value = self.evaluate(c.ir)
             if not folded:  # a constant that cannot be folded stays dynamic
                 return c
+            if not _finite(value):
+                self.error(
+                    "Q320",
+                    f"{to_text(c.node) if c.node else 'this constant'} overflows: it is not a finite number",
+                    c.ir.location,
+                    "a value this large cannot be computed with: write smaller numbers",
+                )
+                return unknown()
             folded_node = ir.Const(value, type=c.type, location=c.ir.location, syntax=c.ir.syntax)
             return Compiled(folded_node, value, c.node, True)
         return c
+
+
+def _finite(value: Any) -> bool:
+    """Whether a folded constant (a number, a text, a truth value or a range of them) is finite."""
+    if isinstance(value, tuple):
+        return all(_finite(v) for v in value)
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def _constant(c: Compiled) -> ir.Node:

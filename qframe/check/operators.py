@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qframe.check.compiled import NOT_CONSTANT, Compiled, Scope, unknown
+from qframe.errors.diagnostics import Location
 from qframe.ir import kinds as t
 from qframe.ir import nodes as ir
 from qframe.language import ast
@@ -176,8 +177,10 @@ def _arithmetic(
     if kind is None:
         compiler.error(
             "Q305",
-            f"cannot {verb} {a.type.describe()} {_PREPOSITION[op]} {b.type.describe()}",
-            scope.loc(node),
+            f"cannot {verb} {a.type.describe()} {_PREPOSITION[op]} {b.type.describe()}: "
+            f"{_side(node.left)} is {a.type.describe()}, {_side(node.right)} is "
+            f"{b.type.describe()}",
+            _operator_location(scope, node),
             _arithmetic_hint(op, ka, kb),
         )
         return unknown(node)
@@ -213,6 +216,23 @@ def conditional(compiler: Compiler, node: ast.If, scope: Scope) -> Compiled:
     split = c.static and c.type.per_indicator
     choice = ir.If(c.ir, a.ir, b.ir, split, type=typ, **scope.at(node))
     return compiler.fold(Compiled(choice, NOT_CONSTANT, node), [c, a, b])
+
+
+def _side(node: ast.Node) -> str:
+    """One side of an operator, as written (shortened), for a message."""
+    text = to_text(node)
+    return f"`{text}`" if len(text) <= 40 else f"`{text[:37]}...`"
+
+
+def _operator_location(scope: Scope, node: ast.Binary) -> Location:
+    """Where the operator of ``node`` is written (between its two sides), or the whole node."""
+    expr = scope.expr
+    gap = expr.text[node.left.end : node.right.start]
+    at = gap.find(node.op)
+    if at < 0 or not expr.offsets:
+        return scope.loc(node)
+    start = node.left.end + at
+    return Location(expr.source, expr.offsets[start], len(node.op))
 
 
 _PREPOSITION = {"+": "and", "-": "from", "*": "by", "/": "by", "^": "to"}

@@ -12,6 +12,7 @@ Python callers may pass plain numbers: ``{"point_value": 180.0}`` means £180.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -265,6 +266,19 @@ def _value(
     """The value of an override, checked against the kind the parameter has."""
     kind = want.kind
     if not isinstance(raw, str):  # from Python
+        numbers = raw if isinstance(raw, tuple) else (raw,)
+        if any(
+            isinstance(x, (float, np.floating)) and not math.isfinite(float(x)) for x in numbers
+        ):
+            problems.append(
+                error(
+                    "Q241",
+                    f"`{key}` must be a finite number, not {raw!r}",
+                    None,
+                    "infinity and not-a-number cannot be a parameter: give a number",
+                )
+            )
+            return None
         if isinstance(raw, bool):
             if kind is t.Kind.BOOL:
                 return 1.0 if raw else 0.0
@@ -289,7 +303,7 @@ def _value(
             if src is not None
             else None
         )
-        problems.append(error("Q100", f"`{key}`: {exc.message}", loc, exc.hint))
+        problems.append(error(exc.code, f"`{key}`: {exc.message}", loc, exc.hint))
         return None
     got = literal_kind(node)
     if got is None:

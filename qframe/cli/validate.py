@@ -12,7 +12,7 @@ import click
 from qframe import api
 from qframe.cli.messages import echo_err
 from qframe.cli.options import format_option, strict_option
-from qframe.errors.diagnostics import ExitCode, render_all, sort_key
+from qframe.errors.diagnostics import ExitCode, FileProblem, render_all, sort_key
 
 
 @click.command("validate")
@@ -32,8 +32,12 @@ def command(paths: Sequence[Path], strict: bool, fmt: str) -> None:
       qframe validate --strict frameworks/qof_2014/framework.yaml
     """
     all_diags = []
+    file_problem = False
     for path in paths:
-        diags = sorted(api.check(path)[2], key=sort_key)
+        try:
+            diags = sorted(api.check(path)[2], key=sort_key)
+        except FileProblem as exc:  # reported like every other problem, also in JSON
+            diags, file_problem = exc.diagnostics, True
         all_diags.extend(diags)
         if fmt == "text":
             if diags:
@@ -42,6 +46,8 @@ def command(paths: Sequence[Path], strict: bool, fmt: str) -> None:
                 click.echo(f"{path}: ok")
     if fmt == "json":
         click.echo(json.dumps([d.to_dict() for d in all_diags], indent=1))
+    if file_problem:
+        sys.exit(ExitCode.FILE_ERROR)
     if any(d.is_error for d in all_diags):
         sys.exit(ExitCode.DEFINITION_ERROR)
     if strict and all_diags:

@@ -86,6 +86,10 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q005", _E, "the definition file is empty or not a mapping"),
     Entry("Q006", _E, "the output folder cannot be created"),
     Entry("Q007", _E, "no output folder was given"),
+    Entry(
+        "Q008", _E, "a YAML file is too large or nested too deeply once its aliases are expanded"
+    ),
+    Entry("Q009", _E, "a number is not finite, or too large to hold exactly"),
     Entry("Q010", _E, "unknown field"),
     Entry("Q011", _E, "a required field is missing"),
     Entry("Q012", _E, "a key is not a valid name"),
@@ -98,6 +102,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q019", _E, "the definition breaks another rule of the schema"),
     Entry("Q020", _E, "a name is defined twice"),
     Entry("Q021", _E, "a definition repeats an argument name"),
+    Entry("Q022", _E, "a section of a definition has more entries than qframe accepts"),
     # Expression syntax
     Entry("Q100", _E, "an expression does not parse"),
     Entry("Q101", _E, "an expression is nested too deeply"),
@@ -165,6 +170,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q310", _E, "the lower threshold is not below the upper threshold"),
     Entry("Q311", _E, "thresholds are not a range of percentages"),
     Entry("Q312", _E, "the cuts of `band` do not ascend"),
+    Entry("Q320", _E, "a constant overflows: it is not a finite number"),
     Entry("Q330", _E, "a duration is expected"),
     Entry("Q331", _E, "a duration is not a whole number of periods"),
     Entry("Q332", _E, "unknown time unit"),
@@ -262,6 +268,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("D084", _E, "an apportionment weight is zero or missing for a whole level unit"),
     Entry("D085", _W, "some members of a level unit lack a measure the others have"),
     Entry("D086", _E, "an apportionment weight is negative or missing for a practice"),
+    Entry("D095", _E, "a rule or total gives an infinite or overflowed amount"),
     # plausibility (qframe.data.plausibility; bounds overridable in plausibility.yaml)
     Entry("D300", _E, "a value above the plausible bound (max_value, default 1,000,000,000)"),
     Entry("D301", _E, "a value of 2^53 or more, where numbers are no longer exact"),

@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -83,15 +83,29 @@ _TERMINAL_NAMES = {
 }
 
 
-class ExpressionSyntaxError(Exception):
-    """A syntax error at ``offset`` (0-based) in the expression text."""
+#: The longest expression text accepted, in characters (documented in docs/language.md): a longer
+#: one is refused before it is parsed, so that a runaway file costs milliseconds, not minutes.
+MAX_EXPRESSION_CHARS = 20_000
 
-    def __init__(self, message: str, offset: int, hint: str = "", length: int = 1) -> None:
+#: The deepest an expression may nest: each operator, call or `if` inside another is one level,
+#: so `a + b + c` is 2 deep. Every later stage (checking, lowering, printing) walks the tree
+#: recursively; this bound keeps them far from Python's recursion limit.
+MAX_EXPRESSION_DEPTH = 200
+
+
+class ExpressionSyntaxError(Exception):
+    """A syntax error at ``offset`` (0-based) in the expression text; ``code`` is its diagnostic
+    (Q100 a syntax error, Q101 an expression nested too deeply or too long)."""
+
+    def __init__(
+        self, message: str, offset: int, hint: str = "", length: int = 1, code: str = "Q100"
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
         self.hint = hint
         self.length = max(1, length)
+        self.code = code
 
 
 def _number(text: str) -> float:
@@ -265,44 +279,58 @@ def parse(text: str) -> ast.Node:
         raise ExpressionSyntaxError(
             "empty expression", 0, "write an expression, e.g. `numerator / denominator`"
         )
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionSyntaxError(
+            f"the expression is {len(text):,} characters long; the limit is "
+            f"{MAX_EXPRESSION_CHARS:,}",
+            0,
+            "split it into named definitions (`define:`)",
+            code="Q101",
+        )
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise _friendly(text, exc) from None
-    except RecursionError:  # pragma: no cover - lark's parser is iterative
-        raise ExpressionSyntaxError(
-            "the expression is nested too deeply", 0, "split it into named definitions", len(text)
-        ) from None
+    _check_depth(tree)
     try:
         result = _ToAst().transform(tree)
-    except RecursionError:
-        raise ExpressionSyntaxError(
-            "the expression is too long or nested too deeply",
-            0,
-            "split it into named definitions",
-            len(text),
-        ) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, ExpressionSyntaxError):
             raise exc.orig_exc from None
         raise
     assert isinstance(result, ast.Node)
-    try:
-        nodes = list(result.walk())
-    except RecursionError:
-        raise ExpressionSyntaxError(
-            "the expression is too long or nested too deeply",
-            0,
-            "split it into named definitions",
-            len(text),
-        ) from None
-    for node in nodes:
+    for node in result.walk():
         value = getattr(node, "amount" if isinstance(node, ast.Duration) else "value", 0.0)
         if isinstance(value, float) and not math.isfinite(value):
             raise ExpressionSyntaxError(
                 "number too large", node.start, "write a smaller number", node.end - node.start
             )
     return result
+
+
+def _check_depth(tree: Tree[Token]) -> None:
+    """Refuse a tree deeper than :data:`MAX_EXPRESSION_DEPTH`, walking it without recursion and
+    pointing at the operator where the limit is crossed."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node.data not in _FLAT_RULES:
+            depth += 1
+        if depth > MAX_EXPRESSION_DEPTH:
+            meta = node.meta
+            start = 0 if getattr(meta, "empty", True) else meta.start_pos
+            raise ExpressionSyntaxError(
+                f"the expression is nested more than {MAX_EXPRESSION_DEPTH} levels deep "
+                "(operators, calls and `if`s inside one another)",
+                start,
+                "split it into named definitions (`define:`), or use sum(...) over a list",
+                code="Q101",
+            )
+        stack.extend((child, depth) for child in node.children if isinstance(child, Tree))
+
+
+# Rules that do not add a level of nesting: a call's argument list, a name inside a reference.
+_FLAT_RULES = frozenset({"arguments", "name", "ref"})
 
 
 def _expected(exc: UnexpectedInput) -> str:

@@ -205,6 +205,7 @@ class FrameworkDef:
     frequency: str = "year"
     rounding: str = "indicator"
     rounded: tuple[str, ...] = ("payment",)  # money rules rounded per indicator
+    rounded_locations: tuple[Location, ...] = ()  # where each of `rounded` is written
     outcome: tuple[str, ...] = ()  # rules whose missing values set a row's status (default: all)
     outcome_location: Location | None = None
     parameters: Mapping[str, Parameter] = field(default_factory=dict)

@@ -21,6 +21,7 @@ def expression_at(doc: YamlDocument, path: YamlPath) -> tuple[m.Expression, Diag
         where = Location(doc.source, first, max(1, last - first + 1))
         if exc.offset >= len(text):  # at the end: point just after the last character
             where = Location(doc.source, offsets[-1] if offsets else 0, 1)
-        problem = error("Q100", f"syntax: {exc.message}", where, exc.hint)
+        message = f"syntax: {exc.message}" if exc.code == "Q100" else exc.message
+        problem = error(exc.code, message, where, exc.hint)
         return m.Expression(text, None, doc.source, offsets), problem
     return m.Expression(text, tree, doc.source, offsets), None

@@ -22,6 +22,7 @@ from qframe.language import ast
 from qframe.model import definition as m
 from qframe.model.expressions import expression_at
 from qframe.source.clusters import ClusterFileError, read_cluster_file
+from qframe.source.files import SourceProblem, read_source
 from qframe.source.schema import load_schema, schema_diagnostics
 from qframe.source.yamldoc import YamlDocument, YamlPath, load_yaml
 
@@ -40,9 +41,9 @@ def read_records(folder: Path) -> tuple[m.RecordsDef | None, list[Diagnostic]]:
     if not file.exists():
         return None, []
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [error("Q501", f"cannot read {file}: {exc}", None, "save it as UTF-8 text")]
+        text = read_source(file, code="Q501", what="records file")
+    except SourceProblem as exc:
+        return None, [exc.diagnostic]
     return build_records(str(file), text)
 
 

@@ -49,16 +49,28 @@ def round_money(amount: ArrayLike, places: int = 2) -> np.ndarray:
 
     >>> float(round_money(2113.0560)), float(round_money(2.675)), float(round_money(-2.675))
     (2113.06, 2.68, -2.68)
+    >>> float(round_money(1e308, 1))  # too large to have a fraction: unchanged, not infinite
+    1e+308
     """
     a = np.asarray(amount, dtype=np.float64)
     scale = 10.0**places
     # in place, few passes: this runs over every payment of every scenario of a sweep
     x = np.asarray(np.abs(a), dtype=np.float64)  # a new array (0-d for a number)
+    # an amount of 2^52 pence or more has no fraction of a penny to round (and × scale could
+    # overflow): it is kept as it is
+    whole = x >= _WHOLE / scale
+    any_whole = bool(whole.any())
+    if any_whole:
+        x[whole] = 0.0
     x *= scale
     x += 0.5 + 5e-7  # half a penny, and the 6th-decimal tolerance for floating point
     np.floor(x, out=x)
     x /= scale
-    return np.copysign(x, a, out=x)
+    out = np.copysign(x, a, out=x)
+    return np.where(whole, a, out) if any_whole else out
+
+
+_WHOLE = float(2**52)
 
 
 def rounds_indicator_value(rounding: str, is_money: bool, is_rounded: bool) -> bool:

@@ -9,6 +9,7 @@ character, whatever the YAML quoting or folding.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,28 @@ class YamlDocument:
         return text, tuple(offsets)
 
 
+#: The most values a YAML file may hold once its aliases (`*name`) are expanded: a "billion
+#: laughs" file of a few lines expands to billions; it is refused after this many, in milliseconds.
+MAX_YAML_VALUES = 200_000
+
+#: The deepest that mappings and lists may nest inside one another.
+MAX_YAML_DEPTH = 50
+
+#: The largest whole number accepted: every larger one loses digits as a float (2^53).
+MAX_EXACT_INTEGER = 2**53
+
+
+class _TooLarge(Exception):
+    """The document is larger (or deeper) than the limits above; ``node`` is where it shows."""
+
+    def __init__(self, message: str, node: yaml.Node, hint: str, code: str = "Q008") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.node = node
+        self.hint = hint
+
+
 # libyaml's loader when present (10× faster); both are safe loaders and give the same marks.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -98,9 +121,13 @@ def load_yaml(path: str, text: str) -> YamlDocument:
             if node is None:
                 doc.data = None
                 return doc
-            doc.data = _convert(loader, node, (), doc)
+            _refuse_expansion(node)
+            doc.data = _Converter(loader, doc).convert(node, ())
         finally:
             loader.dispose()
+    except _TooLarge as exc:
+        doc.diagnostics.append(error(exc.code, exc.message, doc._node_location(exc.node), exc.hint))
+        doc.data = None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         offset = mark.index if mark is not None else 0
@@ -132,18 +159,89 @@ def _yaml_hint(problem: str, text: str, offset: int) -> str:
     return "check the YAML around this place (indentation, quotes, a missing ':')"
 
 
-def _convert(loader: Any, node: yaml.Node, path: YamlPath, doc: YamlDocument) -> Any:
-    doc.values[path] = node
+def _refuse_expansion(root: yaml.Node) -> None:
+    """Count the values ``root`` holds once aliases are expanded, in one pass over the distinct
+    nodes (an alias is the same node object reached twice), and refuse more than the limit."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if not children_done:
+            if id(node) in visiting:
+                raise _TooLarge(
+                    "an alias (`*name`) refers to a value that contains it",
+                    node,
+                    "a value cannot contain itself: write it out instead",
+                )
+            visiting.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        size = 1 + sum(sizes.get(id(child), 0) for child in children)
+        sizes[id(node)] = size
+        if size > MAX_YAML_VALUES:
+            raise _TooLarge(
+                f"the file holds more than {MAX_YAML_VALUES:,} values (an alias `*name` counts "
+                "as the values it stands for)",
+                node,
+                "write the values out, or use fewer anchors (`&name`) and aliases (`*name`)",
+            )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+class _Converter:
+    """Nodes → plain data, recording every path's node, within the limits above."""
+
+    def __init__(self, loader: Any, doc: YamlDocument) -> None:
+        self.loader = loader
+        self.doc = doc
+        self.count = 0
+
+    def convert(self, node: yaml.Node, path: YamlPath) -> Any:
+        doc = self.doc
+        self.count += 1
+        if self.count > MAX_YAML_VALUES:
+            raise _TooLarge(
+                f"the file holds more than {MAX_YAML_VALUES:,} values (an alias `*name` counts "
+                "as the values it stands for)",
+                node,
+                "write the values out, or use fewer anchors (`&name`) and aliases (`*name`)",
+            )
+        if len(path) > MAX_YAML_DEPTH:
+            raise _TooLarge(
+                f"mappings and lists nest more than {MAX_YAML_DEPTH} deep",
+                node,
+                "a definition needs a few levels only: check the indentation and brackets",
+            )
+        doc.values[path] = node
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def mapping(self, node: yaml.MappingNode, path: YamlPath) -> dict[Any, Any]:
+        doc = self.doc
         out: dict[Any, Any] = {}
         seen: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if isinstance(key, (list, dict)):
+            if not isinstance(key_node, yaml.ScalarNode):
                 doc.diagnostics.append(
                     error("Q002", "a key must be a plain value", doc._node_location(key_node))
                 )
                 continue
+            key = self.scalar(key_node)
             if not isinstance(key, str):
                 key = key_node.value  # keep keys as written: "1" not 1, "yes" not True
             if key in seen:
@@ -159,8 +257,39 @@ def _convert(loader: Any, node: yaml.Node, path: YamlPath, doc: YamlDocument) ->
                 continue
             seen[key] = key_node
             doc.keys[(*path, key)] = key_node
-            out[key] = _convert(loader, value_node, (*path, key), doc)
+            out[key] = self.convert(value_node, (*path, key))
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(loader, item, (*path, i), doc) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        """A plain value; a number must be finite, and a whole number exact as a float."""
+        if node.tag in _NUMBER_TAGS and len(node.value) > 40:
+            # Python refuses to convert more than 4,300 digits and a float cannot hold 400
+            raise _TooLarge(
+                "a number with more than 40 characters", node, "write a smaller number", "Q009"
+            )
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:  # e.g. `!!int` on text that is not a number
+            raise _TooLarge(
+                f"cannot read this value: {exc}", node, "check the value", "Q009"
+            ) from None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and abs(value) > MAX_EXACT_INTEGER:
+            raise _TooLarge(
+                f"the whole number {value} is too large to hold exactly",
+                node,
+                f"whole numbers up to {MAX_EXACT_INTEGER:,} are exact; write a smaller number",
+                "Q009",
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _TooLarge(
+                f"`{node.value}` is not a finite number",
+                node,
+                "infinity and not-a-number cannot be used in a definition: write a number",
+                "Q009",
+            )
+        return value
+
+
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})

@@ -24,13 +24,13 @@ def check(
                     did_you_mean(name, fw.rules) or f"rules: {', '.join(fw.rules)}",
                 )
             )
-    for name in fw.rounded:
+    for i, name in enumerate(fw.rounded):
         if fw.rules and name not in fw.rules and name != "payment":
             out.append(
                 error(
                     "Q239",
                     f"`money.rounded` names `{name}`, which is not a rule",
-                    None,
+                    fw.rounded_locations[i] if i < len(fw.rounded_locations) else None,
                     did_you_mean(name, fw.rules) or "list money rules",
                 )
             )

@@ -303,6 +303,8 @@ class Ctx:
         flags = np.asarray(cond, dtype=np.float64)
         if flags.ndim == 4 and flags.shape[0] > 1:  # pragma: no cover - needs a swept flag
             raise NotImplementedError("an indicator-level condition cannot vary by scenario")
+        if flags.ndim == 4:  # on the grid (e.g. from an inner `if`), but the same for every unit
+            flags = flags[:, :1, :1, :]
         flags = np.broadcast_to(flags, (1, 1, 1, len(sel))).reshape(-1)
         parts = []
         parent = self._frames[-1] if self._frames else None
@@ -384,7 +386,8 @@ class Ctx:
                 cond = self.grid(vec.truth(self.plan.escalation[rule_id].fn(self)))
                 steps = self.plan.escalation_steps[rule_id]
                 held = cond
-                for k in range(1, steps):
+                # beyond the periods of the data every earlier value is unknown: the same result
+                for k in range(1, min(steps, self.n_periods + 1)):
                     held = vec.kleene_and(held, vec.shift(cond, k, self.shape))
                 self._escalation[rule_id] = np.asarray(held == 1, dtype=np.float64)
         return self._escalation[rule_id]

@@ -19,6 +19,7 @@ from qframe.data.dataset import Dataset
 from qframe.engines.base import DataLayout, Evaluation, Params, ScenarioAxis, ScenarioTotals
 from qframe.engines.numpy import vectors as vec
 from qframe.engines.numpy.context import Ctx
+from qframe.engines.numpy.finite import OverflowWatch, refuse_non_finite
 from qframe.engines.numpy.layout import COMBINE, DataArrays, prepare
 from qframe.errors.diagnostics import DataError, Diagnostic, error
 from qframe.scoring import outcome
@@ -129,7 +130,8 @@ def evaluate_plan(plan: Plan, data: DataArrays, params: dict[str, Any]) -> Evalu
             ]
         )
     ctx = Ctx(plan, data, params)
-    with np.errstate(all="ignore"):
+    watch = OverflowWatch()
+    with np.errstate(all="ignore", over="call", call=watch):
         every = np.arange(ctx.n_indicators, dtype=np.intp)
         for name in plan.value_order:  # every rule for every indicator; inputs only where used
             if plan.values[name].kind == "rule":
@@ -162,6 +164,7 @@ def evaluate_plan(plan: Plan, data: DataArrays, params: dict[str, Any]) -> Evalu
                 )
             )
         raise DataError(problems)
+    refuse_non_finite(plan, ctx, values, totals, overflowed=watch.overflowed)
     status = _status(plan, ctx, values)
     return Evaluation(NumpyEngine.name, data, values, status, totals, escalation, checks, ctx)
 
@@ -207,7 +210,7 @@ def _status(plan: Plan, ctx: Ctx, values: dict[str, np.ndarray]) -> np.ndarray:
         if plan.values[name].kind != "rule" or name not in results:
             continue
         v = values[name][0]
-        if v.dtype != object:
+        if v.dtype.kind == "f":  # a rule that gives text or truth values is never missing
             any_nan |= np.isnan(v)
         fm, fz = ctx.flags(name)
         missing |= fm[0]

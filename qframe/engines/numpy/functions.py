@@ -115,7 +115,8 @@ def over_time(name: str, value: Fn, steps: int) -> Fn:
         if combine == "change":
             return vec.as_float(ctx.grid(x)) - vec.shift(x, steps, ctx.shape)
         out = ctx.grid(vec.truth(x))
-        for k in range(1, steps):
+        # beyond the periods of the data every earlier value is unknown: the same result
+        for k in range(1, min(steps, ctx.n_periods + 1)):
             out = vec.kleene_and(out, vec.shift(x, k, ctx.shape))
         return out
 

@@ -186,7 +186,8 @@ def evaluate_constant(fn: Fn) -> Any:
     """The value of a closure built from constants only (scalars, or a pair of them for a
     range), or :data:`NOT_FOLDED` when it cannot be computed without data."""
     try:
-        value = fn(_ConstantContext())  # type: ignore[arg-type]
+        with np.errstate(all="ignore"):  # an overflow is reported by the checker (Q320)
+            value = fn(_ConstantContext())  # type: ignore[arg-type]
     except Exception:  # a constant that cannot be folded stays dynamic
         return NOT_FOLDED
     if isinstance(value, np.ndarray) and value.ndim == 0:

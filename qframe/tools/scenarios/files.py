@@ -31,6 +31,7 @@ from qframe.errors.diagnostics import (
     did_you_mean,
     error,
 )
+from qframe.source.files import SourceProblem, read_source
 from qframe.source.paths import contained
 from qframe.source.schema import schema_diagnostics
 from qframe.source.yamldoc import YamlDocument, load_yaml
@@ -122,7 +123,11 @@ def _read(file: Path) -> tuple[YamlDocument, dict[str, Any], list[Diagnostic]]:
             ],
             ExitCode.FILE_ERROR,
         )
-    doc = load_yaml(str(file), file.read_text(encoding="utf-8"))
+    try:
+        text = read_source(file, what="scenario file")
+    except SourceProblem as exc:
+        raise FileProblem([exc.diagnostic], ExitCode.FILE_ERROR) from None
+    doc = load_yaml(str(file), text)
     if doc.diagnostics:
         raise DefinitionError(doc.diagnostics)
     problems = [

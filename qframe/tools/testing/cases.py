@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qframe.errors.diagnostics import Diagnostic, Location, Severity, error
+from qframe.errors.diagnostics import Diagnostic, Location, error
 from qframe.model.build import DEFINITION_FILE, definition_path
+from qframe.source.files import SourceProblem, read_source
 from qframe.source.schema import DEFINITION_CODES, SchemaProblem, load_schema, schema_problems
 from qframe.source.yamldoc import YamlDocument, YamlPath, load_yaml
 
@@ -96,24 +97,9 @@ def read_cases(file: Path) -> tuple[list[Case], list[Diagnostic]]:
     """The cases of a test file, and the problems that keep the whole file from running
     (each case keeps those of its own fields in :attr:`Case.problems`)."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return [], [
-            Diagnostic(
-                Severity.ERROR,
-                "T001",
-                f"{file} is not UTF-8 text",
-                None,
-                "save the test file as UTF-8",
-                str(file),
-            )
-        ]
-    except OSError as exc:
-        return [], [
-            Diagnostic(
-                Severity.ERROR, "T001", f"cannot read {file}: {exc.strerror}", path=str(file)
-            )
-        ]
+        text = read_source(file, code="T001", what="test file")
+    except SourceProblem as exc:
+        return [], [exc.diagnostic]
     doc = load_yaml(str(file), text)
     if doc.diagnostics:
         return [], list(doc.diagnostics)
