@@ -95,3 +95,15 @@ def test_cli_evaluate_on_records(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert code == ExitCode.OK, err
     assert "qof_2014 2014-15: 20 units" in out and "total payment 2014-15: £" in out
     assert "warning Q433 51 indicators have no record-level rules" in out + err
+
+
+def test_a_sweep_of_a_clinical_target_recomputes_the_counts(qof: qframe.Framework) -> None:
+    from qframe.tools.scenarios import sweep
+
+    swept = sweep(qof, RECORDS, {"hba1c_target": ["53", "59", "64"]})
+    totals = swept.table.set_index("scenario")["total_cost"]
+    # a looser target never pays less: the DM007/8/9 numerators only grow
+    assert totals["hba1c_target=53"] < totals["hba1c_target=59"] < totals["hba1c_target=64"]
+    single = qof.evaluate(RECORDS, params={"hba1c_target": "64 mmol/mol"})
+    assert totals["hba1c_target=64"] == pytest.approx(single.total("payment"), abs=0.005)
+    assert list(swept.table["hba1c_target"]) == ["53.0", "59.0", "64.0"]

@@ -66,24 +66,59 @@ def sweep(
             did_you_mean(total, fw.plan.totals) or "",
         )
     runner = engine_named(engine) if isinstance(engine, str) else engine
-    layout = runner.layout(fw.dataset(data), fw.definition.frequency)
-    costed = costed_period(layout, fw.definition.frequency, period)
-    list_size = _list_size(layout, costed)
     levels = [lv.id for lv in fw.definition.levels]
     shared = fw.parameter_values({})
-    rows, columns = [], []
-    for start in range(0, len(points), chunk):
-        part = points[start : start + chunk]
-        axis = _scenario_axis(fw, shared, part)
-        swept = runner.sweep(fw.plan, layout, shared, axis, total=total, period=costed.indices)
-        rows += _summaries(part, swept.totals, list_size, swept.levels, levels)
-        columns.append(swept.totals)
+    rows: dict[int, dict[str, Any]] = {}
+    columns: dict[int, np.ndarray] = {}
+    # points that set a record-level parameter (a clinical target in records.yaml) need the
+    # counts recomputed from the records: one layout per distinct record-level setting, the rest
+    # of each group swept along the scenario axis as usual
+    for record_values, members in _by_record_values(fw, points).items():
+        overrides = {name: value for name, value in record_values}
+        records = resolve(fw.plan, overrides).records if overrides else None
+        layout = runner.layout(fw.dataset(data, records), fw.definition.frequency)
+        costed = costed_period(layout, fw.definition.frequency, period)
+        list_size = _list_size(layout, costed)
+        for start in range(0, len(members), chunk):
+            indices = members[start : start + chunk]
+            part = [_without_records(fw, points[i]) for i in indices]
+            axis = _scenario_axis(fw, shared, part)
+            swept = runner.sweep(fw.plan, layout, shared, axis, total=total, period=costed.indices)
+            summaries = _summaries(part, swept.totals, list_size, swept.levels, levels)
+            for k, i in enumerate(indices):
+                row = {"scenario": points[i].label}
+                row.update({n: str(v) for n, v in points[i].overrides.items()})
+                row.update({n: v for n, v in summaries[k].items() if n != "scenario"})
+                rows[i] = row
+                columns[i] = swept.totals[k]
+    order = range(len(points))
     payments = pd.DataFrame(
-        np.vstack(columns).T,
+        np.vstack([columns[i] for i in order]).T,
         index=pd.Index(layout.unit_ids, name="unit_id"),
         columns=[pt.label for pt in points],
     )
-    return SweepResult(pd.DataFrame(rows), payments, costed.label, total, costed.periods)
+    table = pd.DataFrame([rows[i] for i in order])
+    return SweepResult(table, payments, costed.label, total, costed.periods)
+
+
+def _by_record_values(fw: Framework, points: Sequence[Point]) -> dict[tuple[Any, ...], list[int]]:
+    """The points' indices grouped by the record-level parameters they set (in first-seen order;
+    one group, keyed (), when none does)."""
+    clinical = record_types(fw.plan)
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, pt in enumerate(points):
+        key = tuple(sorted((k, v) for k, v in pt.overrides.items() if k in clinical))
+        groups.setdefault(key, []).append(i)
+    return groups
+
+
+def _without_records(fw: Framework, point: Point) -> Point:
+    """The point without its record-level parameters (they are in the counts already)."""
+    clinical = record_types(fw.plan)
+    if not any(k in clinical for k in point.overrides):
+        return point
+    kept = {k: v for k, v in point.overrides.items() if k not in clinical}
+    return replace(point, overrides=kept)
 
 
 def _list_size(layout: DataLayout, costed: CostedPeriod) -> np.ndarray:
