@@ -25,7 +25,12 @@ def read_measures(file: Path) -> pd.DataFrame | None:
     """The measures table: every column as text (categorical) but a numeric ``value``; None for
     a CSV file Arrow cannot read (the caller reads it with pandas, which says what is wrong)."""
     table = _parquet_table(file) if file.suffix == ".parquet" else _csv_table(file)
-    return None if table is None else table.to_pandas(ignore_metadata=True)
+    if table is None:
+        return None
+    frame = table.to_pandas(ignore_metadata=True)
+    del table
+    pa.default_memory_pool().release_unused()  # the reading buffers, back to the system
+    return frame
 
 
 def _csv_table(file: Path) -> pa.Table | None:

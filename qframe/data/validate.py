@@ -172,14 +172,14 @@ def validate_frames(
             )
         )
 
-    dup = pd.Series(combined_codes([unit, period, measure, key])).duplicated(keep=False)
+    dup = _repeated(combined_codes([unit, period, measure, key]))
     if dup.any():
         problems.append(
             mask_problem(
                 "D030",
                 "{n} rows repeat the same unit, period, measure and key",
                 measures_name,
-                dup.to_numpy(),
+                dup,
                 "keep one row per unit × period × measure × key (sum or remove the duplicates upstream)",
             )
         )
@@ -245,6 +245,8 @@ class TextColumn:
             labels = pd.Index(labels)
         stripped = labels.astype("string").str.strip()
         used = np.bincount(codes[codes >= 0], minlength=len(labels)) > 0
+        if used.all() and not stripped.has_duplicates and (stripped == labels).all():
+            return cls(codes, np.asarray(stripped, dtype=object))  # clean already: codes kept
         merged_codes, merged = pd.factorize(stripped[used])  # " A" and "A" become one label
         remap = np.full(len(labels) + 1, -1, dtype=np.int32)  # remap[-1]: missing stays -1
         remap[np.flatnonzero(used)] = merged_codes
@@ -269,27 +271,53 @@ class TextColumn:
         code = int(hit[0]) if hit.size else len(self.labels)
         return TextColumn(np.where(missing, code, self.codes).astype(np.int32), labels)
 
+    def take(self, rows: np.ndarray) -> TextColumn:
+        """The same column on some of its rows (the labels kept whole)."""
+        return TextColumn(self.codes[rows], self.labels)
+
     def categorical(self) -> pd.Categorical:
         return pd.Categorical.from_codes(self.codes, categories=pd.Index(self.labels))
 
 
 def combined_codes(columns: list[TextColumn]) -> np.ndarray:
-    """One int64 code per row for the combination of the columns' codes (missing is a value)."""
-    combined = np.zeros(len(columns[0].codes), dtype=np.int64)
-    size = 1
-    for column in columns:
+    """One integer per row for the combination of the columns' codes (a missing cell is a value
+    too): equal for equal combinations. The columns with fewest labels are combined first and
+    renumbered to the combinations present, so the codes stay small (no hashing of rows)."""
+    ordered = sorted(columns, key=lambda c: len(c.labels))
+    combined: np.ndarray = ordered[0].codes.astype(np.int32)
+    combined += 1
+    size = len(ordered[0].labels) + 1
+    for column in ordered[1:]:
         radix = len(column.labels) + 1
-        if size * radix >= 2**62:  # keep the mixed-radix code inside int64: renumber first
-            combined, uniques = pd.factorize(combined)
-            size = len(uniques)
-        combined = combined * radix + (column.codes + 1)
+        if size * radix > 2**24:  # renumber to the combinations present before growing
+            if size <= 2**24:
+                present = np.bincount(combined, minlength=size) > 0
+                combined = (np.cumsum(present, dtype=np.int64) - 1).astype(combined.dtype)[combined]
+                size = int(present.sum())
+            else:
+                combined, uniques = pd.factorize(combined)
+                size = len(uniques)
+        if size * radix >= 2**31 and combined.dtype != np.int64:
+            combined = combined.astype(np.int64)
+        combined *= radix
+        combined += column.codes
+        combined += 1
         size *= radix
     return combined
+
+
+def _repeated(codes: np.ndarray) -> np.ndarray:
+    """Rows whose code another row has too (sorted once; the rows are found only when some are)."""
+    ordered = np.sort(codes)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    return np.isin(codes, twice) if twice.size else np.zeros(len(codes), dtype=bool)
 
 
 def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, object]:
     """Strict numbers: the values (NaN where empty), the rows that are not numbers, and the first
     of those as written. Text is parsed once per distinct cell."""
+    if raw.dtype == np.float64:
+        return raw.to_numpy(), np.zeros(len(raw), dtype=bool), None
     if pd.api.types.is_numeric_dtype(raw) and not isinstance(raw.dtype, pd.CategoricalDtype):
         values = pd.to_numeric(raw, errors="coerce").astype("float64").to_numpy()
         return values, np.zeros(len(raw), dtype=bool), None
@@ -326,18 +354,22 @@ def _numerator_above_denominator(
             "a numerator counts patients of the denominator: check the extract",
         ),
     )
-    where = None
     for upper_name, lower_name, code, what, hint in pairs:
-        upper = measure.rows(measure.labels == upper_name, False)
-        lower = measure.rows(measure.labels == lower_name, False)
-        if not upper.any() or not lower.any():
+        upper_rows = np.flatnonzero(measure.rows(measure.labels == upper_name, False))
+        lower_rows = np.flatnonzero(measure.rows(measure.labels == lower_name, False))
+        if not upper_rows.size or not lower_rows.size:
             continue
-        if where is None:
-            where = combined_codes([unit, period, key])
-        lowest = pd.Series(values[lower]).groupby(where[lower]).min()
-        upper_rows = np.flatnonzero(upper)
-        at = lowest.index.get_indexer(pd.Index(where[upper_rows]))
-        bound = np.append(lowest.to_numpy(dtype=np.float64), np.nan)[at]
+        both = np.concatenate([lower_rows, upper_rows])
+        where = combined_codes([column.take(both) for column in (unit, period, key)])
+        lower_codes, upper_codes = where[: lower_rows.size], where[lower_rows.size :]
+        # the lowest denominator of each (unit, period, key), by sorting the denominators' codes
+        order = np.argsort(lower_codes, kind="stable")
+        lower_codes = lower_codes[order]
+        starts = np.flatnonzero(np.r_[True, lower_codes[1:] != lower_codes[:-1]])
+        keys = lower_codes[starts]
+        lowest = np.fmin.reduceat(values[lower_rows[order]], starts)  # fmin: NaN only if all are
+        at = np.minimum(np.searchsorted(keys, upper_codes), len(keys) - 1)
+        bound = np.where(keys[at] == upper_codes, lowest[at], np.nan)
         with np.errstate(invalid="ignore"):
             above = values[upper_rows] > bound
         if above.any():

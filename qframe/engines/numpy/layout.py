@@ -8,6 +8,7 @@ other frequency's measures apart, converted when an input reads them (:func:`com
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,32 +101,48 @@ class DataArrays:
         return self.groups[attribute]
 
 
+#: Rows laid out at a time: the index arrays of a block stay a few MB, whatever the data's size.
+BLOCK_ROWS = 1 << 20
+
+
 def _frequency_arrays(
     ds: Dataset, unit_ids: np.ndarray, labels: list[str], frequency: str
 ) -> FrequencyArrays:
     """Lay the measures of one frequency out, from the columns' integer codes: each distinct label
-    is looked up once, and no column of the long table is copied as text."""
+    is looked up once, and the long table is read a block of rows at a time, never copied."""
     ords = [period_ordinal(p) for p in labels]
     lo, hi = min(ords), max(ords)
     periods = [period_label(o, frequency) for o in range(lo, hi + 1)]
     meas = ds.measures
     period_code, period_labels = _codes(meas["period"])
-    period_at = np.append(pd.Index(periods).get_indexer(pd.Index(period_labels)), -1)[period_code]
-    rows = np.flatnonzero(period_at >= 0)  # the rows of this frequency
     unit_code, unit_labels = _codes(meas["unit_id"])
-    unit_at = pd.Index(unit_ids).get_indexer(pd.Index(unit_labels))[unit_code[rows]]
     m_code, m_labels = _codes(meas["measure"])
     k_code, k_labels = _codes(meas["key"])
+    value = meas["value"].to_numpy(dtype=np.float64)
+    # per label: its place on the grid (-1: another frequency's period); a missing cell is -1
+    period_of = np.append(pd.Index(periods).get_indexer(pd.Index(period_labels)), -1)
+    unit_of = np.append(pd.Index(unit_ids).get_indexer(pd.Index(unit_labels)), -1)
     m_rank, k_rank = _ranks(m_labels), _ranks(k_labels)
-    pair = m_rank[m_code[rows]].astype(np.int64) * len(k_labels) + k_rank[k_code[rows]]
+    n_pairs = len(m_labels) * len(k_labels)
+
+    def blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(rows of this frequency, their (measure, key) pair in sorted order), block by block."""
+        for start in range(0, len(value), BLOCK_ROWS):
+            block = slice(start, start + BLOCK_ROWS)
+            rows = np.flatnonzero(period_of[period_code[block]] >= 0) + start
+            pair = m_rank[m_code[rows]] * len(k_labels) + k_rank[k_code[rows]]
+            yield rows, pair
+
     # the (measure, key) pairs this frequency has, in sorted order: one column each
-    present = np.bincount(pair, minlength=len(m_labels) * len(k_labels)) > 0
+    present = np.zeros(n_pairs, dtype=bool)
+    for _, pair in blocks():
+        present |= np.bincount(pair, minlength=n_pairs) > 0
     pair_uniques = np.flatnonzero(present)
     column_of_pair = np.cumsum(present) - 1
     values = np.full((len(unit_ids), len(periods), len(pair_uniques)), np.nan)
-    values[unit_at, period_at[rows], column_of_pair[pair]] = meas["value"].to_numpy(
-        dtype=np.float64
-    )[rows]
+    for rows, pair in blocks():
+        at = (unit_of[unit_code[rows]], period_of[period_code[rows]], column_of_pair[pair])
+        values[at] = value[rows]
     m_sorted, k_sorted = np.sort(m_labels), np.sort(k_labels)
     columns = {
         (str(m_sorted[c // len(k_labels)]), str(k_sorted[c % len(k_labels)])): i
