@@ -12,25 +12,26 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
-import pandas as pd
 
 import qframe
 from qframe.check.compiler import Plan, compile_framework
 from qframe.check.overrides import Resolved, resolve
-from qframe.data.dataset import Dataset, frames_from_mapping
-from qframe.data.load import load_dataset
 from qframe.engines.base import Engine
-from qframe.engines.registry import engine as engine_named
 from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error
 from qframe.ir import kinds as t
 from qframe.model import definition as m
 from qframe.model.build import read_definition
-from qframe.results.tidy import Result, tidy
 
-DataLike = Dataset | str | Path | Mapping[str, pd.DataFrame]
+if TYPE_CHECKING:  # data, engines and results are imported when a framework is evaluated
+    import pandas as pd
+
+    from qframe.data.dataset import Dataset
+    from qframe.results.tidy import Result
+
+DataLike = Union["Dataset", str, Path, Mapping[str, "pd.DataFrame"]]
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ class Framework:
         too: ``{"point_value": 180.0}``). ``periods`` limits the results to those periods (earlier
         ones are still read for lags and baselines). ``engine`` names the engine that evaluates
         (see :mod:`qframe.engines.registry`), or is one."""
+        from qframe.engines.registry import engine as engine_named
+        from qframe.results.tidy import tidy
+
         runner = engine_named(engine) if isinstance(engine, str) else engine
         ds = as_dataset(data)
         resolved = resolve(self.plan, params or {})
@@ -153,6 +157,9 @@ def _param_text(value: Any, kind: t.Kind) -> Any:
 
 
 def as_dataset(data: DataLike) -> Dataset:
+    from qframe.data.dataset import Dataset, frames_from_mapping
+    from qframe.data.load import load_dataset
+
     if isinstance(data, Dataset):
         return data
     if isinstance(data, (str, Path)):
