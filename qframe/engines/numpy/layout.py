@@ -195,7 +195,9 @@ def prepare(ds: Dataset, frequency: str) -> DataArrays:
     periods = [period_label(o, frequency) for o in range(lo, hi + 1)]
     values = np.full((len(unit_ids), len(periods), 0), np.nan)
     columns: dict[tuple[str, str], int] = {}
-    if own is not None:
+    if own is not None and own.first == lo and len(own.periods) == len(periods):
+        values, columns = own.values, own.columns  # the same span: shared, not copied
+    elif own is not None:
         values = np.full((len(unit_ids), len(periods), own.values.shape[2]), np.nan)
         offset = own.first - lo
         values[:, offset : offset + len(own.periods), :] = own.values
