@@ -94,6 +94,7 @@ class Framework:
             layout.period_index(period)  # a located error for a period the data lacks
         ev = runner.evaluate(plan, layout, values)
         manifest = self._manifest(ds, values)
+        del ds  # a dataset read from a path is freed before the tables are built
         if params:
             manifest["overrides"] = {
                 k: str(v[0] if isinstance(v, tuple) else v) for k, v in params.items()
