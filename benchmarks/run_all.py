@@ -5,7 +5,7 @@
 Takes a while (the whole-process benchmarks run every command three times at national size
 against their DuckDB baseline; the largest scaling point generates 100,000 synthetic practices).
 ``--process-json FILE`` takes the whole-process figures from ``bench_process.py --json FILE``
-instead of measuring them again.
+instead of measuring them again; ``--process-only`` rewrites only that section of the page.
 """
 
 from __future__ import annotations
@@ -66,14 +66,61 @@ def process_lines(figures: dict[str, object]) -> list[str]:
     return lines
 
 
+def process_section(process: dict[str, object]) -> list[str]:
+    """The section "Whole process" of docs/performance.md."""
+    return [
+        "## Whole process: the commands users run",
+        "",
+        f"Each command in a fresh process, {process['runs']} runs alternating with its baseline "
+        f"(`benchmarks/bench_process.py`), on `qframe synth --practices {process['practices']:,} --seed 1`: "
+        "four years and the quarters of two, 6,658,824 measure rows (21 MB of Parquet, 236 MB of CSV). "
+        "Peak memory is the process's maximum resident set, from the OS. The baseline of evaluate and "
+        "compare is `benchmarks/baseline_duckdb.py`: DuckDB reads the same measures, pivots numerator "
+        "and denominator, computes achievement and writes the same format. The machine's two cores are "
+        "shared, so times vary from run to run: the ratios, measured side by side, carry better.",
+        "",
+        *process_lines(process),
+        "",
+        "Reading and validating the data is done by Arrow and integer codes (`qframe/data/files.py`, "
+        "`qframe/data/validate.py`): text columns are read dictionary-encoded and stay categorical, every "
+        "rule runs once per distinct label, and duplicates are found by sorting one compact integer per "
+        "row. The CSV tables are still written by pandas (their precision is issue 14's).",
+        "",
+    ]
+
+
+def replace_process_section(process: dict[str, object]) -> None:
+    """Rewrite only the whole-process section of docs/performance.md (the rest as last measured)."""
+    doc = ROOT / "docs" / "performance.md"
+    text = doc.read_text(encoding="utf-8")
+    section = "\n".join(process_section(process)) + "\n"
+    heading = "## Whole process: the commands users run"
+    if heading in text:
+        start = text.index(heading)
+        end = text.index("\n## ", start + len(heading)) + 1
+        text = text[:start] + section + text[end:]
+    else:
+        first = text.index("\n## ") + 1
+        text = text[:first] + section + text[first:]
+    doc.write_text(text, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--process-json", type=Path, help="whole-process figures already measured")
+    parser.add_argument(
+        "--process-only",
+        action="store_true",
+        help="rewrite only the whole-process section of docs/performance.md",
+    )
     args = parser.parse_args()
     if args.process_json:
         process = json.loads(args.process_json.read_text(encoding="utf-8"))
     else:
         process = bench_process.run()
+    if args.process_only:
+        replace_process_section(process)
+        return
     # the scaling curve first: its processes inherit this one's peak memory, so start small
     evaluate_curve = bench_scaling.run([1000, 3000, 10000, 30000, 100000], "evaluate")
     compare_curve = (
@@ -98,23 +145,7 @@ def main() -> None:
         f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}. Ratios are measured in one "
         "process against a baseline run alongside, so they carry across machines better than the times.",
         "",
-        "## Whole process: the commands users run",
-        "",
-        f"Each command in a fresh process, {process['runs']} runs alternating with its baseline "
-        f"(`benchmarks/bench_process.py`), on `qframe synth --practices {process['practices']:,} --seed 1`: "
-        "four years and the quarters of two, 6,658,824 measure rows (21 MB of Parquet, 236 MB of CSV). "
-        "Peak memory is the process's maximum resident set, from the OS. The baseline of evaluate and "
-        "compare is `benchmarks/baseline_duckdb.py`: DuckDB reads the same measures, pivots numerator "
-        "and denominator, computes achievement and writes the same format. The machine's two cores are "
-        "shared, so times vary from run to run: the ratios, measured side by side, carry better.",
-        "",
-        *process_lines(process),
-        "",
-        "Reading and validating the data is done by Arrow and integer codes (`qframe/data/files.py`, "
-        "`qframe/data/validate.py`): text columns are read dictionary-encoded and stay categorical, every "
-        "rule runs once per distinct label, and duplicates are found by sorting one compact integer per "
-        "row. The CSV tables are still written by pandas (their precision is issue 14's).",
-        "",
+        *process_section(process),
         "## Evaluate: QOF 2014/15 on a national-size dataset",
         "",
         f"{ev['practices']:,} synthetic practices × {ev['indicators']} indicators, one year. The hand-written script is "
