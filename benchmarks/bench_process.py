@@ -50,8 +50,8 @@ DUCKDB_SYNTH = (
 )
 
 
-def timed(command: Sequence[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak MiB of one process (its own maximum resident set)."""
+def timed(command: Sequence[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak MiB (its own maximum resident set) and CPU seconds of one process."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -64,15 +64,16 @@ def timed(command: Sequence[str], cwd: Path) -> tuple[float, float]:
         raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}): {message}")
     if proc.stderr:
         proc.stderr.close()
-    return seconds, usage.ru_maxrss / 1024  # Linux: KiB
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # Linux: KiB
 
 
-def summary(runs: list[tuple[float, float]]) -> dict[str, float]:
-    times = [t for t, _ in runs]
+def summary(runs: list[tuple[float, float, float]]) -> dict[str, float]:
+    times = [t for t, _, _ in runs]
     return {
         "best": min(times),
         "median": statistics.median(times),
-        "peak_mib": max(m for _, m in runs),
+        "peak_mib": max(m for _, m, _ in runs),
+        "cpu_best": min(c for _, _, c in runs),  # user + system: what the load of others hides
     }
 
 
@@ -84,8 +85,8 @@ def measure(
     runs: int,
 ) -> dict[str, object]:
     """Alternate the command and its baseline ``runs`` times (so both meet the same load)."""
-    mine: list[tuple[float, float]] = []
-    base: list[tuple[float, float]] = []
+    mine: list[tuple[float, float, float]] = []
+    base: list[tuple[float, float, float]] = []
     for _ in range(runs):
         mine.append(timed(command, root))
         base.append(timed(baseline, root))
@@ -94,7 +95,7 @@ def measure(
     out["ratio_median"] = summary(mine)["median"] / summary(base)["median"]
     print(
         f"{name:<40} best {summary(mine)['best']:6.2f} s  median {summary(mine)['median']:6.2f} s  "
-        f"peak {summary(mine)['peak_mib']:6.0f} MiB | baseline best {summary(base)['best']:6.2f} s "
+        f"peak {summary(mine)['peak_mib']:6.0f} MiB cpu {summary(mine)['cpu_best']:6.2f} s | baseline best {summary(base)['best']:6.2f} s "
         f"median {summary(base)['median']:6.2f} s peak {summary(base)['peak_mib']:5.0f} MiB | "
         f"ratio {out['ratio_best']:.2f}× (median {out['ratio_median']:.2f}×)",
         flush=True,
