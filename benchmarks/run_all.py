@@ -87,6 +87,7 @@ def process_section(process: dict[str, object]) -> list[str]:
         "",
         *process_lines(process),
         "",
+        *([str(process["note"]), ""] if process.get("note") else []),
         "Reading and validating the data is done by Arrow and integer codes (`qframe/data/files.py`, "
         "`qframe/data/validate.py`): text columns are read dictionary-encoded and stay categorical, every "
         "rule runs once per distinct label, and duplicates are found by sorting one compact integer per "
