@@ -7,11 +7,31 @@
 
 __version__ = "0.1.0"
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from qframe.api import Framework, check, load, validate
-from qframe.data.dataset import Dataset
-from qframe.data.load import load_dataset
 from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError
-from qframe.results.tidy import Result
+
+if TYPE_CHECKING:
+    from qframe.data.dataset import Dataset
+    from qframe.data.load import load_dataset
+    from qframe.results.tidy import Result
+
+#: Names imported the first time they are used: `import qframe` (and `qframe validate`) does not
+#: import pandas, Arrow or the engines until a dataset is read.
+LAZY = {
+    "Dataset": "qframe.data.dataset",
+    "load_dataset": "qframe.data.load",
+    "Result": "qframe.results.tidy",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in LAZY:
+        return getattr(importlib.import_module(LAZY[name]), name)
+    raise AttributeError(f"module 'qframe' has no attribute {name!r}")
+
 
 __all__ = [
     "DataError",

@@ -12,34 +12,28 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
-import pandas as pd
 
 import qframe
 from qframe.check.overrides import Resolved, resolve
-from qframe.data import plausibility
-from qframe.data.dataset import Dataset, frames_from_mapping
-from qframe.data.levels import at_level
-from qframe.data.load import load_dataset
-from qframe.data.records.load import is_record_folder
 from qframe.engines.base import Engine
 from qframe.engines.numpy.lower import compile_framework
 from qframe.engines.numpy.plan import Plan
-from qframe.engines.records.from_records import records_dataset
-from qframe.engines.registry import engine as engine_named
 from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error
 from qframe.ir import kinds as t
 from qframe.model import definition as m
 from qframe.model.build import read_definition
 from qframe.model.periods import normalise_period
-from qframe.results.apportioned import at_level as level_result
-from qframe.results.rollup import additive_totals, rollup
-from qframe.results.tidy import Result, tidy
-from qframe.scoring.outcome import round_money
 
-DataLike = Dataset | str | Path | Mapping[str, pd.DataFrame]
+if TYPE_CHECKING:  # data, engines and results are imported when a framework is evaluated
+    import pandas as pd
+
+    from qframe.data.dataset import Dataset
+    from qframe.results.tidy import Result
+
+DataLike = Union["Dataset", str, Path, Mapping[str, "pd.DataFrame"]]
 
 
 @dataclass(frozen=True, repr=False)
@@ -96,6 +90,10 @@ class Framework:
         too: ``{"point_value": 180.0}``). ``periods`` limits the results to those periods (earlier
         ones are still read for lags and baselines). ``engine`` names the engine that evaluates
         (see :mod:`qframe.engines.registry`), or is one."""
+        from qframe.engines.registry import engine as engine_named
+        from qframe.results.apportioned import at_level as level_result
+        from qframe.results.tidy import tidy
+
         runner = engine_named(engine) if isinstance(engine, str) else engine
         periods = [normalise_period(p) for p in periods] if periods else periods  # 2014/15 too
         resolved = resolve(self.plan, params or {})
@@ -118,6 +116,9 @@ class Framework:
         ``region``…) per period: additive totals only (money, sums and counts; never a rate).
         A level framework with apportionment rolls up its practices' shares when its level units
         do not carry ``by``."""
+        from qframe.results.rollup import additive_totals, rollup
+        from qframe.scoring.outcome import round_money
+
         kinds = {name: lowered.type.kind for name, lowered in self.plan.totals.items()}
         totals = additive_totals(self.definition, kinds)
         table = result.units
@@ -134,6 +135,10 @@ class Framework:
         each input brought there by its ``across:`` rule), or as given for a practice framework.
         A folder of GP records is first counted by the framework's business rules
         (``records``: record-level parameters set, e.g. ``{"hba1c_target": ...}``)."""
+        from qframe.data.levels import at_level
+        from qframe.data.records.load import is_record_folder
+        from qframe.engines.records.from_records import records_dataset
+
         if isinstance(data, (str, Path)) and is_record_folder(data):
             program = self.plan.program.records if self.plan.program else None
             data = records_dataset(self.definition, program, data, records)
@@ -191,6 +196,8 @@ class Framework:
         """D307: data rows keyed by a near miss of one of this framework's indicators or groups;
         D309: exceptions and denominator above the group's register (once per dataset and
         framework)."""
+        from qframe.data import plausibility
+
         fw = self.definition
         keyed = {i.data_name: i.key for i in fw.inputs.values() if i.key in ("indicator", "group")}
         groups = {ind.group for ind in fw.indicators.values()}
@@ -232,6 +239,10 @@ def _param_text(value: Any, kind: t.Kind) -> Any:
 
 
 def as_dataset(data: DataLike) -> Dataset:
+    """The dataset ``data`` names: a Dataset as it is, a folder read, or DataFrames."""
+    from qframe.data.dataset import Dataset, frames_from_mapping
+    from qframe.data.load import load_dataset
+
     if isinstance(data, Dataset):
         return data
     if isinstance(data, (str, Path)):

@@ -150,3 +150,34 @@ def test_text_that_is_not_utf8_names_the_row(tmp_path: Path) -> None:
         load_dataset(folder)
     (d,) = info.value.diagnostics
     assert d.code == "D004" and d.rows == (3,) and "CSV UTF-8" in d.hint
+
+
+def test_categorical_labels_are_stripped_and_merged() -> None:
+    """Labels that differ only by spaces are one label: their rows repeat each other."""
+    units = pd.DataFrame({"unit_id": ["P001", "P002"]})
+    measures = pd.DataFrame(
+        {
+            "unit_id": pd.Categorical([" P001", "P001", "P002"]),
+            "period": ["2014-15"] * 3,
+            "measure": pd.Categorical(["list_size"] * 3),
+            "value": [1.0, 2.0, 3.0],
+        }
+    )
+    with pytest.raises(qframe.DataError) as info:
+        qframe.Dataset.from_frames(units, measures)
+    (d,) = info.value.diagnostics
+    assert d.code == "D030" and d.rows == (2, 3)
+
+
+def test_parquet_reads_like_csv(tmp_path: Path) -> None:
+    """Numbers in a text column are read as text, a missing key is empty, as from CSV."""
+    folder = write(tmp_path, GOOD)
+    csv = load_dataset(folder)
+    measures = pd.read_csv(folder / "measures.csv", dtype=str, keep_default_na=False)
+    measures["value"] = measures["value"].astype(float)
+    measures["key"] = measures["key"].replace("", None)
+    (folder / "measures.csv").unlink()
+    measures.to_parquet(folder / "measures.parquet", index=False)
+    parquet = load_dataset(folder)
+    pd.testing.assert_frame_equal(parquet.measures, csv.measures, check_categorical=False)
+    assert parquet.measures["unit_id"].dtype == "category"

@@ -10,17 +10,71 @@ from __future__ import annotations
 import importlib
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 
 import click
 
 import qframe
-from qframe.cli import compare, diff, evaluate, init, schema, synth, test, validate
 from qframe.cli.messages import echo_err
 from qframe.errors.diagnostics import ExitCode, QframeError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class Commands(MutableMapping[str, click.Command]):
+    """The commands by name, each imported the first time it is used: `qframe validate` does not
+    import what evaluate, compare, the report or the scenarios need (pandas, Arrow, plotly,
+    scipy, openpyxl)."""
+
+    def __init__(self, where: dict[str, str]) -> None:
+        self.where = where  # name -> "module:attribute"
+        self.loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self.loaded:
+            module, attribute = self.where[name].split(":")
+            self.loaded[name] = getattr(importlib.import_module(module), attribute)
+        return self.loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self.loaded[name] = command
+        self.where.setdefault(name, "")
+
+    def __delitem__(self, name: str) -> None:
+        del self.where[name]
+        self.loaded.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.where)
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+
+# ---------------------------------------------------------------- commands: one module each
+COMMANDS = Commands(
+    {
+        "validate": "qframe.cli.validate:command",
+        "evaluate": "qframe.cli.evaluate:command",
+        "synth": "qframe.cli.synth:command",
+        "schema": "qframe.cli.schema:command",
+        "test": "qframe.cli.test:command",
+        "diff": "qframe.cli.diff:command",
+        "init": "qframe.cli.init:command",
+        "compare": "qframe.cli.compare:command",
+        "reference": "qframe.docs.reference:command",
+        "explain": "qframe.cli.explain:command",
+        "sweep": "qframe.cli.scenarios:sweep_command",
+        "calibrate": "qframe.cli.scenarios:calibrate_command",
+        "uncertainty": "qframe.cli.scenarios:uncertainty_command",
+        "scenarios": "qframe.cli.scenarios:scenarios_command",
+    }
+)
+# ---------------------------------------------------------------- end of commands
+
+
+@click.group(
+    commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(qframe.__version__, prog_name="qframe")
 def cli() -> None:
     """qframe: run declarative quality frameworks (QOF and its alternatives) on practice data.
@@ -30,22 +84,6 @@ def cli() -> None:
       qframe validate frameworks/qof_2014
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof
     """
-
-
-# ---------------------------------------------------------------- commands: one module each
-cli.add_command(validate.command)  # `qframe validate`
-cli.add_command(evaluate.command)  # `qframe evaluate`
-cli.add_command(synth.command)  # `qframe synth`
-cli.add_command(schema.command)  # `qframe schema`
-cli.add_command(test.command)  # `qframe test`
-cli.add_command(diff.command)  # `qframe diff`
-cli.add_command(init.command)  # `qframe init`
-cli.add_command(compare.command)  # `qframe compare`
-cli.add_command(importlib.import_module("qframe.docs.reference").command)  # `qframe reference`
-cli.add_command(importlib.import_module("qframe.cli.explain").command)  # `qframe explain`
-for _command in importlib.import_module("qframe.cli.scenarios").commands:
-    cli.add_command(_command)  # sweep, calibrate, uncertainty, scenarios
-# ---------------------------------------------------------------- end of commands
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from qframe.data import plausibility, readers
 from qframe.data.dataset import Dataset
+from qframe.data.files import read_measures
 from qframe.data.validate import validate_frames
 from qframe.errors.diagnostics import DataError, Diagnostic, ExitCode, FileProblem, Severity, error
 
@@ -66,7 +67,7 @@ def load_dataset(path: str | Path) -> Dataset:
     units_file = _find(folder, "units")
     measures_file = _find(folder, "measures")
     units = _read(units_file)
-    measures = _read(measures_file)
+    measures = _read(measures_file, fast=True)
     digest = hashlib.sha256()
     for f in (units_file, measures_file):
         digest.update(f.name.encode())
@@ -93,8 +94,13 @@ def _find(folder: Path, stem: str) -> Path:
     )
 
 
-def _read(file: Path) -> pd.DataFrame:
+def _read(file: Path, fast: bool = False) -> pd.DataFrame:
+    """A table as text (``fast``: read by Arrow, text columns categorical, a numeric value kept)."""
     try:
+        if fast:
+            frame = read_measures(file)
+            if frame is not None:
+                return frame
         if file.suffix == ".parquet":
             frame = pd.read_parquet(file)
             return frame.astype({c: "string" for c in frame.columns if c != "value"})

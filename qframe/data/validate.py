@@ -53,17 +53,6 @@ def mask_problem(
     return Diagnostic(severity, code, text, None, hint, file, rows, count)
 
 
-def _categorical_text(measures: pd.DataFrame) -> pd.DataFrame:
-    """Text columns given as categoricals (as `qframe synth` makes them: a few hundred labels
-    over millions of rows) stay categorical: their labels are stripped instead of every cell."""
-    for col in ("unit_id", "period", "measure", "key"):
-        if col in measures.columns and isinstance(measures[col].dtype, pd.CategoricalDtype):
-            cats = pd.Index(measures[col].cat.categories.astype(str)).str.strip()
-            if not cats.has_duplicates:
-                measures[col] = measures[col].cat.rename_categories(cats)
-    return measures
-
-
 def validate_frames(
     units: pd.DataFrame, measures: pd.DataFrame, units_name: str, measures_name: str
 ) -> ValidFrames:
@@ -92,21 +81,14 @@ def validate_frames(
     if problems:
         raise DataError(problems)
     units = units.reset_index(drop=True).copy()
-    measures = measures.reset_index(drop=True).copy()
     units["unit_id"] = units["unit_id"].astype("string").str.strip()
-    measures = _categorical_text(measures)
-    for col in ("unit_id", "period", "measure"):
-        if not isinstance(measures[col].dtype, pd.CategoricalDtype):
-            measures[col] = measures[col].astype("string").str.strip()
-    if "key" not in measures.columns:
-        measures["key"] = ""
-    if isinstance(measures["key"].dtype, pd.CategoricalDtype):
-        if measures["key"].isna().any():
-            if "" not in measures["key"].cat.categories:
-                measures["key"] = measures["key"].cat.add_categories([""])
-            measures["key"] = measures["key"].fillna("")
-    else:
-        measures["key"] = measures["key"].astype("string").fillna("").str.strip()
+    measures = measures.reset_index(drop=True)
+    unit, period, measure = (TextColumn.of(measures[c]) for c in ("unit_id", "period", "measure"))
+    key = (
+        TextColumn.of(measures["key"]).fill_null("")
+        if "key" in measures.columns
+        else TextColumn(np.zeros(len(measures), dtype=np.int32), np.array([""], dtype=object))
+    )
 
     blank_units = units["unit_id"].isna() | (units["unit_id"] == "")
     if blank_units.any():
@@ -131,16 +113,8 @@ def validate_frames(
             )
         )
 
-    raw = measures["value"]
-    if pd.api.types.is_numeric_dtype(raw):
-        values = pd.to_numeric(raw, errors="coerce").astype("float64")
-        bad = pd.Series(False, index=measures.index)
-    else:
-        text = raw.astype("string").fillna("").str.strip()
-        values = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64")
-        bad = (text != "") & values.isna()
+    values, bad, example = _numbers(measures["value"])
     if bad.any():
-        example = raw[bad].iloc[0]
         problems.append(
             mask_problem(
                 "D020",
@@ -151,7 +125,7 @@ def validate_frames(
                 first=str(example),
             )
         )
-    infinite = np.isinf(values.to_numpy())
+    infinite = np.isinf(values)
     if infinite.any():
         problems.append(
             mask_problem(
@@ -162,7 +136,8 @@ def validate_frames(
                 "write a finite number, or leave the cell empty",
             )
         )
-    negative = (values < 0).to_numpy()
+    with np.errstate(invalid="ignore"):
+        negative = values < 0
     if negative.any():
         problems.append(
             mask_problem(
@@ -173,16 +148,10 @@ def validate_frames(
                 "counts and list sizes cannot be negative: correct the extract",
             )
         )
-    measures["value"] = values
-    problems.extend(
-        plausibility.value_problems(measures, measures_name, plausibility.bounds_for(units_name))
-    )
 
-    labels = measures["period"].dropna().unique()
-    valid = [p for p in labels if valid_period(str(p))]  # check each distinct label once
-    bad_period = ~measures["period"].isin(valid).to_numpy()
+    # each distinct label is checked once; rows follow by their codes
+    bad_period = period.rows(np.array([not valid_period(str(p)) for p in period.labels]), True)
     if bad_period.any():
-        example = measures["period"][bad_period].iloc[0]
         problems.append(
             mask_problem(
                 "D023",
@@ -190,10 +159,10 @@ def validate_frames(
                 measures_name,
                 bad_period,
                 "write years as 2014-15 (two consecutive years) and quarters as 2014-15Q1",
-                first=str(example),
+                first=str(period.first(bad_period)),
             )
         )
-    blank_measure = measures["measure"].isna() | (measures["measure"] == "")
+    blank_measure = measure.rows(measure.labels == "", True)
     if blank_measure.any():
         problems.append(
             mask_problem(
@@ -205,7 +174,7 @@ def validate_frames(
             )
         )
 
-    dup = measures.duplicated(["unit_id", "period", "measure", "key"], keep=False)
+    dup = _repeated(combined_codes([unit, period, measure, key]))
     if dup.any():
         problems.append(
             mask_problem(
@@ -217,10 +186,9 @@ def validate_frames(
             )
         )
 
-    known = set(units["unit_id"].dropna())
-    orphan = ~measures["unit_id"].isin(known)
+    known = pd.Index(units["unit_id"].dropna())
+    orphan = unit.rows(~pd.Index(unit.labels).isin(known), True)
     if orphan.any():
-        example = measures["unit_id"][orphan].iloc[0]
         problems.append(
             mask_problem(
                 "D031",
@@ -228,13 +196,13 @@ def validate_frames(
                 measures_name,
                 orphan,
                 "add the unit to the units table, or correct its id",
-                first=str(example),
+                first=str(unit.first(orphan)),
             )
         )
 
-    problems.extend(_numerator_above_denominator(measures, measures_name))
+    problems.extend(_numerator_above_denominator(unit, period, measure, key, values, measures_name))
     warnings: list[Diagnostic] = []
-    without = ~units["unit_id"].isin(measures["unit_id"].dropna().unique())
+    without = ~units["unit_id"].isin(unit.labels)
     if without.any():
         warnings.append(
             mask_problem(
@@ -246,6 +214,13 @@ def validate_frames(
                 Severity.WARNING,
             )
         )
+    for name, column in (("unit_id", unit), ("period", period), ("measure", measure)):
+        measures[name] = column.categorical()
+    measures["value"] = values
+    measures["key"] = key.categorical()
+    problems.extend(
+        plausibility.value_problems(measures, measures_name, plausibility.bounds_for(units_name))
+    )
     errors = [p for p in problems if p.is_error]
     if errors:
         raise DataError(errors)
@@ -254,8 +229,127 @@ def validate_frames(
     return ValidFrames(units, measures, tuple(warnings))
 
 
-def _numerator_above_denominator(measures: pd.DataFrame, file: str) -> list[Diagnostic]:
-    """Numerators above denominators and exceptions above registers, for the same key."""
+@dataclass(frozen=True)
+class TextColumn:
+    """A text column as integer codes into its distinct labels (stripped of surrounding spaces,
+    each once, every one used); code -1 is a missing cell. Rules run once per label, and rows
+    follow by their codes: millions of rows, a few thousand labels."""
+
+    codes: np.ndarray
+    labels: np.ndarray  # object array of str
+
+    @classmethod
+    def of(cls, column: pd.Series) -> TextColumn:
+        """Codes and labels of a column of text (a categorical keeps its codes: no strings made)."""
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy()
+            labels = pd.Index(column.cat.categories)
+        else:
+            if not isinstance(column.dtype, pd.StringDtype):
+                column = column.astype("string")  # numbers and mixed cells, as text
+            codes, labels = pd.factorize(column)
+            labels = pd.Index(labels)
+        stripped = labels.astype("string").str.strip()
+        used = np.bincount(codes[codes >= 0], minlength=len(labels)) > 0
+        if used.all() and not stripped.has_duplicates and (stripped == labels).all():
+            return cls(codes, np.asarray(stripped, dtype=object))  # clean already: codes kept
+        merged_codes, merged = pd.factorize(stripped[used])  # " A" and "A" become one label
+        remap = np.full(len(labels) + 1, -1, dtype=np.int32)  # remap[-1]: missing stays -1
+        remap[np.flatnonzero(used)] = merged_codes
+        return cls(remap[codes], np.asarray(merged, dtype=object))
+
+    def rows(self, per_label: np.ndarray, missing: bool) -> np.ndarray:
+        """A boolean per row from one per label (``missing`` for missing cells)."""
+        return np.append(np.asarray(per_label, dtype=bool), missing)[self.codes]
+
+    def first(self, mask: np.ndarray) -> object:
+        """The label of the first row of ``mask`` (``pd.NA`` for a missing cell)."""
+        code = self.codes[np.flatnonzero(mask)[0]]
+        return self.labels[code] if code >= 0 else pd.NA
+
+    def fill_null(self, label: str) -> TextColumn:
+        """Missing cells take ``label``."""
+        missing = self.codes < 0
+        if not missing.any():
+            return self
+        hit = np.flatnonzero(self.labels == label)
+        labels = self.labels if hit.size else np.append(self.labels, label)
+        code = int(hit[0]) if hit.size else len(self.labels)
+        return TextColumn(np.where(missing, code, self.codes).astype(np.int32), labels)
+
+    def take(self, rows: np.ndarray) -> TextColumn:
+        """The same column on some of its rows (the labels kept whole)."""
+        return TextColumn(self.codes[rows], self.labels)
+
+    def categorical(self) -> pd.Categorical:
+        return pd.Categorical.from_codes(self.codes, categories=pd.Index(self.labels))
+
+
+def combined_codes(columns: list[TextColumn]) -> np.ndarray:
+    """One integer per row for the combination of the columns' codes (a missing cell is a value
+    too): equal for equal combinations. The columns with fewest labels are combined first and
+    renumbered to the combinations present, so the codes stay small (no hashing of rows)."""
+    ordered = sorted(columns, key=lambda c: len(c.labels))
+    combined: np.ndarray = ordered[0].codes.astype(np.int32)
+    combined += 1
+    size = len(ordered[0].labels) + 1
+    for column in ordered[1:]:
+        radix = len(column.labels) + 1
+        if size * radix > 2**24:  # renumber to the combinations present before growing
+            if size <= 2**24:
+                present = np.bincount(combined, minlength=size) > 0
+                combined = (np.cumsum(present, dtype=np.int64) - 1).astype(combined.dtype)[combined]
+                size = int(present.sum())
+            else:
+                combined, uniques = pd.factorize(combined)
+                size = len(uniques)
+        if size * radix >= 2**31 and combined.dtype != np.int64:
+            combined = combined.astype(np.int64)
+        combined *= radix
+        combined += column.codes
+        combined += 1
+        size *= radix
+    return combined
+
+
+def _repeated(codes: np.ndarray) -> np.ndarray:
+    """Rows whose code another row has too (sorted once; the rows are found only when some are)."""
+    ordered = np.sort(codes)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    return np.isin(codes, twice) if twice.size else np.zeros(len(codes), dtype=bool)
+
+
+def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, object]:
+    """Strict numbers: the values (NaN where empty), the rows that are not numbers, and the first
+    of those as written. Text is parsed once per distinct cell."""
+    if raw.dtype == np.float64:
+        return raw.to_numpy(), np.zeros(len(raw), dtype=bool), None
+    if pd.api.types.is_numeric_dtype(raw) and not isinstance(raw.dtype, pd.CategoricalDtype):
+        values = pd.to_numeric(raw, errors="coerce").astype("float64").to_numpy()
+        return values, np.zeros(len(raw), dtype=bool), None
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        codes, labels = raw.cat.codes.to_numpy(), pd.Index(raw.cat.categories)
+    else:
+        codes, labels = pd.factorize(raw)
+        labels = pd.Index(labels)
+    text = pd.Series(labels.astype("string")).fillna("").str.strip()
+    parsed = pd.to_numeric(text.where(text != ""), errors="coerce").astype("float64").to_numpy()
+    bad_label = (text != "").to_numpy() & np.isnan(parsed)
+    bad = np.append(bad_label, False)[codes]
+    example = labels[codes[np.flatnonzero(bad)[0]]] if bad.any() else None
+    return np.append(parsed, np.nan)[codes], bad, example
+
+
+def _numerator_above_denominator(
+    unit: TextColumn,
+    period: TextColumn,
+    measure: TextColumn,
+    key: TextColumn,
+    values: np.ndarray,
+    file: str,
+) -> list[Diagnostic]:
+    """Numerators above a denominator for the same unit, period and key (any of them, when the
+    denominator is repeated: the lowest)."""
     out: list[Diagnostic] = []
     pairs = (
         (
@@ -266,16 +360,26 @@ def _numerator_above_denominator(measures: pd.DataFrame, file: str) -> list[Diag
             "a numerator counts patients of the denominator: check the extract",
         ),
     )
-    index = ["unit_id", "period", "key"]
     for upper_name, lower_name, code, what, hint in pairs:
-        a = measures[measures["measure"] == upper_name]
-        b = measures[measures["measure"] == lower_name]
-        if a.empty or b.empty:
+        upper_rows = np.flatnonzero(measure.rows(measure.labels == upper_name, False))
+        lower_rows = np.flatnonzero(measure.rows(measure.labels == lower_name, False))
+        if not upper_rows.size or not lower_rows.size:
             continue
-        merged = a.reset_index().merge(b[[*index, "value"]], on=index, suffixes=("", "_other"))
-        bad_idx = merged.loc[merged["value"] > merged["value_other"], "index"].to_numpy()
-        if bad_idx.size:
-            mask = np.zeros(len(measures), dtype=bool)
-            mask[bad_idx] = True
+        both = np.concatenate([lower_rows, upper_rows])
+        where = combined_codes([column.take(both) for column in (unit, period, key)])
+        lower_codes, upper_codes = where[: lower_rows.size], where[lower_rows.size :]
+        # the lowest denominator of each (unit, period, key), by sorting the denominators' codes
+        order = np.argsort(lower_codes, kind="stable")
+        lower_codes = lower_codes[order]
+        starts = np.flatnonzero(np.r_[True, lower_codes[1:] != lower_codes[:-1]])
+        keys = lower_codes[starts]
+        lowest = np.fmin.reduceat(values[lower_rows[order]], starts)  # fmin: NaN only if all are
+        at = np.minimum(np.searchsorted(keys, upper_codes), len(keys) - 1)
+        bound = np.where(keys[at] == upper_codes, lowest[at], np.nan)
+        with np.errstate(invalid="ignore"):
+            above = values[upper_rows] > bound
+        if above.any():
+            mask = np.zeros(len(values), dtype=bool)
+            mask[upper_rows[above]] = True
             out.append(mask_problem(code, "{n} row(s) have a " + what, file, mask, hint))
     return out

@@ -265,6 +265,7 @@ def _parser() -> Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         lexer_callbacks={"NAME": _reserve_keyword},
+        cache=True,  # the LALR tables, kept in the temp folder: a new process starts faster
     )
 
 

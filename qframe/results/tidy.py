@@ -130,7 +130,7 @@ def tidy(
     ind_cols["status"] = cat(
         np.asarray(STATUS_LABELS, dtype=object), ev.status[:, keep, :].reshape(n)
     )
-    indicators = pd.DataFrame(ind_cols)
+    indicators = pd.DataFrame(ind_cols, copy=False)
     if n_ind == 0:
         indicators = indicators.iloc[0:0]
 

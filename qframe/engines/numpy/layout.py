@@ -8,6 +8,7 @@ other frequency's measures apart, converted when an input reads them (:func:`com
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,24 +102,51 @@ class DataArrays:
         return self.groups[attribute]
 
 
+#: Rows laid out at a time: the index arrays of a block stay a few MB, whatever the data's size.
+BLOCK_ROWS = 1 << 20
+
+
 def _frequency_arrays(
     ds: Dataset, unit_ids: np.ndarray, labels: list[str], frequency: str
 ) -> FrequencyArrays:
+    """Lay the measures of one frequency out, from the columns' integer codes: each distinct label
+    is looked up once, and the long table is read a block of rows at a time, never copied."""
     ords = [period_ordinal(p) for p in labels]
     lo, hi = min(ords), max(ords)
     periods = [period_label(o, frequency) for o in range(lo, hi + 1)]
-    meas = ds.measures[ds.measures["period"].isin(labels).to_numpy()]
-    unit_code = _codes(meas["unit_id"], unit_ids)
-    period_code = _codes(meas["period"], np.asarray(periods, dtype=object))
-    m_code, m_uniques = pd.factorize(meas["measure"], sort=True)
-    k_code, k_uniques = pd.factorize(meas["key"], sort=True)
-    pair_uniques, pair_code = np.unique(
-        m_code.astype(np.int64) * len(k_uniques) + k_code, return_inverse=True
-    )
+    meas = ds.measures
+    period_code, period_labels = _codes(meas["period"])
+    unit_code, unit_labels = _codes(meas["unit_id"])
+    m_code, m_labels = _codes(meas["measure"])
+    k_code, k_labels = _codes(meas["key"])
+    value = meas["value"].to_numpy(dtype=np.float64)
+    # per label: its place on the grid (-1: another frequency's period); a missing cell is -1
+    period_of = np.append(pd.Index(periods).get_indexer(pd.Index(period_labels)), -1)
+    unit_of = np.append(pd.Index(unit_ids).get_indexer(pd.Index(unit_labels)), -1)
+    m_rank, k_rank = _ranks(m_labels), _ranks(k_labels)
+    n_pairs = len(m_labels) * len(k_labels)
+
+    def blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(rows of this frequency, their (measure, key) pair in sorted order), block by block."""
+        for start in range(0, len(value), BLOCK_ROWS):
+            block = slice(start, start + BLOCK_ROWS)
+            rows = np.flatnonzero(period_of[period_code[block]] >= 0) + start
+            pair = m_rank[m_code[rows]] * len(k_labels) + k_rank[k_code[rows]]
+            yield rows, pair
+
+    # the (measure, key) pairs this frequency has, in sorted order: one column each
+    present = np.zeros(n_pairs, dtype=bool)
+    for _, pair in blocks():
+        present |= np.bincount(pair, minlength=n_pairs) > 0
+    pair_uniques = np.flatnonzero(present)
+    column_of_pair = np.cumsum(present) - 1
     values = np.full((len(unit_ids), len(periods), len(pair_uniques)), np.nan)
-    values[unit_code, period_code, pair_code] = meas["value"].to_numpy(dtype=np.float64)
+    for rows, pair in blocks():
+        at = (unit_of[unit_code[rows]], period_of[period_code[rows]], column_of_pair[pair])
+        values[at] = value[rows]
+    m_sorted, k_sorted = np.sort(m_labels), np.sort(k_labels)
     columns = {
-        (str(m_uniques[c // len(k_uniques)]), str(k_uniques[c % len(k_uniques)])): i
+        (str(m_sorted[c // len(k_labels)]), str(k_sorted[c % len(k_labels)])): i
         for i, c in enumerate(pair_uniques)
     }
     return FrequencyArrays(periods, lo, values, columns)
@@ -168,7 +196,9 @@ def prepare(ds: Dataset, frequency: str) -> DataArrays:
     periods = [period_label(o, frequency) for o in range(lo, hi + 1)]
     values = np.full((len(unit_ids), len(periods), 0), np.nan)
     columns: dict[tuple[str, str], int] = {}
-    if own is not None:
+    if own is not None and own.first == lo and len(own.periods) == len(periods):
+        values, columns = own.values, own.columns  # the same span: shared, not copied
+    elif own is not None:
         values = np.full((len(unit_ids), len(periods), own.values.shape[2]), np.nan)
         offset = own.first - lo
         values[:, offset : offset + len(own.periods), :] = own.values
@@ -219,8 +249,17 @@ def combine_quarters(q: np.ndarray, how: str) -> np.ndarray:
     return np.where(none, np.nan, out)
 
 
-def _codes(column: pd.Series, labels: np.ndarray) -> np.ndarray:
-    """Position of each value of ``column`` in ``labels`` (factorise first: few distinct values)."""
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a column and its labels (a validated dataset's text columns are
+    categorical: their codes are used as they are)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), np.asarray(column.cat.categories, dtype=object)
     codes, uniques = pd.factorize(column)
-    lookup = pd.Index(labels).get_indexer(np.asarray(uniques, dtype=object))
-    return lookup[codes]
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _ranks(labels: np.ndarray) -> np.ndarray:
+    """The position of each label in the labels sorted."""
+    ranks = np.empty(len(labels), dtype=np.int64)
+    ranks[np.argsort(labels, kind="stable")] = np.arange(len(labels))
+    return ranks

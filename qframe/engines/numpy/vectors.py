@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 Value = Any
 UNIT_AXIS, PERIOD_AXIS, IND_AXIS = 1, 2, 3
@@ -192,6 +191,8 @@ def group_reduce(
 ) -> np.ndarray:
     """Aggregate along the unit axis within groups (codes[u] is unit u's group, -1 for none);
     the group's result is given back to each of its units (same shape as x)."""
+    import pandas as pd  # imported when used: `qframe validate` never needs it
+
     s, u, p, i = x.shape
     flat = np.moveaxis(x, UNIT_AXIS, 0).reshape(u, s * p * i)
     frame = pd.DataFrame(flat)
@@ -235,6 +236,8 @@ def group_reduce(
 
 
 def national_rank(x: np.ndarray, descending: bool) -> np.ndarray:
+    import pandas as pd  # imported when used: `qframe validate` never needs it
+
     s, u, p, i = x.shape
     flat = np.moveaxis(x, UNIT_AXIS, 0).reshape(u, -1)
     ranked = (

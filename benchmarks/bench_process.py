@@ -1,0 +1,185 @@
+"""Whole-process benchmarks: each command as users run it, in a fresh process, against a baseline
+run in the same benchmark.
+
+At national size (``qframe synth --practices 7779 --seed 1``: 7,779 practices, four years and the
+quarters of two, 6,658,824 measure rows), each of these runs ``--runs`` times, alternating with its
+baseline; each reports the best and median wall time and the process's peak memory (its maximum
+resident set, from the OS through ``os.wait4``):
+
+- ``qframe validate frameworks/qof_2014``; baseline: a Python process that reads the definition's
+  YAML (the least any validator does);
+- ``qframe evaluate frameworks/qof_2014`` on the Parquet dataset, writing Parquet, and writing CSV;
+  and on the CSV dataset; baseline: ``benchmarks/baseline_duckdb.py``, DuckDB reading the same
+  measures, pivoting numerator and denominator, computing achievement and writing the same format;
+- ``qframe compare`` of the three shipped frameworks (CSV tables, workbook, report); baseline:
+  the DuckDB script;
+- ``qframe synth --format parquet``; baseline: DuckDB writing as many rows of random numbers to
+  Parquet.
+
+    .venv/bin/python benchmarks/bench_process.py [--runs 3] [--root .] [--practices 7779]
+
+``--root`` runs the commands of another checkout of qframe (to measure before and after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+FRAMEWORKS = ("qof_2014", "somerset_pqs", "improving_together")
+NATIONAL = 7779
+
+READ_YAML = (
+    "import sys, pathlib, yaml\n"
+    "for f in sorted(pathlib.Path(sys.argv[1]).rglob('*.yaml')): yaml.safe_load(f.read_text())\n"
+)
+DUCKDB_SYNTH = (
+    "import sys, duckdb\n"
+    'duckdb.sql(f"COPY (SELECT range % 7779 AS unit_id, random() * 100 AS value '
+    "FROM range({int(sys.argv[2])})) TO '{sys.argv[1]}' (FORMAT parquet)\")\n"
+)
+
+
+def timed(command: Sequence[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak MiB (its own maximum resident set) and CPU seconds of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        list(command), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        message = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}): {message}")
+    if proc.stderr:
+        proc.stderr.close()
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # Linux: KiB
+
+
+def summary(runs: list[tuple[float, float, float]]) -> dict[str, float]:
+    times = [t for t, _, _ in runs]
+    return {
+        "best": min(times),
+        "median": statistics.median(times),
+        "peak_mib": max(m for _, m, _ in runs),
+        "cpu_best": min(c for _, _, c in runs),  # user + system: what the load of others hides
+    }
+
+
+def measure(
+    name: str,
+    command: Sequence[str],
+    baseline: Sequence[str],
+    root: Path,
+    runs: int,
+) -> dict[str, object]:
+    """Alternate the command and its baseline ``runs`` times (so both meet the same load)."""
+    mine: list[tuple[float, float, float]] = []
+    base: list[tuple[float, float, float]] = []
+    for _ in range(runs):
+        mine.append(timed(command, root))
+        base.append(timed(baseline, root))
+    out: dict[str, object] = {"name": name, "qframe": summary(mine), "baseline": summary(base)}
+    out["ratio_best"] = summary(mine)["best"] / summary(base)["best"]
+    out["ratio_median"] = summary(mine)["median"] / summary(base)["median"]
+    print(
+        f"{name:<40} best {summary(mine)['best']:6.2f} s  median {summary(mine)['median']:6.2f} s  "
+        f"peak {summary(mine)['peak_mib']:6.0f} MiB cpu {summary(mine)['cpu_best']:6.2f} s | baseline best {summary(base)['best']:6.2f} s "
+        f"median {summary(base)['median']:6.2f} s peak {summary(base)['peak_mib']:5.0f} MiB | "
+        f"ratio {out['ratio_best']:.2f}× (median {out['ratio_median']:.2f}×)",
+        flush=True,
+    )
+    return out
+
+
+def run(runs: int = 3, root: Path = ROOT, practices: int = NATIONAL) -> dict[str, object]:
+    """Generate the national dataset (Parquet and CSV) and measure every command."""
+    python = sys.executable
+    qframe = [python, "-m", "qframe"]
+    duck = [python, str(HERE / "baseline_duckdb.py")]
+    results: dict[str, object] = {"practices": practices, "runs": runs}
+    with tempfile.TemporaryDirectory(prefix="qframe-bench-") as tmp:
+        work = Path(tmp)
+        data, data_csv = work / "national", work / "national-csv"
+        synth = [*qframe, "synth", "--practices", str(practices), "--seed", "1"]
+        rows = round(6_658_824 * practices / NATIONAL)  # as many rows as synth makes
+        results["synth"] = measure(
+            "synth (Parquet)",
+            [*synth, "--out", str(data), "--format", "parquet"],
+            [python, "-c", DUCKDB_SYNTH, str(work / "random.parquet"), str(rows)],
+            root,
+            runs,
+        )
+        subprocess.run(
+            [*synth, "--out", str(data_csv), "--format", "csv"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+        qof = str(root / "frameworks" / "qof_2014")
+        out = str(work / "out")
+        results["validate"] = measure(
+            "validate qof_2014",
+            [*qframe, "validate", qof],
+            [python, "-c", READ_YAML, qof],
+            root,
+            max(runs, 5),
+        )
+        evaluate = [*qframe, "evaluate", qof]
+        results["evaluate_parquet"] = measure(
+            "evaluate, Parquet in, Parquet out",
+            [*evaluate, "--data", str(data), "--out", out, "--format", "parquet"],
+            [*duck, str(data), out + "-duckdb", "parquet"],
+            root,
+            runs,
+        )
+        results["evaluate_csv"] = measure(
+            "evaluate, Parquet in, CSV out",
+            [*evaluate, "--data", str(data), "--out", out, "--format", "csv"],
+            [*duck, str(data), out + "-duckdb", "csv"],
+            root,
+            runs,
+        )
+        results["evaluate_csv_in"] = measure(
+            "evaluate, CSV in, Parquet out",
+            [*evaluate, "--data", str(data_csv), "--out", out, "--format", "parquet"],
+            [*duck, str(data_csv), out + "-duckdb", "parquet"],
+            root,
+            runs,
+        )
+        frameworks = [str(root / "frameworks" / f) for f in FRAMEWORKS]
+        results["compare"] = measure(
+            "compare of the three shipped frameworks",
+            [*qframe, "compare", *frameworks, "--data", str(data), "--out", out + "-compare"],
+            [*duck, str(data), out + "-duckdb", "parquet"],
+            root,
+            runs,
+        )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--root", type=Path, default=ROOT, help="the qframe checkout to run")
+    parser.add_argument("--practices", type=int, default=NATIONAL)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    results = run(args.runs, args.root.resolve(), args.practices)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
