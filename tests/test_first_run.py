@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import tomllib
+from conftest import run
 
 import qframe
 from qframe.tools.explain import explain
-from tests.conftest import run
 
 ROOT = Path(__file__).parents[1]
 MINI = Path(__file__).parent / "fixtures" / "mini"

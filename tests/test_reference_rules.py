@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from tests.reference.qof_records import PARAMETERS, compute
+from reference.qof_records import PARAMETERS, compute
 
 DOCS = (Path(__file__).resolve().parents[1] / "docs" / "records.md").read_text(encoding="utf-8")
 

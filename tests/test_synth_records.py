@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import FRAMEWORKS, run
+from reference.qof_records import compute, national
 
 from qframe.data.records.calibration import targets
 from qframe.data.records.checks import check_after_date
 from qframe.data.records.load import load_records
 from qframe.data.records.synth import generate_records, write_records
-from tests.reference.qof_records import compute, national
 
 NO_OWN_EXCEPTION_CODE = ("STIA008", "CKD004")  # their rules have group-level exceptions only
 
