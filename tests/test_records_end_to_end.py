@@ -107,3 +107,47 @@ def test_a_sweep_of_a_clinical_target_recomputes_the_counts(qof: qframe.Framewor
     single = qof.evaluate(RECORDS, params={"hba1c_target": "64 mmol/mol"})
     assert totals["hba1c_target=64"] == pytest.approx(single.total("payment"), abs=0.005)
     assert list(swept.table["hba1c_target"]) == ["53.0", "59.0", "64.0"]
+
+
+def test_explain_one_patient(capsys: pytest.CaptureFixture[str]) -> None:
+    # patient 45: on the DM register, latest HbA1c 57 mmol/mol <= 59: the first rule fires
+    code, out, err = run(
+        capsys, "explain", str(QOF), "--data", str(RECORDS), "--patient", "45",
+        "--indicator", "DM007",
+    )  # fmt: skip
+    assert code == ExitCode.OK, err
+    assert "hba1c.value = 57.0" in out and "register DM: on" in out
+    assert "DM007: numerator" in out and "1. select: true  <- fired" in out
+    # patient 10: HbA1c 74 misses the target; on maximum tolerated therapy: an exception
+    code, out, _ = run(
+        capsys, "explain", str(QOF), "--data", str(RECORDS), "--patient", "10",
+        "--indicator", "DM007",
+    )  # fmt: skip
+    assert "hba1c.value = 74.0" in out and "DM007: exception" in out
+    assert "2. reject as max_tolerated_therapy: true  <- fired" in out
+    # ...and a target of 75 mmol/mol puts the same patient in the numerator
+    code, out, _ = run(
+        capsys, "explain", str(QOF), "--data", str(RECORDS), "--patient", "10",
+        "--indicator", "DM007", "--set", "hba1c_target=75mmol/mol", "--format", "json",
+    )  # fmt: skip
+    assert code == ExitCode.OK and '"outcome": "numerator"' in out
+
+
+def test_patient_needs_an_indicator_with_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "explain", str(QOF), "--data", str(RECORDS), "--patient", "45")
+    assert code == ExitCode.USAGE and "--patient needs --indicator" in err
+    code, _, err = run(
+        capsys, "explain", str(QOF), "--data", str(RECORDS), "--patient", "45",
+        "--indicator", "BP002",
+    )  # fmt: skip
+    assert code == ExitCode.DEFINITION_ERROR and "no record-level rules for `BP002`" in err
+
+
+def test_sql_prints_the_query_that_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "sql", str(QOF), "--indicator", "DM007")
+    assert code == ExitCode.OK, err
+    assert out.startswith("WITH ") and "'42W5.'" in out and "IFCCHBAM_COD" in out
+    code, spark, _ = run(capsys, "sql", str(QOF), "--indicator", "DM007", "--dialect", "spark")
+    assert code == ExitCode.OK and "`unit_id`" in spark and "`unit_id`" not in out  # Spark quoting
+    code, _, err = run(capsys, "sql", str(ROOT / "frameworks" / "somerset_pqs"))
+    assert code == ExitCode.DATA_ERROR and "Q434" in err

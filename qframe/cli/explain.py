@@ -16,8 +16,15 @@ from qframe.tools.explain import explain
 @data_option()
 @click.option(
     "--unit",
-    required=True,
+    default=None,
     help="Practice id (or a cluster, locality or CCG id: its members' contributions).",
+)
+@click.option(
+    "--patient",
+    type=int,
+    default=None,
+    help="With GP records as --data and --indicator: why this patient is or is not in the "
+    "indicator (the register decision, the rule that fired and the values it saw).",
 )
 @click.option(
     "--indicator",
@@ -32,7 +39,8 @@ from qframe.tools.explain import explain
 def command(
     framework: Path,
     data_path: Path,
-    unit: str,
+    unit: str | None,
+    patient: int | None,
     indicator: str | None,
     period: str | None,
     fmt: str,
@@ -47,11 +55,25 @@ def command(
       qframe explain frameworks/qof_2014 --data data/sample --unit S00007 --indicator DM007
       qframe explain frameworks/qof_2014 --data data/sample --unit S00007 --period 2014-15
       qframe explain frameworks/improving_together --data data/sample --unit CL002 --format json
+      qframe explain frameworks/qof_2014 --data data/records_sample --patient 1 --indicator DM007
     """
     from qframe.api import load
     from qframe.check.overrides import parse_assignments
 
     overrides = parse_assignments(assignments)
+    if patient is not None:
+        if indicator is None:
+            raise click.UsageError("--patient needs --indicator (e.g. --indicator DM007)")
+        from qframe.tools.patient import explain_patient
+
+        found = explain_patient(load(framework), data_path, patient, indicator, overrides)
+        if fmt == "json":
+            click.echo(json.dumps(found.to_dict(), indent=1, ensure_ascii=False, default=str))
+        else:
+            click.echo("\n".join(found.lines()))
+        return
+    if unit is None:
+        raise click.UsageError("give --unit (a practice or group id), or --patient with GP records")
     result = explain(
         load(framework), data_path, unit, indicator=indicator, period=period, params=overrides
     )

@@ -60,6 +60,7 @@ COMMANDS = Commands(
         "diff": "qframe.cli.diff:command",
         "init": "qframe.cli.init:command",
         "compare": "qframe.cli.compare:command",
+        "sql": "qframe.cli.sql:command",
         "reference": "qframe.docs.reference:command",
         "explain": "qframe.cli.explain:command",
         "sweep": "qframe.cli.scenarios:sweep_command",

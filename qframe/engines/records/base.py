@@ -16,7 +16,7 @@ and ``exceptions_by_reason`` (key: ``INDICATOR.reason``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -64,6 +64,12 @@ class PatientExplanation:
     rules: tuple[RuleTrace, ...]
     fired: int | None
     outcome: str  # numerator, denominator, exception, exclusion, not on register
+
+    def to_dict(self) -> dict[str, Any]:
+        """The explanation as plain data (``explain --patient --format json``)."""
+        out = asdict(self)
+        out["values"] = {name: _show(value) for name, value in self.values.items()}
+        return out
 
     def lines(self) -> list[str]:
         """The explanation as text lines."""
@@ -129,7 +135,7 @@ class RecordEngine(Protocol):
     def sweep(
         self,
         program: RecordProgram,
-        records: str | Path,
+        records: Any,
         sweep: Sweep,
         params: RecordParams | None = None,
     ) -> pd.DataFrame:
@@ -140,7 +146,7 @@ class RecordEngine(Protocol):
     def patient_outcomes(
         self,
         program: RecordProgram,
-        records: str | Path,
+        records: Any,
         params: RecordParams | None = None,
         out: str | Path | None = None,
     ) -> pd.DataFrame | Path:
@@ -149,14 +155,16 @@ class RecordEngine(Protocol):
         given (nothing passes through pandas), else returned."""
         ...
 
-    def sql(self, program: RecordProgram, indicator: str | None = None) -> str:
+    def sql(
+        self, program: RecordProgram, indicator: str | None = None, dialect: str = "duckdb"
+    ) -> str:
         """The generated query (for one indicator: only what it needs), as the engine runs it."""
         ...
 
     def explain_patient(
         self,
         program: RecordProgram,
-        records: str | Path,
+        records: Any,
         patient_id: int,
         indicator: str,
         params: RecordParams | None = None,

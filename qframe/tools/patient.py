@@ -1,0 +1,59 @@
+"""Explain one patient: the register decision and the rule that fired for an indicator, with the
+field values the rules saw, computed by the record engine from the framework's business rules
+(``qframe explain --patient``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from qframe.check.overrides import resolve
+from qframe.check.records.overrides import record_program_with
+from qframe.data.records.load import load_records
+from qframe.engines.records.base import PatientExplanation
+from qframe.engines.registry import record_engine
+from qframe.errors.diagnostics import DataError, DefinitionError, did_you_mean, error
+from qframe.ir.records import RecordProgram
+
+
+def record_program(fw: Any, params: Mapping[str, Any] | None = None) -> RecordProgram:
+    """The framework's record program with any record-level parameters set (a located error when
+    the framework has no record-level rules)."""
+    program = fw.plan.program.records if fw.plan.program is not None else None
+    if program is None:
+        raise DataError(
+            [
+                error(
+                    "Q434",
+                    f"{fw.id} has no record-level rules",
+                    None,
+                    "write the registers and business rules in records.yaml beside "
+                    "framework.yaml (docs/records-authoring.md)",
+                )
+            ]
+        )
+    values = resolve(fw.plan, params or {}).records
+    return record_program_with(fw.definition, values) if values else program
+
+
+def explain_patient(
+    fw: Any,
+    records: str | Path,
+    patient: int,
+    indicator: str,
+    params: Mapping[str, Any] | None = None,
+    engine: str = "duckdb",
+) -> PatientExplanation:
+    """Why ``patient`` is (or is not) in ``indicator``'s numerator, denominator or exceptions."""
+    program = record_program(fw, params)
+    if indicator not in program.indicators:
+        raise DefinitionError.single(
+            "Q431",
+            f"{fw.id} has no record-level rules for `{indicator}`",
+            None,
+            did_you_mean(indicator, program.indicators)
+            or f"indicators with rules: {', '.join(sorted(program.indicators))}",
+        )
+    loaded = load_records(records)
+    return record_engine(engine).explain_patient(program, loaded.connection, patient, indicator)
