@@ -151,3 +151,34 @@ def test_sql_prints_the_query_that_runs(capsys: pytest.CaptureFixture[str]) -> N
     assert code == ExitCode.OK and "`unit_id`" in spark and "`unit_id`" not in out  # Spark quoting
     code, _, err = run(capsys, "sql", str(ROOT / "frameworks" / "somerset_pqs"))
     assert code == ExitCode.DATA_ERROR and "Q434" in err
+
+
+def test_publish_suppresses_small_counts_but_pays_from_exact_ones(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, result: qframe.Result
+) -> None:
+    out = tmp_path / "publish"
+    code, _, err = run(
+        capsys, "evaluate", str(QOF), "--data", str(RECORDS), "--out", str(out), "--publish"
+    )
+    assert code == ExitCode.OK, err
+    published = pd.read_csv(out / "indicators.csv")
+    for column in ("numerator", "denominator", "exceptions"):
+        counts = published[column].dropna()
+        assert (counts % 5 == 0).all() and not counts.between(1, 7).any()
+    exact = result.indicators.set_index(["unit_id", "indicator"])
+    shown = published.set_index(["unit_id", "indicator"])
+    dm007 = pd.IndexSlice[:, "DM007"]
+    # S00001's DM007: 58 of 82 with 6 exceptions, published as 60 of 80 with the 6 suppressed
+    assert exact.loc[("S00001", "DM007"), ["numerator", "denominator", "exceptions"]].tolist() == [
+        58,
+        82,
+        6,
+    ]
+    assert shown.loc[("S00001", "DM007"), "numerator"] == 60
+    assert shown.loc[("S00001", "DM007"), "denominator"] == 80
+    assert pd.isna(shown.loc[("S00001", "DM007"), "exceptions"])
+    assert shown.loc[("S00001", "DM007"), "achievement"] == pytest.approx(0.75)
+    # the money is what the exact counts earn
+    assert shown.loc[dm007, "payment"].sum() == pytest.approx(exact.loc[dm007, "payment"].sum())
+    manifest = (out / "manifest.json").read_text()
+    assert "counts of 1-7 suppressed" in manifest

@@ -47,6 +47,12 @@ from qframe.results.writer import write_table
     help="Also write rollup_ATTRIBUTE: the additive totals added up by a unit attribute "
     "(ccg, locality, cluster, region, pcn…) per period (repeatable).",
 )
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Make the written tables safe to publish: patient counts of 1-7 suppressed, others "
+    "rounded to the nearest 5 (for counts computed from GP records; docs/records.md).",
+)
 @set_option()
 @quiet_option()
 def command(
@@ -58,6 +64,7 @@ def command(
     periods: tuple[str, ...],
     assignments: tuple[str, ...],
     rollups: tuple[str, ...],
+    publish: bool,
     quiet: bool,
 ) -> None:
     """Evaluate a framework on a dataset and write tidy results.
@@ -74,6 +81,7 @@ def command(
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof180 --set point_value=£180
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof --rollup ccg --rollup region
       qframe evaluate frameworks/qof_2014 --data data/records_sample --out out/qof_records
+      qframe evaluate frameworks/qof_2014 --data data/records_sample --out out/publish --publish
     """
     # a progress bar on standard error, only for a person watching it: the definition loaded,
     # the data read, the framework evaluated, the results written
@@ -92,6 +100,10 @@ def command(
             bar.advance(f"read {len(data.units):,} units")
         result = fw.evaluate(data, periods=list(periods) or None, params=overrides)
         bar.advance("evaluated")
+        if publish:
+            from qframe.results.disclosure import publishable
+
+            result = publishable(result)
         paths = result.write(out, fmt)
         for attribute in rollups:
             table = fw.rollup(result, attribute)

@@ -14,6 +14,8 @@ is never published (the engine writes it only when asked for, for audit).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,3 +57,32 @@ def suppress_measures(
     counts = out["measure"].isin(measure_names)
     out.loc[counts, "value"] = suppress_counts(out.loc[counts, "value"].to_numpy())
     return out
+
+
+#: The columns of evaluate's tables that hold counts of patients.
+COUNT_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "exceptions", "register", "list_size")
+
+
+def publishable(result: Any) -> Any:
+    """``result`` (a :class:`qframe.results.tidy.Result`) as it may be published when its counts
+    came from patient records: every count column made safe (:func:`suppress_counts`), and
+    ``achievement`` recomputed from the published numerator and denominator, so no exact count
+    can be read back from a ratio. Points and payment, computed from the exact counts, are kept:
+    they are what the practice is paid. The manifest says the tables were made safe."""
+    tables = {}
+    for name in ("indicators", "units"):
+        frame = getattr(result, name).copy()
+        for column in COUNT_COLUMNS:
+            if column in frame.columns:
+                frame[column] = suppress_counts(frame[column].to_numpy(dtype=float))
+        if {"achievement", "numerator", "denominator"} <= set(frame.columns):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = frame["numerator"] / frame["denominator"]
+            frame["achievement"] = ratio.where(frame["achievement"].notna())
+        tables[name] = frame
+    manifest = {
+        **result.manifest,
+        "disclosure": f"counts of 1-{SMALLEST_PUBLISHED - 1} suppressed, others rounded to the "
+        f"nearest {ROUND_TO}; achievement from the published counts",
+    }
+    return replace(result, manifest=manifest, **tables)
