@@ -7,11 +7,12 @@ framework on the record folder carries them through points and payment; a clinic
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run
+from conftest import replace_once, run
 from reference import qof_records
 
 import qframe
@@ -182,3 +183,28 @@ def test_publish_suppresses_small_counts_but_pays_from_exact_ones(
     assert shown.loc[dm007, "payment"].sum() == pytest.approx(exact.loc[dm007, "payment"].sum())
     manifest = (out / "manifest.json").read_text()
     assert "counts of 1-7 suppressed" in manifest
+
+
+def test_definition_tests_with_test_patients(tmp_path: Path) -> None:
+    from qframe.tools.testing import run_tests
+
+    results = run_tests(QOF)
+    patients = [r for r in results if r.name == "DM007 test patients"]
+    assert len(patients) == 1 and patients[0].passed and patients[0].compared == 11
+    # a wrong expectation fails, placed at its row
+    folder = tmp_path / "qof"
+    shutil.copytree(QOF, folder)
+    case = folder / "tests" / "test_patients.yaml"
+    case.write_text(
+        replace_once(
+            case.read_text(encoding="utf-8"),
+            "{patient: 3, indicator: DM007, outcome: exception, reason: unsuitable}",
+            "{patient: 3, indicator: DM007, outcome: numerator}",
+        ),
+        encoding="utf-8",
+    )
+    failed = next(r for r in run_tests(folder) if r.name == "DM007 test patients")
+    assert not failed.passed
+    assert [str(m) for m in failed.mismatches] == [
+        f"{case}:40:7: patient 3 DM007: expected numerator, got exception"
+    ]

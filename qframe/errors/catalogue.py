@@ -69,6 +69,7 @@ GROUPS: tuple[Group, ...] = (
     Group("T00", "Test files: reading", "The YAML of test-case files read by `qframe test`."),
     Group("T02", "Test files: parameters", "Parameters set by a test case."),
     Group("T03", "Test files: expectations", "The `expect:` section of a test case."),
+    Group("T04", "Test files: test patients", "GP records written in a test case, and the `expect: patients:` rows (docs/testing-definitions.md)."),
     Group("C0", "Comparing frameworks", "`qframe compare`."),
     Group("E0", "Explaining a result", "`qframe explain`."),
     Group("I0", "Starting a framework", "`qframe init`."),
@@ -329,6 +330,8 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("T032", _E, "an expected row needs a period"),
     Entry("T033", _E, "an expected value is of the wrong kind"),
     Entry("T034", _E, "the tolerance is not a number at least 0"),
+    Entry("T040", _E, "inline GP records lack a table, or its rows are not mappings"),
+    Entry("T041", _E, "an expected patient row lacks patient, outcome or indicator/register"),
     # Comparing, explaining, starting
     Entry("C001", _E, "no framework to compare"),
     Entry("C002", _E, "a framework has no payment total to compare"),

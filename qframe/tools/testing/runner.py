@@ -8,9 +8,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from qframe import api
 from qframe.data.dataset import Dataset
 from qframe.data.load import load_dataset
+from qframe.data.records.load import is_record_folder
+from qframe.engines.registry import record_engine
 from qframe.errors.diagnostics import (
     Diagnostic,
     Location,
@@ -22,6 +26,7 @@ from qframe.errors.diagnostics import (
 from qframe.ir import kinds as t
 from qframe.source.paths import contained
 from qframe.source.yamldoc import YamlPath
+from qframe.tools.patient import record_program
 from qframe.tools.testing.cases import (
     Case,
     discover,
@@ -30,6 +35,12 @@ from qframe.tools.testing.cases import (
 from qframe.tools.testing.compare import CaseComparison
 from qframe.tools.testing.inline import inline_dataset
 from qframe.tools.testing.literals import TAG_WORDS, example_for, param_fits, read_literal
+from qframe.tools.testing.patients import (
+    compare_patients,
+    is_inline_records,
+    records_folder,
+    write_inline_records,
+)
 from qframe.tools.testing.results import CaseResult
 
 DEFAULT_TOLERANCE = 1e-9
@@ -77,7 +88,9 @@ class Runner:
         self.months = framework.definition.period_months
         self._folders: dict[Path, Dataset | list[Diagnostic]] = {}
 
-    def prepare(self, case: Case) -> tuple[float, dict[str, Any], Dataset | None, list[Diagnostic]]:
+    def prepare(
+        self, case: Case
+    ) -> tuple[float, dict[str, Any], Dataset | Path | None, list[Diagnostic]]:
         """Everything a case needs before evaluating, and every problem found on the way."""
         problems = [*(p.diagnostic for p in case.problems), *self._structure(case)]
         tolerance, more = self._tolerance(case)
@@ -103,13 +116,19 @@ class Runner:
             return self._error(case, [*relocate(exc.diagnostics, where), *in_expect])
         cmp = CaseComparison(self.fw, case, result, tolerance)
         cmp.compare()
+        compared, mismatches, errors = cmp.compared, list(cmp.mismatches), list(cmp.errors)
+        if isinstance(data, Path) and "patients" in (case.value((*case.base, "expect")) or {}):
+            outcomes = record_engine().patient_outcomes(record_program(self.fw, params), data)
+            assert isinstance(outcomes, pd.DataFrame)  # asked for no file: the table itself
+            n, more, bad = compare_patients(case, outcomes)
+            compared, mismatches, errors = compared + n, [*mismatches, *more], [*errors, *bad]
         return CaseResult(
             str(case.file),
             case.name,
             case.location,
-            cmp.compared,
-            tuple(cmp.mismatches),
-            tuple(sorted([*in_expect, *cmp.errors], key=sort_key)),
+            compared,
+            tuple(mismatches),
+            tuple(sorted([*in_expect, *errors], key=sort_key)),
         )
 
     def _error(self, case: Case, problems: list[Diagnostic]) -> CaseResult:
@@ -215,12 +234,16 @@ class Runner:
         return values, problems
 
     # -- data
-    def _data(self, case: Case) -> tuple[Dataset | None, list[Diagnostic]]:
+    def _data(self, case: Case) -> tuple[Dataset | Path | None, list[Diagnostic]]:
         path = case.find("data")
         if path is None:
             return None, []
         value = case.value(path)
         where = case.where(path)
+        if is_inline_records(value):  # GP records written in the test: a record folder
+            folder = records_folder()
+            problems = write_inline_records(case, path, folder)
+            return (None if problems else folder), problems
         if isinstance(value, str):
             root = Path(self.fw.definition.path).parent
             inside = contained(case.file, value, [root])
@@ -234,6 +257,8 @@ class Runner:
                     )
                 ]
             folder = inside
+            if is_record_folder(folder):  # GP records: counted by the framework's rules
+                return folder, []
             key = folder.resolve()
             if key not in self._folders:
                 try:
