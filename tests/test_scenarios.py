@@ -330,3 +330,89 @@ def test_a_year_missing_a_quarter_is_refused_by_name(together: qframe.Framework)
 def test_uncertainty_names_its_period(together: qframe.Framework) -> None:
     result = sc.uncertainty(together, ROOT / "data" / "sample", samples=10, period="2015-16")
     assert result.period.startswith("2015-16 (the sum of its quarters")
+
+
+class Terminal:
+    """A stand-in for standard error on a terminal: records what is written."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_scenario_tools_report_their_steps(
+    mini: qframe.Framework, mini_data: qframe.Dataset
+) -> None:
+    """Issue 14: a step per chunk of a sweep (counting its grid points), per evaluation of a
+    calibration, per batch of uncertainty samples and per scenario of a file."""
+    steps: list[tuple[str, int]] = []
+    grid = [sc.Point(f"p{k}", {"point_value": 150.0 + k}) for k in range(7)]
+    sc.sweep(mini, mini_data, points=grid, chunk=3, progress=lambda m, n: steps.append((m, n)))
+    assert steps == [("3 of 7 scenarios", 3), ("6 of 7 scenarios", 3), ("7 of 7 scenarios", 1)]
+    calls: list[str] = []
+    solved = sc.calibrate(mini, mini_data, "point_value", 6000.0, progress=calls.append)
+    assert len(calls) == solved.evaluations and calls[0].startswith("evaluation 1: point_value")
+    runs, _ = sc.load_scenarios(ROOT / "examples" / "scenarios" / "qof_variants.yaml")
+    names: list[str] = []
+    sc.evaluate_scenarios(runs, ROOT / "data" / "sample", progress=names.append)
+    assert names == [f"evaluated {run.name}" for run in runs]
+
+
+def on_screen(monkeypatch: pytest.MonkeyPatch) -> Terminal:
+    """The scenario commands' progress bars drawn on a stand-in terminal (the click runner
+    replaces standard error by a pipe)."""
+    from functools import partial
+
+    from qframe.results.progress import Progress
+
+    screen = Terminal()
+    monkeypatch.setattr("qframe.cli.scenarios.Progress", partial(Progress, stream=screen))
+    return screen
+
+
+@pytest.mark.parametrize("command", ["sweep", "calibrate", "scenarios"])
+def test_scenario_commands_draw_progress_on_a_terminal_unless_quiet(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = {
+        "sweep": [
+            str(MINI),
+            "--data",
+            str(MINI / "data"),
+            "--sweep",
+            "point_value=150..160 step 10",
+        ],
+        "calibrate": [str(MINI), "--data", str(MINI / "data"), "--solve", "point_value"],
+        "scenarios": [
+            str(ROOT / "examples" / "scenarios" / "qof_variants.yaml"),
+            "--data",
+            str(ROOT / "data" / "sample"),
+        ],
+    }[command]
+    extra = ["--target", "£6000"] if command == "calibrate" else ["--out", str(tmp_path / "o")]
+    label = {"sweep": "sweeping", "calibrate": "calibrating", "scenarios": "scenarios"}[command]
+    for quiet in (False, True):
+        screen = on_screen(monkeypatch)
+        result = CliRunner().invoke(cli, [command, *args, *extra, *(["--quiet"] * quiet)])
+        assert result.exit_code == 0, result.output
+        assert (label in screen.text) is not quiet and ("100%" in screen.text) is not quiet
+
+
+def test_uncertainty_draws_a_bar_of_samples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = on_screen(monkeypatch)
+    fw = ROOT / "frameworks" / "improving_together"
+    args = ["uncertainty", str(fw), "--data", str(ROOT / "data" / "sample"), "--samples", "30"]
+    result = CliRunner().invoke(cli, [*args, "--period", "2015-16Q4", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "sampling" in screen.text and "100%" in screen.text

@@ -9,20 +9,25 @@ import click
 import pandas as pd
 
 from qframe.api import as_dataset, load
-from qframe.cli.options import data_option, out_option
+from qframe.cli.options import data_option, out_option, quiet_option
 from qframe.errors.diagnostics import output_file, output_folder
 from qframe.ir import kinds as t
 from qframe.results.formatting import pounds
+from qframe.results.progress import Progress
 from qframe.results.writer import write_csv
 from qframe.tools.scenarios import (
     Point,
     calibrate,
+    evaluate_scenarios,
+    grid_points,
+    load_scenarios,
     parse_sweep,
-    run_scenarios,
     sweep,
     total_cost,
     uncertainty,
 )
+
+CALIBRATION_STEPS = 12  # the bar's length for calibrate: Brent's method usually needs about this
 
 
 def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
@@ -61,8 +66,14 @@ def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
 )
 @click.option("--period", default=None, help="Period (default: the latest).")
 @out_option("Folder for sweep.csv, payments.csv and sweep.html.")
+@quiet_option()
 def sweep_command(
-    framework: Path, data_path: Path, specs: tuple[str, ...], period: str | None, out: Path
+    framework: Path,
+    data_path: Path,
+    specs: tuple[str, ...],
+    period: str | None,
+    out: Path,
+    quiet: bool,
 ) -> None:
     """Evaluate a grid of parameter values in one vectorised pass (data read and compiled once).
 
@@ -77,7 +88,11 @@ def sweep_command(
     """
     fw = load(framework)
     axes = dict(parse_sweep(s) for s in specs)
-    result = sweep(fw, data_path, axes, period=period)
+    points = grid_points(axes)
+    # a progress bar on standard error, only for a person watching it: a step per grid point,
+    # moved a chunk of scenarios at a time
+    with Progress("sweeping", total=len(points), quiet=quiet) as bar:
+        result = sweep(fw, data_path, points=points, period=period, progress=bar.advance)
     output_folder(out)
     write_csv(result.table, out / "sweep.csv")
     write_csv(result.payments, out / "payments.csv", index=True)
@@ -100,8 +115,9 @@ def sweep_command(
     help="£ amount (e.g. £25000000), or a framework folder whose total cost to match (budget neutral).",
 )
 @click.option("--period", default=None, help="Period (default: the latest).")
+@quiet_option()
 def calibrate_command(
-    framework: Path, data_path: Path, parameter: str, target: str, period: str | None
+    framework: Path, data_path: Path, parameter: str, target: str, period: str | None, quiet: bool
 ) -> None:
     """Solve for a parameter so that total spend meets a target, and check it.
 
@@ -128,7 +144,10 @@ def calibrate_command(
         # the same period for both: a quarterly framework's year against an annual one's
         amount = total_cost(base, ds, period=covered.period)
         what = f"matches the total of {base.id} ({pounds(amount)})"
-    result = calibrate(fw, ds, parameter, amount, period=covered.period)
+    # a step per evaluation; Brent's method needs an unknown number of them, usually a dozen
+    with Progress("calibrating", total=CALIBRATION_STEPS, quiet=quiet) as bar:
+        result = calibrate(fw, ds, parameter, amount, period=covered.period, progress=bar.advance)
+        bar.advance("solved", steps=max(CALIBRATION_STEPS - bar.done, 0))  # the bar filled
     kind = fw.plan.param_types[parameter].kind
     shown = pounds(result.value, places=4) if kind is t.Kind.MONEY else f"{result.value:.6g}"
     click.echo(f"{fw.id}: {parameter} = {shown} {what} in {result.period}")
@@ -144,8 +163,15 @@ def calibrate_command(
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--period", default=None, help="Period (default: the latest).")
 @out_option("Folder for samples.csv and practices.csv.")
+@quiet_option()
 def uncertainty_command(
-    framework: Path, data_path: Path, samples: int, seed: int, period: str | None, out: Path
+    framework: Path,
+    data_path: Path,
+    samples: int,
+    seed: int,
+    period: str | None,
+    out: Path,
+    quiet: bool,
 ) -> None:
     """Monte Carlo over the modelled assumptions that state a `range:` (seeded): 95% intervals
     on the total cost and on each practice's payment.
@@ -155,7 +181,10 @@ def uncertainty_command(
       qframe uncertainty frameworks/improving_together --data data/sample --samples 500 --out out/uncertainty
     """
     fw = load(framework)
-    result = uncertainty(fw, data_path, samples=samples, seed=seed, period=period)
+    with Progress("sampling", total=samples, quiet=quiet) as bar:  # moved a batch at a time
+        result = uncertainty(
+            fw, data_path, samples=samples, seed=seed, period=period, progress=bar.advance
+        )
     output_folder(out)
     write_csv(result.samples, out / "samples.csv")
     write_csv(result.practices, out / "practices.csv", index=True)
@@ -173,14 +202,19 @@ def uncertainty_command(
 @data_option()
 @click.option("--period", default=None, help="Period (default: the latest).")
 @out_option("Folder for scenarios.csv and payments.csv.")
-def scenarios_command(file: Path, data_path: Path, period: str | None, out: Path) -> None:
+@quiet_option()
+def scenarios_command(
+    file: Path, data_path: Path, period: str | None, out: Path, quiet: bool
+) -> None:
     """Evaluate the named variants of a scenario file on the same data and compare them.
 
     \b
     Example:
       qframe scenarios examples/scenarios/qof_variants.yaml --data data/sample --out out/scenarios
     """
-    table, payments = run_scenarios(file, data_path, period=period)
+    runs, _ = load_scenarios(file)
+    with Progress("scenarios", total=len(runs), quiet=quiet) as bar:  # a step per scenario
+        table, payments = evaluate_scenarios(runs, data_path, period=period, progress=bar.advance)
     output_folder(out)
     click.echo(f"total cost in {table.attrs.get('period', period or 'the latest year')}:")
     write_csv(table, out / "scenarios.csv")

@@ -8,7 +8,7 @@ point value recomputes payments, not achievement).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -51,10 +51,13 @@ def sweep(
     total: str = "payment",
     chunk: int = 20,
     engine: str | Engine = "numpy",
+    progress: Callable[[str, int], None] | None = None,
 ) -> SweepResult:
     """Evaluate every point of a grid, vectorised along the scenario axis (in chunks), through
     the engine's :meth:`~qframe.engines.base.Engine.sweep`, over one costed period (a year; a
-    quarterly framework's year is the sum of its quarters: :mod:`~qframe.tools.scenarios.periods`)."""
+    quarterly framework's year is the sum of its quarters: :mod:`~qframe.tools.scenarios.periods`).
+    ``progress(message, steps)`` is called after each chunk with the number of grid points it
+    evaluated (e.g. :meth:`qframe.results.progress.Progress.advance`)."""
     if points is None:
         points = grid_points(axes or {})
     points = [_money_as_pounds(fw, pt) for pt in points]
@@ -91,6 +94,8 @@ def sweep(
                 row.update({n: v for n, v in summaries[k].items() if n != "scenario"})
                 rows[i] = row
                 columns[i] = swept.totals[k]
+            if progress is not None:
+                progress(f"{len(rows)} of {len(points)} scenarios", len(indices))
     order = range(len(points))
     payments = pd.DataFrame(
         np.vstack([columns[i] for i in order]).T,
