@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -416,3 +417,48 @@ def test_uncertainty_draws_a_bar_of_samples(
     result = CliRunner().invoke(cli, [*args, "--period", "2015-16Q4", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "sampling" in screen.text and "100%" in screen.text
+
+
+def plotted(html: str) -> tuple[list[Any], dict[str, Any]]:
+    """The traces and layout of the figure in a plotly HTML file (read from the page's JSON)."""
+    import json
+
+    decoder = json.JSONDecoder()
+    text = html[html.index("Plotly.newPlot(") + len("Plotly.newPlot(") :]
+    text = text[text.index(",") + 1 :].lstrip()  # after the div id
+    data, end = decoder.raw_decode(text)
+    text = text[end:].lstrip().lstrip(",").lstrip()
+    layout, _ = decoder.raw_decode(text)
+    return data, layout
+
+
+def values(plotted_values: Any) -> list[float]:
+    """A trace's values, as plotly writes them (a list, or base64 bytes of a dtype)."""
+    import base64
+
+    if isinstance(plotted_values, dict):
+        raw = base64.b64decode(plotted_values["bdata"])
+        return np.frombuffer(raw, dtype=np.dtype(plotted_values["dtype"])).tolist()
+    return list(plotted_values)
+
+
+def test_the_sweep_chart_has_titled_axes_pounds_and_a_steady_gini(tmp_path: Path) -> None:
+    """Issue 14: axis titles, £ on money axes, and a Gini that does not magnify float noise."""
+    args = ["--data", str(MINI / "data"), "--sweep", "point_value=150..200 step 10"]
+    result = CliRunner().invoke(cli, ["sweep", str(MINI), *args, "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    data, layout = plotted((tmp_path / "sweep.html").read_text(encoding="utf-8"))
+    names = [str(trace["name"]) for trace in data]
+    yaxes = {name: layout[f"yaxis{'' if k == 1 else k}"] for k, name in enumerate(names, start=1)}
+    xaxes = [layout[f"xaxis{'' if k == 1 else k}"] for k in range(1, len(names) + 1)]
+    assert yaxes["total_cost"]["tickprefix"] == "£"
+    assert yaxes["total_cost"]["title"] == {"text": "total cost (£)"}
+    assert yaxes["gini_per_patient"]["title"] == {"text": "Gini of payment per patient"}
+    assert "tickprefix" not in yaxes["gini_per_patient"]
+    # the point value scales every payment alike: the Gini is constant, drawn flat in a fixed span
+    gini = values(data[names.index("gini_per_patient")]["y"])
+    assert len(set(gini)) == 1
+    low, high = yaxes["gini_per_patient"]["range"]
+    assert high - low == pytest.approx(0.05) and low <= gini[0] <= high
+    assert xaxes[-1]["title"] == {"text": "point_value"}
+    assert all(axis["tickprefix"] == "£" for axis in xaxes)

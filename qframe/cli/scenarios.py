@@ -30,9 +30,18 @@ from qframe.tools.scenarios import (
 CALIBRATION_STEPS = 12  # the bar's length for calibrate: Brent's method usually needs about this
 
 
-def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
+GINI_SPAN = 0.05  # the least range the Gini axis shows: a constant Gini is a flat line
+TITLES = {
+    "total_cost": "total cost (£)",
+    "gini_per_patient": "Gini of payment per patient",
+    "flagged_any": "practices flagged",
+}
+
+
+def _chart(table: pd.DataFrame, x: str, path: Path, *, money_x: bool = False) -> None:
     """Total cost, dispersion and flagged practices against the swept parameter (one HTML file,
-    plotly embedded: readable without a network)."""
+    plotly embedded: readable without a network). Axes are titled, money axes read in £, and the
+    Gini (rounded to 6 places) spans at least ``GINI_SPAN``, so float noise is not magnified."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -43,15 +52,42 @@ def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
         rows=len(cols),
         cols=1,
         shared_xaxes=True,
-        subplot_titles=[c.replace("_", " ") for c in cols],
+        subplot_titles=[TITLES[c] for c in cols],
     )
-    xs = table[x] if x in table.columns else table["scenario"]
+    swept = x in table.columns
+    xs = pd.to_numeric(table[x], errors="coerce") if swept else table["scenario"]
+    if swept and xs.isna().any():
+        xs = table[x]  # values that are not numbers (e.g. 5%): shown as written
     for i, col in enumerate(cols, start=1):
-        fig.add_trace(go.Scatter(x=xs, y=table[col], mode="lines+markers", name=col), row=i, col=1)
+        ys = table[col].astype(float).round(6) if col == "gini_per_patient" else table[col]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=col), row=i, col=1)
+        fig.update_yaxes(title_text=TITLES[col], row=i, col=1)
+        if col == "total_cost":
+            fig.update_yaxes(tickprefix="£", tickformat=",.0f", row=i, col=1)
+        if col == "gini_per_patient":
+            fig.update_yaxes(range=_gini_range(ys), row=i, col=1)
+    fig.update_xaxes(title_text=x if swept else "scenario", row=len(cols), col=1)
+    if money_x:
+        fig.update_xaxes(tickprefix="£")
     fig.update_layout(height=300 * len(cols), showlegend=False, title=f"Sweep of {x}")
     output_file(path).write_text(
         fig.to_html(include_plotlyjs=True, full_html=True, div_id="sweep"), encoding="utf-8"
     )
+
+
+def _gini_range(values: pd.Series) -> list[float]:
+    """The Gini axis's range: the values' own, widened to at least ``GINI_SPAN`` about their
+    middle (kept within 0..1)."""
+    known = values.dropna()
+    if known.empty:
+        return [0.0, 1.0]
+    low, high = float(known.min()), float(known.max())
+    if high - low >= GINI_SPAN:
+        pad = (high - low) * 0.05
+        return [low - pad, high + pad]
+    middle = (low + high) / 2
+    low = min(max(middle - GINI_SPAN / 2, 0.0), 1.0 - GINI_SPAN)
+    return [low, low + GINI_SPAN]
 
 
 @click.command("sweep")
@@ -96,7 +132,14 @@ def sweep_command(
     output_folder(out)
     write_csv(result.table, out / "sweep.csv")
     write_csv(result.payments, out / "payments.csv", index=True)
-    _chart(result.table, next(iter(axes)), out / "sweep.html")
+    swept = next(iter(axes))
+    kind = fw.plan.param_types.get(swept)
+    _chart(
+        result.table,
+        swept,
+        out / "sweep.html",
+        money_x=kind is not None and kind.kind is t.Kind.MONEY,
+    )
     click.echo(f"{fw.id}, {result.described_period}: {len(result.table)} scenarios")
     for row in result.table.itertuples():
         click.echo(f"  {row.scenario}: total {pounds(row.total_cost)}")
