@@ -173,6 +173,20 @@ def test_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "sweep.csv",
         "sweep.html",
     ]
+    # payments.csv is long like every other table (issue 14): a row per practice per grid point,
+    # in grid order, and the payments add up to each grid point's total cost
+    import pandas as pd
+
+    payments = pd.read_csv(tmp_path / "sw" / "payments.csv")
+    table = pd.read_csv(tmp_path / "sw" / "sweep.csv")
+    assert list(payments.columns) == ["unit_id", "scenario", "point_value", "payment"]
+    assert list(payments["scenario"].drop_duplicates()) == list(table["scenario"])
+    assert len(payments) == len(table) * payments["unit_id"].nunique()
+    sums = payments.groupby("scenario", sort=False)["payment"].sum()
+    np.testing.assert_allclose(sums.to_numpy(), table["total_cost"].to_numpy(), atol=0.005)
+    assert (
+        payments["point_value"] == payments["scenario"].str.split("=").str[1].astype(float)
+    ).all()
     html = (tmp_path / "sw" / "sweep.html").read_text()
     assert '<script src="http' not in html and "plotly" in html  # the chart library is embedded
     with pytest.raises(SystemExit) as info:
@@ -462,3 +476,27 @@ def test_the_sweep_chart_has_titled_axes_pounds_and_a_steady_gini(tmp_path: Path
     assert high - low == pytest.approx(0.05) and low <= gini[0] <= high
     assert xaxes[-1]["title"] == {"text": "point_value"}
     assert all(axis["tickprefix"] == "£" for axis in xaxes)
+
+
+def test_sweep_payments_long_name_each_swept_setting(
+    mini: qframe.Framework, mini_data: qframe.Dataset
+) -> None:
+    """A grid over a parameter and a thresholds shift: one row per practice per point, with
+    both settings (no shift written as 0), deterministic."""
+    axes = {"point_value": ["150", "160"], "thresholds_shift": ["0%", "1%"]}
+    result = sc.sweep(mini, mini_data, axes)
+    long = result.payments_long()
+    assert list(long.columns) == [
+        "unit_id",
+        "scenario",
+        "point_value",
+        "thresholds_shift",
+        "payment",
+    ]
+    assert len(long) == result.payments.size
+    assert sorted(long["thresholds_shift"].unique()) == [0.0, 0.01]
+    wide = long.pivot(index="unit_id", columns="scenario", values="payment")
+    np.testing.assert_array_equal(
+        wide[result.payments.columns].to_numpy(), result.payments.sort_index().to_numpy()
+    )
+    assert long.equals(sc.sweep(mini, mini_data, axes).payments_long())

@@ -14,7 +14,7 @@ from qframe.errors.diagnostics import output_file, output_folder
 from qframe.ir import kinds as t
 from qframe.results.formatting import pounds
 from qframe.results.progress import Progress
-from qframe.results.writer import write_csv
+from qframe.results.writer import for_people, write_csv
 from qframe.tools.scenarios import (
     Point,
     calibrate,
@@ -131,7 +131,7 @@ def sweep_command(
         result = sweep(fw, data_path, points=points, period=period, progress=bar.advance)
     output_folder(out)
     write_csv(result.table, out / "sweep.csv")
-    write_csv(result.payments, out / "payments.csv", index=True)
+    write_csv(for_people(result.payments_long(), money=["payment"]), out / "payments.csv")
     swept = next(iter(axes))
     kind = fw.plan.param_types.get(swept)
     _chart(

@@ -40,6 +40,27 @@ class SweepResult:
         """The period named for a summary line: ``2015-16 (the sum of its quarters …)``."""
         return CostedPeriod(self.period, (), self.periods or (self.period,)).described
 
+    @property
+    def swept(self) -> list[str]:
+        """The swept parameters: the table's columns between ``scenario`` and the summaries, and
+        the thresholds shift when one is swept."""
+        columns = list(self.table.columns)
+        named = [c for c in columns[: columns.index("total_cost")] if c != "scenario"]
+        return named + ([SHIFT] if SHIFT in columns and SHIFT not in named else [])
+
+    def payments_long(self) -> pd.DataFrame:
+        """Each practice's payment at each grid point as a long (tidy) table, like every other
+        table qframe writes: ``unit_id, scenario, <swept parameters…>, payment``, in grid order
+        then unit order."""
+        frame = self.payments.reset_index().melt(  # column by column: grid order, then units
+            id_vars="unit_id", var_name="scenario", value_name="payment"
+        )
+        settings = self.table[["scenario", *self.swept]]
+        if SHIFT in settings.columns:  # no shift is a shift of 0
+            settings = settings.assign(**{SHIFT: settings[SHIFT].fillna(0.0)})
+        merged = frame.merge(settings, on="scenario", how="left", validate="many_to_one")
+        return merged[["unit_id", "scenario", *self.swept, "payment"]].reset_index(drop=True)
+
 
 def sweep(
     fw: Framework,
