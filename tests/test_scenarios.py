@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -172,6 +173,20 @@ def test_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "sweep.csv",
         "sweep.html",
     ]
+    # payments.csv is long like every other table (issue 14): a row per practice per grid point,
+    # in grid order, and the payments add up to each grid point's total cost
+    import pandas as pd
+
+    payments = pd.read_csv(tmp_path / "sw" / "payments.csv")
+    table = pd.read_csv(tmp_path / "sw" / "sweep.csv")
+    assert list(payments.columns) == ["unit_id", "scenario", "point_value", "payment"]
+    assert list(payments["scenario"].drop_duplicates()) == list(table["scenario"])
+    assert len(payments) == len(table) * payments["unit_id"].nunique()
+    sums = payments.groupby("scenario", sort=False)["payment"].sum()
+    np.testing.assert_allclose(sums.to_numpy(), table["total_cost"].to_numpy(), atol=0.005)
+    assert (
+        payments["point_value"] == payments["scenario"].str.split("=").str[1].astype(float)
+    ).all()
     html = (tmp_path / "sw" / "sweep.html").read_text()
     assert '<script src="http' not in html and "plotly" in html  # the chart library is embedded
     with pytest.raises(SystemExit) as info:
@@ -330,3 +345,158 @@ def test_a_year_missing_a_quarter_is_refused_by_name(together: qframe.Framework)
 def test_uncertainty_names_its_period(together: qframe.Framework) -> None:
     result = sc.uncertainty(together, ROOT / "data" / "sample", samples=10, period="2015-16")
     assert result.period.startswith("2015-16 (the sum of its quarters")
+
+
+class Terminal:
+    """A stand-in for standard error on a terminal: records what is written."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_scenario_tools_report_their_steps(
+    mini: qframe.Framework, mini_data: qframe.Dataset
+) -> None:
+    """Issue 14: a step per chunk of a sweep (counting its grid points), per evaluation of a
+    calibration, per batch of uncertainty samples and per scenario of a file."""
+    steps: list[tuple[str, int]] = []
+    grid = [sc.Point(f"p{k}", {"point_value": 150.0 + k}) for k in range(7)]
+    sc.sweep(mini, mini_data, points=grid, chunk=3, progress=lambda m, n: steps.append((m, n)))
+    assert steps == [("3 of 7 scenarios", 3), ("6 of 7 scenarios", 3), ("7 of 7 scenarios", 1)]
+    calls: list[str] = []
+    solved = sc.calibrate(mini, mini_data, "point_value", 6000.0, progress=calls.append)
+    assert len(calls) == solved.evaluations and calls[0].startswith("evaluation 1: point_value")
+    runs, _ = sc.load_scenarios(ROOT / "examples" / "scenarios" / "qof_variants.yaml")
+    names: list[str] = []
+    sc.evaluate_scenarios(runs, ROOT / "data" / "sample", progress=names.append)
+    assert names == [f"evaluated {run.name}" for run in runs]
+
+
+def on_screen(monkeypatch: pytest.MonkeyPatch) -> Terminal:
+    """The scenario commands' progress bars drawn on a stand-in terminal (the click runner
+    replaces standard error by a pipe)."""
+    from functools import partial
+
+    from qframe.results.progress import Progress
+
+    screen = Terminal()
+    monkeypatch.setattr("qframe.cli.scenarios.Progress", partial(Progress, stream=screen))
+    return screen
+
+
+@pytest.mark.parametrize("command", ["sweep", "calibrate", "scenarios"])
+def test_scenario_commands_draw_progress_on_a_terminal_unless_quiet(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = {
+        "sweep": [
+            str(MINI),
+            "--data",
+            str(MINI / "data"),
+            "--sweep",
+            "point_value=150..160 step 10",
+        ],
+        "calibrate": [str(MINI), "--data", str(MINI / "data"), "--solve", "point_value"],
+        "scenarios": [
+            str(ROOT / "examples" / "scenarios" / "qof_variants.yaml"),
+            "--data",
+            str(ROOT / "data" / "sample"),
+        ],
+    }[command]
+    extra = ["--target", "£6000"] if command == "calibrate" else ["--out", str(tmp_path / "o")]
+    label = {"sweep": "sweeping", "calibrate": "calibrating", "scenarios": "scenarios"}[command]
+    for quiet in (False, True):
+        screen = on_screen(monkeypatch)
+        result = CliRunner().invoke(cli, [command, *args, *extra, *(["--quiet"] * quiet)])
+        assert result.exit_code == 0, result.output
+        assert (label in screen.text) is not quiet and ("100%" in screen.text) is not quiet
+
+
+def test_uncertainty_draws_a_bar_of_samples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = on_screen(monkeypatch)
+    fw = ROOT / "frameworks" / "improving_together"
+    args = ["uncertainty", str(fw), "--data", str(ROOT / "data" / "sample"), "--samples", "30"]
+    result = CliRunner().invoke(cli, [*args, "--period", "2015-16Q4", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "sampling" in screen.text and "100%" in screen.text
+
+
+def plotted(html: str) -> tuple[list[Any], dict[str, Any]]:
+    """The traces and layout of the figure in a plotly HTML file (read from the page's JSON)."""
+    import json
+
+    decoder = json.JSONDecoder()
+    text = html[html.index("Plotly.newPlot(") + len("Plotly.newPlot(") :]
+    text = text[text.index(",") + 1 :].lstrip()  # after the div id
+    data, end = decoder.raw_decode(text)
+    text = text[end:].lstrip().lstrip(",").lstrip()
+    layout, _ = decoder.raw_decode(text)
+    return data, layout
+
+
+def values(plotted_values: Any) -> list[float]:
+    """A trace's values, as plotly writes them (a list, or base64 bytes of a dtype)."""
+    import base64
+
+    if isinstance(plotted_values, dict):
+        raw = base64.b64decode(plotted_values["bdata"])
+        return np.frombuffer(raw, dtype=np.dtype(plotted_values["dtype"])).tolist()
+    return list(plotted_values)
+
+
+def test_the_sweep_chart_has_titled_axes_pounds_and_a_steady_gini(tmp_path: Path) -> None:
+    """Issue 14: axis titles, £ on money axes, and a Gini that does not magnify float noise."""
+    args = ["--data", str(MINI / "data"), "--sweep", "point_value=150..200 step 10"]
+    result = CliRunner().invoke(cli, ["sweep", str(MINI), *args, "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    data, layout = plotted((tmp_path / "sweep.html").read_text(encoding="utf-8"))
+    names = [str(trace["name"]) for trace in data]
+    yaxes = {name: layout[f"yaxis{'' if k == 1 else k}"] for k, name in enumerate(names, start=1)}
+    xaxes = [layout[f"xaxis{'' if k == 1 else k}"] for k in range(1, len(names) + 1)]
+    assert yaxes["total_cost"]["tickprefix"] == "£"
+    assert yaxes["total_cost"]["title"] == {"text": "total cost (£)"}
+    assert yaxes["gini_per_patient"]["title"] == {"text": "Gini of payment per patient"}
+    assert "tickprefix" not in yaxes["gini_per_patient"]
+    # the point value scales every payment alike: the Gini is constant, drawn flat in a fixed span
+    gini = values(data[names.index("gini_per_patient")]["y"])
+    assert len(set(gini)) == 1
+    low, high = yaxes["gini_per_patient"]["range"]
+    assert high - low == pytest.approx(0.05) and low <= gini[0] <= high
+    assert xaxes[-1]["title"] == {"text": "point_value"}
+    assert all(axis["tickprefix"] == "£" for axis in xaxes)
+
+
+def test_sweep_payments_long_name_each_swept_setting(
+    mini: qframe.Framework, mini_data: qframe.Dataset
+) -> None:
+    """A grid over a parameter and a thresholds shift: one row per practice per point, with
+    both settings (no shift written as 0), deterministic."""
+    axes = {"point_value": ["150", "160"], "thresholds_shift": ["0%", "1%"]}
+    result = sc.sweep(mini, mini_data, axes)
+    long = result.payments_long()
+    assert list(long.columns) == [
+        "unit_id",
+        "scenario",
+        "point_value",
+        "thresholds_shift",
+        "payment",
+    ]
+    assert len(long) == result.payments.size
+    assert sorted(long["thresholds_shift"].unique()) == [0.0, 0.01]
+    wide = long.pivot(index="unit_id", columns="scenario", values="payment")
+    np.testing.assert_array_equal(
+        wide[result.payments.columns].to_numpy(), result.payments.sort_index().to_numpy()
+    )
+    assert long.equals(sc.sweep(mini, mini_data, axes).payments_long())

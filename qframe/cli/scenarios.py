@@ -9,25 +9,39 @@ import click
 import pandas as pd
 
 from qframe.api import as_dataset, load
-from qframe.cli.options import data_option, out_option
+from qframe.cli.options import data_option, out_option, quiet_option
 from qframe.errors.diagnostics import output_file, output_folder
 from qframe.ir import kinds as t
 from qframe.results.formatting import pounds
-from qframe.results.writer import write_csv
+from qframe.results.progress import Progress
+from qframe.results.writer import for_people, write_csv
 from qframe.tools.scenarios import (
     Point,
     calibrate,
+    evaluate_scenarios,
+    grid_points,
+    load_scenarios,
     parse_sweep,
-    run_scenarios,
     sweep,
     total_cost,
     uncertainty,
 )
 
+CALIBRATION_STEPS = 12  # the bar's length for calibrate: Brent's method usually needs about this
 
-def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
+
+GINI_SPAN = 0.05  # the least range the Gini axis shows: a constant Gini is a flat line
+TITLES = {
+    "total_cost": "total cost (£)",
+    "gini_per_patient": "Gini of payment per patient",
+    "flagged_any": "practices flagged",
+}
+
+
+def _chart(table: pd.DataFrame, x: str, path: Path, *, money_x: bool = False) -> None:
     """Total cost, dispersion and flagged practices against the swept parameter (one HTML file,
-    plotly embedded: readable without a network)."""
+    plotly embedded: readable without a network). Axes are titled, money axes read in £, and the
+    Gini (rounded to 6 places) spans at least ``GINI_SPAN``, so float noise is not magnified."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -38,15 +52,42 @@ def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
         rows=len(cols),
         cols=1,
         shared_xaxes=True,
-        subplot_titles=[c.replace("_", " ") for c in cols],
+        subplot_titles=[TITLES[c] for c in cols],
     )
-    xs = table[x] if x in table.columns else table["scenario"]
+    swept = x in table.columns
+    xs = pd.to_numeric(table[x], errors="coerce") if swept else table["scenario"]
+    if swept and xs.isna().any():
+        xs = table[x]  # values that are not numbers (e.g. 5%): shown as written
     for i, col in enumerate(cols, start=1):
-        fig.add_trace(go.Scatter(x=xs, y=table[col], mode="lines+markers", name=col), row=i, col=1)
+        ys = table[col].astype(float).round(6) if col == "gini_per_patient" else table[col]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=col), row=i, col=1)
+        fig.update_yaxes(title_text=TITLES[col], row=i, col=1)
+        if col == "total_cost":
+            fig.update_yaxes(tickprefix="£", tickformat=",.0f", row=i, col=1)
+        if col == "gini_per_patient":
+            fig.update_yaxes(range=_gini_range(ys), row=i, col=1)
+    fig.update_xaxes(title_text=x if swept else "scenario", row=len(cols), col=1)
+    if money_x:
+        fig.update_xaxes(tickprefix="£")
     fig.update_layout(height=300 * len(cols), showlegend=False, title=f"Sweep of {x}")
     output_file(path).write_text(
         fig.to_html(include_plotlyjs=True, full_html=True, div_id="sweep"), encoding="utf-8"
     )
+
+
+def _gini_range(values: pd.Series) -> list[float]:
+    """The Gini axis's range: the values' own, widened to at least ``GINI_SPAN`` about their
+    middle (kept within 0..1)."""
+    known = values.dropna()
+    if known.empty:
+        return [0.0, 1.0]
+    low, high = float(known.min()), float(known.max())
+    if high - low >= GINI_SPAN:
+        pad = (high - low) * 0.05
+        return [low - pad, high + pad]
+    middle = (low + high) / 2
+    low = min(max(middle - GINI_SPAN / 2, 0.0), 1.0 - GINI_SPAN)
+    return [low, low + GINI_SPAN]
 
 
 @click.command("sweep")
@@ -61,8 +102,14 @@ def _chart(table: pd.DataFrame, x: str, path: Path) -> None:
 )
 @click.option("--period", default=None, help="Period (default: the latest).")
 @out_option("Folder for sweep.csv, payments.csv and sweep.html.")
+@quiet_option()
 def sweep_command(
-    framework: Path, data_path: Path, specs: tuple[str, ...], period: str | None, out: Path
+    framework: Path,
+    data_path: Path,
+    specs: tuple[str, ...],
+    period: str | None,
+    out: Path,
+    quiet: bool,
 ) -> None:
     """Evaluate a grid of parameter values in one vectorised pass (data read and compiled once).
 
@@ -77,11 +124,22 @@ def sweep_command(
     """
     fw = load(framework)
     axes = dict(parse_sweep(s) for s in specs)
-    result = sweep(fw, data_path, axes, period=period)
+    points = grid_points(axes)
+    # a progress bar on standard error, only for a person watching it: a step per grid point,
+    # moved a chunk of scenarios at a time
+    with Progress("sweeping", total=len(points), quiet=quiet) as bar:
+        result = sweep(fw, data_path, points=points, period=period, progress=bar.advance)
     output_folder(out)
     write_csv(result.table, out / "sweep.csv")
-    write_csv(result.payments, out / "payments.csv", index=True)
-    _chart(result.table, next(iter(axes)), out / "sweep.html")
+    write_csv(for_people(result.payments_long(), money=["payment"]), out / "payments.csv")
+    swept = next(iter(axes))
+    kind = fw.plan.param_types.get(swept)
+    _chart(
+        result.table,
+        swept,
+        out / "sweep.html",
+        money_x=kind is not None and kind.kind is t.Kind.MONEY,
+    )
     click.echo(f"{fw.id}, {result.described_period}: {len(result.table)} scenarios")
     for row in result.table.itertuples():
         click.echo(f"  {row.scenario}: total {pounds(row.total_cost)}")
@@ -100,8 +158,9 @@ def sweep_command(
     help="£ amount (e.g. £25000000), or a framework folder whose total cost to match (budget neutral).",
 )
 @click.option("--period", default=None, help="Period (default: the latest).")
+@quiet_option()
 def calibrate_command(
-    framework: Path, data_path: Path, parameter: str, target: str, period: str | None
+    framework: Path, data_path: Path, parameter: str, target: str, period: str | None, quiet: bool
 ) -> None:
     """Solve for a parameter so that total spend meets a target, and check it.
 
@@ -128,7 +187,10 @@ def calibrate_command(
         # the same period for both: a quarterly framework's year against an annual one's
         amount = total_cost(base, ds, period=covered.period)
         what = f"matches the total of {base.id} ({pounds(amount)})"
-    result = calibrate(fw, ds, parameter, amount, period=covered.period)
+    # a step per evaluation; Brent's method needs an unknown number of them, usually a dozen
+    with Progress("calibrating", total=CALIBRATION_STEPS, quiet=quiet) as bar:
+        result = calibrate(fw, ds, parameter, amount, period=covered.period, progress=bar.advance)
+        bar.advance("solved", steps=max(CALIBRATION_STEPS - bar.done, 0))  # the bar filled
     kind = fw.plan.param_types[parameter].kind
     shown = pounds(result.value, places=4) if kind is t.Kind.MONEY else f"{result.value:.6g}"
     click.echo(f"{fw.id}: {parameter} = {shown} {what} in {result.period}")
@@ -144,8 +206,15 @@ def calibrate_command(
 @click.option("--seed", default=1, show_default=True, type=int)
 @click.option("--period", default=None, help="Period (default: the latest).")
 @out_option("Folder for samples.csv and practices.csv.")
+@quiet_option()
 def uncertainty_command(
-    framework: Path, data_path: Path, samples: int, seed: int, period: str | None, out: Path
+    framework: Path,
+    data_path: Path,
+    samples: int,
+    seed: int,
+    period: str | None,
+    out: Path,
+    quiet: bool,
 ) -> None:
     """Monte Carlo over the modelled assumptions that state a `range:` (seeded): 95% intervals
     on the total cost and on each practice's payment.
@@ -155,7 +224,10 @@ def uncertainty_command(
       qframe uncertainty frameworks/improving_together --data data/sample --samples 500 --out out/uncertainty
     """
     fw = load(framework)
-    result = uncertainty(fw, data_path, samples=samples, seed=seed, period=period)
+    with Progress("sampling", total=samples, quiet=quiet) as bar:  # moved a batch at a time
+        result = uncertainty(
+            fw, data_path, samples=samples, seed=seed, period=period, progress=bar.advance
+        )
     output_folder(out)
     write_csv(result.samples, out / "samples.csv")
     write_csv(result.practices, out / "practices.csv", index=True)
@@ -173,14 +245,19 @@ def uncertainty_command(
 @data_option()
 @click.option("--period", default=None, help="Period (default: the latest).")
 @out_option("Folder for scenarios.csv and payments.csv.")
-def scenarios_command(file: Path, data_path: Path, period: str | None, out: Path) -> None:
+@quiet_option()
+def scenarios_command(
+    file: Path, data_path: Path, period: str | None, out: Path, quiet: bool
+) -> None:
     """Evaluate the named variants of a scenario file on the same data and compare them.
 
     \b
     Example:
       qframe scenarios examples/scenarios/qof_variants.yaml --data data/sample --out out/scenarios
     """
-    table, payments = run_scenarios(file, data_path, period=period)
+    runs, _ = load_scenarios(file)
+    with Progress("scenarios", total=len(runs), quiet=quiet) as bar:  # a step per scenario
+        table, payments = evaluate_scenarios(runs, data_path, period=period, progress=bar.advance)
     output_folder(out)
     click.echo(f"total cost in {table.attrs.get('period', period or 'the latest year')}:")
     write_csv(table, out / "scenarios.csv")

@@ -20,6 +20,7 @@ value) and evaluate them all on the same data.
 from qframe.tools.scenarios.calibrate import Calibration, calibrate
 from qframe.tools.scenarios.files import (
     ScenarioRun,
+    evaluate_scenarios,
     load_scenarios,
     run_scenarios,
     scenarios_schema,
@@ -36,6 +37,7 @@ __all__ = [
     "SweepResult",
     "Uncertainty",
     "calibrate",
+    "evaluate_scenarios",
     "grid_points",
     "load_scenarios",
     "parse_sweep",

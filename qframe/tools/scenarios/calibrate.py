@@ -3,6 +3,7 @@ cost of a baseline framework: budget neutral), with scipy's Brent method on the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from qframe.api import DataLike, Framework, as_dataset
@@ -36,9 +37,11 @@ def calibrate(
     bracket: tuple[float, float] | None = None,
     period: str | None = None,
     total: str = "payment",
+    progress: Callable[[str], None] | None = None,
 ) -> Calibration:
     """The value of ``parameter`` that makes the framework's total ``target`` (£), solved with
-    scipy's Brent method on the engine; checked by evaluating again at the solved value."""
+    scipy's Brent method on the engine; checked by evaluating again at the solved value.
+    ``progress(message)`` is called after each evaluation."""
     from scipy.optimize import brentq
 
     if parameter not in fw.plan.params or fw.plan.param_types[parameter].kind not in (
@@ -68,6 +71,8 @@ def calibrate(
             total=total,
         )
         covered[0] = result.described_period
+        if progress is not None:
+            progress(f"evaluation {calls}: {parameter} = {value:.6g}")
         return float(result.table["total_cost"].iloc[0]) - target
 
     f_lo, f_hi = cost(lo), cost(hi)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib.resources import files
@@ -227,6 +228,18 @@ def run_scenarios(
     """Evaluate every scenario of a file on the same data: a summary row per scenario (cost,
     dispersion, flagged practices, difference from the first scenario) and per-practice payments."""
     runs, _ = load_scenarios(path)
+    return evaluate_scenarios(runs, data, period=period)
+
+
+def evaluate_scenarios(
+    runs: Sequence[ScenarioRun],
+    data: DataLike,
+    *,
+    period: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Evaluate loaded scenarios (:func:`load_scenarios`) on the same data, as
+    :func:`run_scenarios`; ``progress(message)`` is called after each scenario."""
     ds: Dataset = as_dataset(data)
     rows, payments = [], {}
     baseline_cost = None
@@ -261,6 +274,8 @@ def run_scenarios(
         row["difference_from_first"] = row["total_cost"] - baseline_cost
         rows.append(row)
         payments[run.name] = result.payments.iloc[:, 0]
+        if progress is not None:
+            progress(f"evaluated {run.name}")
     table = pd.DataFrame(rows)
     first = ["scenario", "total_cost", "difference_from_first"]
     table = table[first + [c for c in table.columns if c not in first]]

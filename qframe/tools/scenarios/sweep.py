@@ -8,7 +8,7 @@ point value recomputes payments, not achievement).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,6 +40,27 @@ class SweepResult:
         """The period named for a summary line: ``2015-16 (the sum of its quarters …)``."""
         return CostedPeriod(self.period, (), self.periods or (self.period,)).described
 
+    @property
+    def swept(self) -> list[str]:
+        """The swept parameters: the table's columns between ``scenario`` and the summaries, and
+        the thresholds shift when one is swept."""
+        columns = list(self.table.columns)
+        named = [c for c in columns[: columns.index("total_cost")] if c != "scenario"]
+        return named + ([SHIFT] if SHIFT in columns and SHIFT not in named else [])
+
+    def payments_long(self) -> pd.DataFrame:
+        """Each practice's payment at each grid point as a long (tidy) table, like every other
+        table qframe writes: ``unit_id, scenario, <swept parameters…>, payment``, in grid order
+        then unit order."""
+        frame = self.payments.reset_index().melt(  # column by column: grid order, then units
+            id_vars="unit_id", var_name="scenario", value_name="payment"
+        )
+        settings = self.table[["scenario", *self.swept]]
+        if SHIFT in settings.columns:  # no shift is a shift of 0
+            settings = settings.assign(**{SHIFT: settings[SHIFT].fillna(0.0)})
+        merged = frame.merge(settings, on="scenario", how="left", validate="many_to_one")
+        return merged[["unit_id", "scenario", *self.swept, "payment"]].reset_index(drop=True)
+
 
 def sweep(
     fw: Framework,
@@ -51,10 +72,13 @@ def sweep(
     total: str = "payment",
     chunk: int = 20,
     engine: str | Engine = "numpy",
+    progress: Callable[[str, int], None] | None = None,
 ) -> SweepResult:
     """Evaluate every point of a grid, vectorised along the scenario axis (in chunks), through
     the engine's :meth:`~qframe.engines.base.Engine.sweep`, over one costed period (a year; a
-    quarterly framework's year is the sum of its quarters: :mod:`~qframe.tools.scenarios.periods`)."""
+    quarterly framework's year is the sum of its quarters: :mod:`~qframe.tools.scenarios.periods`).
+    ``progress(message, steps)`` is called after each chunk with the number of grid points it
+    evaluated (e.g. :meth:`qframe.results.progress.Progress.advance`)."""
     if points is None:
         points = grid_points(axes or {})
     points = [_money_as_pounds(fw, pt) for pt in points]
@@ -91,6 +115,8 @@ def sweep(
                 row.update({n: v for n, v in summaries[k].items() if n != "scenario"})
                 rows[i] = row
                 columns[i] = swept.totals[k]
+            if progress is not None:
+                progress(f"{len(rows)} of {len(points)} scenarios", len(indices))
     order = range(len(points))
     payments = pd.DataFrame(
         np.vstack([columns[i] for i in order]).T,

@@ -3,6 +3,7 @@ intervals on the total and on each practice's payment."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +52,10 @@ def uncertainty(
     period: str | None = None,
     total: str = "payment",
     level: float = 0.95,
+    progress: Callable[[str, int], None] | None = None,
 ) -> Uncertainty:
-    """Seeded Monte Carlo over the ranged assumptions (uniform within each range)."""
+    """Seeded Monte Carlo over the ranged assumptions (uniform within each range);
+    ``progress(message, steps)`` is called after each batch of samples (a sweep chunk)."""
     ranges = ranged_parameters(fw)
     if not ranges:
         raise DefinitionError.single(
@@ -67,7 +70,7 @@ def uncertainty(
         Point(f"sample {k + 1}", {name: float(draws[name][k]) for name in ranges})
         for k in range(samples)
     ]
-    result = sweep(fw, data, points=points, period=period, total=total)
+    result = sweep(fw, data, points=points, period=period, total=total, progress=progress)
     tail = (1 - level) / 2
     qs = [tail, 0.5, 1 - tail]
     totals = result.table["total_cost"].quantile(qs).to_frame().T
