@@ -15,15 +15,11 @@ cited source lists the code, ``illustrative`` otherwise)::
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 from qframe.errors.diagnostics import DataError, error
-
-HEADER_KEYS = ("cluster", "title", "cluster_version", "source", "unit")
-COLUMNS = ("code", "system", "description", "status")
-STATUSES = ("sourced", "illustrative")
+from qframe.source.clusters import ClusterFileError, read_cluster_file
 
 
 @dataclass(frozen=True)
@@ -53,43 +49,24 @@ class Cluster:
 
 
 def read_cluster(path: str | Path) -> Cluster:
-    """Read one cluster file; a :class:`DataError` (R040) says what is wrong with it."""
+    """Read one cluster file (through the one reader of the format,
+    :func:`qframe.source.clusters.read_cluster_file`); a :class:`DataError` (R040) says what is
+    wrong with it."""
     file = Path(path)
-    header: dict[str, str] = {}
-    rows: list[str] = []
-    for line in file.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#"):
-            key, _, value = line[1:].partition(":")
-            header[key.strip()] = value.strip()
-        elif line.strip():
-            rows.append(line)
-    problems = []
+    try:
+        content = read_cluster_file(file)
+    except ClusterFileError as exc:
+        raise DataError([error("R040", exc.message, None, exc.hint)]) from None
+    header = content.header
     if "cluster" not in header:
-        problems.append(error("R040", f"{file}: no '# cluster: NAME' line", None, ""))
-    reader = csv.DictReader(rows)
-    if tuple(reader.fieldnames or ()) != COLUMNS:
-        problems.append(
-            error("R040", f"{file}: columns {reader.fieldnames}", None, f"use {','.join(COLUMNS)}")
-        )
-        raise DataError(problems)
-    codes = tuple(
-        Code(r["code"].strip(), r["system"].strip(), r["description"].strip(), r["status"].strip())
-        for r in reader
-    )
-    bad = [c.code for c in codes if c.status not in STATUSES]
-    if bad:
-        problems.append(
-            error("R040", f"{file}: codes {bad} have no status", None, " or ".join(STATUSES))
-        )
-    if problems:
-        raise DataError(problems)
+        raise DataError([error("R040", f"{file}: no '# cluster: NAME' line", None, "")])
     return Cluster(
         header["cluster"],
         header.get("title", ""),
         header.get("cluster_version", ""),
         header.get("source", ""),
         header.get("unit", ""),
-        codes,
+        tuple(Code(*row) for row in content.rows),
         str(file),
     )
 
