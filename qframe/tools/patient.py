@@ -12,27 +12,18 @@ from qframe.check.overrides import resolve
 from qframe.check.records.overrides import record_program_with
 from qframe.data.records.load import load_records
 from qframe.engines.records.base import PatientExplanation
+from qframe.engines.records.from_records import required_program
 from qframe.engines.registry import record_engine
-from qframe.errors.diagnostics import DataError, DefinitionError, did_you_mean, error
+from qframe.errors.diagnostics import DefinitionError, did_you_mean
 from qframe.ir.records import RecordProgram
 
 
 def record_program(fw: Any, params: Mapping[str, Any] | None = None) -> RecordProgram:
     """The framework's record program with any record-level parameters set (a located error when
     the framework has no record-level rules)."""
-    program = fw.plan.program.records if fw.plan.program is not None else None
-    if program is None:
-        raise DataError(
-            [
-                error(
-                    "Q434",
-                    f"{fw.id} has no record-level rules",
-                    None,
-                    "write the registers and business rules in records.yaml beside "
-                    "framework.yaml (docs/records-authoring.md)",
-                )
-            ]
-        )
+    program = required_program(
+        fw.id, fw.plan.program.records if fw.plan.program is not None else None
+    )
     values = resolve(fw.plan, params or {}).records
     return record_program_with(fw.definition, values) if values else program
 

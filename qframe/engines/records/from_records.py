@@ -30,6 +30,25 @@ from qframe.ir.records import RecordProgram
 from qframe.model import definition as m
 
 
+def required_program(
+    framework_id: str, program: RecordProgram | None, context: str = ""
+) -> RecordProgram:
+    """``program``, or the data error (Q434) saying the framework has no record-level rules."""
+    if program is None:
+        raise DataError(
+            [
+                error(
+                    "Q434",
+                    f"{context}{framework_id} has no record-level rules",
+                    None,
+                    "write the registers and business rules in records.yaml beside "
+                    "framework.yaml (docs/records-authoring.md), or give practice-level data",
+                )
+            ]
+        )
+    return program
+
+
 def records_dataset(
     definition: m.FrameworkDef,
     program: RecordProgram | None,
@@ -39,18 +58,7 @@ def records_dataset(
 ) -> Dataset:
     """The practice-level dataset the records in ``folder`` give under ``definition``'s
     business rules (``values``: record-level parameters set, e.g. ``hba1c_target``)."""
-    if program is None:
-        raise DataError(
-            [
-                error(
-                    "Q434",
-                    f"{folder} holds GP records, but {definition.id} has no record-level rules",
-                    None,
-                    "write the registers and business rules in records.yaml beside "
-                    "framework.yaml (docs/records-authoring.md), or give practice-level data",
-                )
-            ]
-        )
+    program = required_program(definition.id, program, f"{folder} holds GP records, but ")
     if values:
         program = record_program_with(definition, values)
     records = load_records(folder)
