@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from qframe.data.dataset import Dataset
@@ -177,10 +178,9 @@ def measures_dataset(measures: pd.DataFrame, units: pd.DataFrame) -> Dataset:
     """A practice-level :class:`~qframe.data.dataset.Dataset` from a record engine's measures and
     the units table, on which ``Framework.evaluate`` runs unchanged."""
     frame = measures.loc[:, list(MEASURE_COLUMNS)].copy()
+    for column in ("unit_id", "period", "measure"):
+        frame[column] = frame[column].astype(str)
     frame["key"] = frame["key"].fillna("").astype(str)
-    values = frame["value"].astype(float)
-    frame["value"] = values.map(repr).where(values.notna(), "")  # empty: a missing value
-    text_units = units.copy()
-    text_units["unit_id"] = text_units["unit_id"].astype(str)
-    text_units = text_units.astype(object).where(text_units.notna(), "").astype(str)
-    return Dataset.from_frames(text_units, frame.astype(str))
+    frame["value"] = frame["value"].astype(np.float64)  # numbers as they are (NaN: missing)
+    text_units = units.astype(object).where(units.notna(), "").astype(str)
+    return Dataset.from_frames(text_units, frame)
