@@ -14,7 +14,7 @@ import pandas as pd
 
 from qframe.data import plausibility, readers
 from qframe.data.dataset import Dataset
-from qframe.data.files import read_measures
+from qframe.data.files import check_regular_file, ragged_rows, read_measures
 from qframe.data.validate import validate_frames
 from qframe.errors.diagnostics import DataError, Diagnostic, ExitCode, FileProblem, Severity, error
 
@@ -41,6 +41,7 @@ def load_dataset(path: str | Path) -> Dataset:
             ExitCode.FILE_ERROR,
         )
     if not folder.is_dir():
+        check_regular_file(folder)  # a named pipe given as --data would wait for ever
         return readers.read_path(folder)
     has_canonical = any(
         (folder / f"{stem}{ext}").exists()
@@ -80,6 +81,7 @@ def _find(folder: Path, stem: str) -> Path:
     for ext in (".csv", ".parquet"):
         candidate = folder / f"{stem}{ext}"
         if candidate.exists():
+            check_regular_file(candidate)
             return candidate
     raise FileProblem(
         [
@@ -104,6 +106,9 @@ def _read(file: Path, fast: bool = False) -> pd.DataFrame:
         if file.suffix == ".parquet":
             frame = pd.read_parquet(file)
             return frame.astype({c: "string" for c in frame.columns if c != "value"})
+        ragged = ragged_rows(file)
+        if ragged:  # pandas would pad a short row with empty cells
+            raise DataError(ragged)
         # every column as text: numbers are parsed strictly below, never guessed
         return pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -245,6 +245,10 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("D002", _E, "the units or measures table is missing"),
     Entry("D003", _E, "a data file cannot be read"),
     Entry("D004", _E, "a data file is not UTF-8 text"),
+    Entry("D005", _E, "CSV rows with fewer or more fields than the header"),
+    Entry(
+        "D006", _E, "a data path that is a folder, a named pipe, a device or a socket, not a file"
+    ),
     Entry("D010", _E, "a table is missing columns"),
     Entry("D011", _E, "rows without a unit id or practice code"),
     Entry("D012", _E, "a unit id is repeated"),

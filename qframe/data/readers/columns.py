@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qframe.data.files import ragged_rows
 from qframe.data.readers.part import file_problem, rows_problem
 from qframe.data.validate import mask_problem
-from qframe.errors.diagnostics import Diagnostic, Severity
+from qframe.errors.diagnostics import DataError, Diagnostic, Severity
 
 PLAIN_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
@@ -36,13 +37,16 @@ def snake_case(name: str) -> str:
 
 
 def read_csv(path: Path) -> tuple[pd.DataFrame, list[Diagnostic]]:
-    """Every cell as text; UTF-8 (with or without BOM), else Windows-1252 with a warning."""
+    """Every cell as text; UTF-8 (with or without BOM), else Windows-1252 with a warning. A row
+    with fewer or more fields than the header is an error (D005), never padded."""
     notes: list[Diagnostic] = []
+    encoding = "utf-8-sig"
     try:
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
         except UnicodeDecodeError:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+            encoding = "cp1252"
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
             notes.append(
                 rows_problem(
                     "D111",
@@ -54,9 +58,15 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, list[Diagnostic]]:
                 )
             )
     except (OSError, ValueError, pd.errors.ParserError) as exc:
+        ragged = ragged_rows(path, encoding)  # a row with too many fields
+        if ragged:
+            raise DataError(ragged) from None
         raise file_problem(
             "D003", f"cannot read {path}: {exc}", "check that the file is a CSV file"
         ) from None
+    ragged = ragged_rows(path, encoding)
+    if ragged:
+        raise DataError(ragged)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, notes
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qframe.data.dataset import Dataset
+from qframe.data.files import check_regular_file
 from qframe.data.readers.columns import read_csv
 from qframe.data.readers.excel import read_excel
 from qframe.data.readers.layouts import LAYOUT_BY_KIND, LOOKED_FOR, detect_layout, period_from_name
@@ -42,6 +43,7 @@ def read_nhsd_files(
     parts: list[FilePart] = []
     digest = hashlib.sha256()
     for path in sorted(files, key=lambda p: p.name):
+        check_regular_file(path)  # a named pipe would wait for ever
         if not path.is_file():
             raise file_problem("D001", f"no such file: {path}", "check the path")
         kind = (layouts or {}).get(path.name)
@@ -115,6 +117,7 @@ def nhsd_files(folder: Path) -> tuple[list[Path], list[Diagnostic]]:
 def read_path(path: str | Path) -> Dataset:
     """A file that is not a dataset folder: an .xlsx workbook or one NHS Digital CSV file."""
     file = Path(path)
+    check_regular_file(file)
     if file.suffix.lower() == ".xlsx":
         return read_excel(file)
     if detect_layout(file) is not None:

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from qframe.data.files import check_regular_file, ragged_rows
 from qframe.data.records import checks
 from qframe.data.records.model import TABLE_ORDER, TABLES, Table
 from qframe.errors.diagnostics import DataError, Diagnostic, ExitCode, FileProblem, error, warning
@@ -46,11 +47,15 @@ def table_source(folder: Path, name: str) -> tuple[str, str] | None:
     True
     """
     parquet, csv, directory = folder / f"{name}.parquet", folder / f"{name}.csv", folder / name
+    check_regular_file(parquet, "R002")  # a named pipe would wait for ever
+    check_regular_file(csv, "R002")
     if parquet.is_file():
         return str(parquet), "parquet"
     if csv.is_file():
         return str(csv), "csv"
     if directory.is_dir():
+        for part in (*directory.rglob("*.parquet"), *directory.rglob("*.csv")):
+            check_regular_file(part, "R002")
         if any(directory.rglob("*.parquet")):
             return str(directory / "**" / "*.parquet"), "parquet"
         if any(directory.rglob("*.csv")):
@@ -104,6 +109,7 @@ def _typed_view(
 
 def read_manifest(folder: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
     path = folder / "manifest.json"
+    check_regular_file(path, "R002")
     if not path.is_file():
         return {}, [
             warning(
@@ -163,6 +169,12 @@ def load_records(folder: str | Path, memory_limit: str | None = None) -> RecordS
             )
             continue
         sources[name] = found[0]
+        if found[1] == "csv":  # DuckDB would pad a short row, or guess another header
+            files = [Path(found[0])] if "**" not in found[0] else (root / name).rglob("*.csv")
+            ragged = [d for f in sorted(files) for d in ragged_rows(f)]
+            if ragged:
+                problems += ragged
+                continue
         problem = _raw_view(connection, name, *found)
         if problem is not None:
             problems.append(problem)
