@@ -106,6 +106,10 @@ class ScenarioTotals:
 
     totals: np.ndarray  # (S, U)
     levels: np.ndarray | None  # (S, U), None when the framework has no escalation
+    # (S, U): the totals that are infinite, or not a number because of an overflow (never a
+    # payment: the caller refuses them, D095); None when the engine does not tell
+    non_finite: np.ndarray | None = None
+    non_finite_what: str = ""  # what is non-finite there: "rule `payment`", "total `payment`"
 
 
 class Engine(Protocol):

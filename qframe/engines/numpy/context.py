@@ -218,6 +218,19 @@ class Ctx:
         (each on the full grid, for the indicators computed so far)."""
         return self._flags[name]
 
+    def computed_rules(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """The rules computed so far with numbers (in the plan's order): each rule's name, grid
+        and mask of where it is computed and not missing for a known reason (an input missing,
+        a division by zero)."""
+        out = []
+        for name in self.plan.value_order:
+            grid = self._values.get(name)
+            if self.plan.values[name].kind != "rule" or grid is None or grid.dtype.kind != "f":
+                continue
+            missing, zero = self._flags[name]
+            out.append((name, grid, self._done[name][None, None, None, :] & ~missing & ~zero))
+        return out
+
     def expression_value(self, fn: Callable[[Ctx], Any], indicator: int | None) -> Any:
         """The value of a lowered expression for one indicator (None: per unit), on the grid
         (1, units, periods, 1); a pair of grids for a range."""

@@ -66,11 +66,16 @@ class NumpyEngine:
         ctx = Ctx(
             chunk_plan, arrays, chunk_params, base=self._base(plan, arrays, params), swept=swept
         )
-        with np.errstate(all="ignore"):
+        watch = OverflowWatch()
+        with np.errstate(all="ignore", over="call", call=watch):
             pay = np.asarray(ctx.total(total), dtype=np.float64)
             pay = np.broadcast_to(pay, (s, *pay.shape[1:]))[:, :, periods, 0]
             unpaid = np.isnan(pay).all(axis=2)
-            pay = np.where(unpaid, np.nan, np.nansum(pay, axis=2))  # a year of quarters: summed
+            summed = np.where(unpaid, np.nan, np.nansum(pay, axis=2))  # a year of quarters
+            non_finite, what = self._non_finite(ctx, total, pay, periods, watch.overflowed)
+            if not non_finite.any() and np.isinf(summed).any():  # quarters that add up to £inf
+                non_finite, what = np.isinf(summed), f"total `{total}`"
+            pay = summed
             levels = None
             if plan.escalation:
                 shape = (s, ctx.n_units, ctx.n_periods, 1)
@@ -84,7 +89,27 @@ class NumpyEngine:
                 levels = outcome.highest_level(fired, (s, ctx.n_units, len(periods))).max(axis=2)
         if ctx.missing_measures:
             raise DataError(missing_measure_errors(plan, ctx))
-        return ScenarioTotals(pay, levels)
+        return ScenarioTotals(pay, levels, non_finite, what)
+
+    def _non_finite(
+        self, ctx: Ctx, total: str, pay: np.ndarray, periods: list[int], overflowed: bool
+    ) -> tuple[np.ndarray, str]:
+        """(S, U): where a scenario's total, or a rule it was computed from, is infinite in a
+        period the data has, or not a number after an overflow where it is not missing for a
+        known reason; and what is (``rule `payment``` or ``total `payment```)."""
+        present = ctx.data.present[periods]
+        s, n_units = pay.shape[0], pay.shape[1]
+        for name, grid, known in ctx.computed_rules():
+            values = grid[:, :, periods, :]
+            bad = np.isinf(values)
+            if overflowed:
+                bad |= np.isnan(values) & known[:, :, periods, :]
+            bad &= present[None, None, :, None]
+            if bad.any():
+                mask = np.broadcast_to(bad.any(axis=(2, 3)), (s, n_units))
+                return np.array(mask), f"rule `{name}`"
+        bad = np.isinf(pay) & present[None, None, :]
+        return bad.any(axis=2), f"total `{total}`"
 
     def _base(self, plan: Plan, arrays: DataArrays, params: Params) -> Ctx:
         """One context per plan, dataset and shared parameter values holding what no sweep

@@ -17,9 +17,9 @@ import pandas as pd
 
 from qframe.api import DataLike, Framework
 from qframe.check.overrides import record_types, resolve
-from qframe.engines.base import DataLayout, Engine, ScenarioAxis
+from qframe.engines.base import DataLayout, Engine, ScenarioAxis, ScenarioTotals
 from qframe.engines.registry import engine as engine_named
-from qframe.errors.diagnostics import DefinitionError, did_you_mean
+from qframe.errors.diagnostics import DataError, DefinitionError, did_you_mean, error
 from qframe.ir import kinds as t
 from qframe.scoring.outcome import round_money
 from qframe.tools.scenarios.grid import SHIFT, Point, grid_points
@@ -108,6 +108,7 @@ def sweep(
             part = [_without_records(fw, points[i]) for i in indices]
             axis = _scenario_axis(fw, shared, part)
             swept = runner.sweep(fw.plan, layout, shared, axis, total=total, period=costed.indices)
+            refuse_non_finite(swept, [points[i] for i in indices], layout, costed, total)
             summaries = _summaries(part, swept.totals, list_size, swept.levels, levels)
             for k, i in enumerate(indices):
                 row = {"scenario": points[i].label}
@@ -125,6 +126,43 @@ def sweep(
     )
     table = pd.DataFrame([rows[i] for i in order])
     return SweepResult(table, payments, costed.label, total, costed.periods)
+
+
+def refuse_non_finite(
+    swept: ScenarioTotals,
+    points: Sequence[Point],
+    layout: DataLayout,
+    costed: CostedPeriod,
+    total: str,
+) -> None:
+    """D095 naming the first scenario whose total is infinite (or not a number because of an
+    overflow) for some unit: nothing non-finite is ever paid, in any scenario."""
+    bad = swept.non_finite if swept.non_finite is not None else np.isinf(swept.totals)
+    what = swept.non_finite_what or f"total `{total}`"
+    if not bad.any():
+        return
+    scenario, unit = (int(i[0]) for i in np.nonzero(bad))
+    point = points[scenario]
+    others = int(bad[scenario].sum()) - 1
+    more = f" (and {others} other unit{'s' * (others > 1)})" if others > 0 else ""
+    scenarios = int(bad.any(axis=1).sum())
+    also = f"; {scenarios - 1} other scenario(s) of the chunk too" if scenarios > 1 else ""
+    settings = ", ".join(f"{k} = {v}" for k, v in point.overrides.items())
+    if point.shift:
+        settings = ", ".join(filter(None, [settings, f"{SHIFT} = {point.shift}"]))
+    raise DataError(
+        [
+            error(
+                "D095",
+                f"in scenario `{point.label}` ({settings or 'the framework as it stands'}), "
+                f"{what} is infinite, or not a number after an overflow, at unit {layout.unit_ids[unit]}{more} in {costed.described}"
+                f"{also}",
+                None,
+                "an amount this large cannot be paid: narrow the values swept, calibrated or "
+                "sampled (the bracket or the `range:`) to ones that give a finite payment",
+            )
+        ]
+    )
 
 
 def _by_record_values(fw: Framework, points: Sequence[Point]) -> dict[tuple[Any, ...], list[int]]:
