@@ -92,8 +92,25 @@ def resolve(plan: Plan, overrides: Mapping[str, Any]) -> Resolved:
     numbers: dict[tuple[str, int], float] = {}
     records: dict[str, Any] = {}
     index = {iid: i for i, iid in enumerate(plan.indicator_ids)}
+    if not isinstance(overrides, Mapping):
+        raise DefinitionError.single(
+            "Q241",
+            f"overrides are a mapping of names to values, not {_shown(overrides)}",
+            None,
+            'e.g. params={"point_value": 180, "DM007.thresholds": (0.4, 0.8)}',
+        )
     for key, raw in overrides.items():
-        text, src, offset = raw if isinstance(raw, tuple) else (raw, None, 0)
+        if not isinstance(key, str):
+            problems.append(
+                error(
+                    "Q400",
+                    f"an override is named by text, not {_shown(key)}",
+                    None,
+                    'name a parameter ("point_value") or an indicator\'s field ("DM007.thresholds")',
+                )
+            )
+            continue
+        text, src, offset = _argument(raw)
         where = Location(src, 0, len(src.text)) if src is not None else None
         iid, _, fld = key.rpartition(".")
         if iid:
@@ -167,6 +184,34 @@ def resolve(plan: Plan, overrides: Mapping[str, Any]) -> Resolved:
     if problems:
         raise DefinitionError(problems)
     return Resolved(params, per_indicator, numbers, records)
+
+
+def _argument(raw: Any) -> tuple[Any, SourceFile | None, int]:
+    """An override's value, and where it was written: (text, source, offset) from the command
+    line (:func:`parse_assignments`), the value itself from Python (a tuple is a range)."""
+    if isinstance(raw, tuple) and len(raw) == 3 and isinstance(raw[1], SourceFile):
+        return raw
+    return raw, None, 0
+
+
+def _shown(value: Any) -> str:
+    """A Python value for a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _finite(value: Any) -> float | None:
+    """A real number given from Python as a finite float; None for anything else (a boolean, a
+    string, infinity, not-a-number, an integer too large for a float)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def record_types(plan: Plan) -> dict[str, t.Type]:
@@ -266,32 +311,40 @@ def _value(
     """The value of an override, checked against the kind the parameter has."""
     kind = want.kind
     if not isinstance(raw, str):  # from Python
-        numbers = raw if isinstance(raw, tuple) else (raw,)
+        numbers = list(raw) if isinstance(raw, (tuple, list)) else [raw]
         if any(
-            isinstance(x, (float, np.floating)) and not math.isfinite(float(x)) for x in numbers
+            isinstance(x, (float, np.floating, int, np.integer))
+            and not isinstance(x, (bool, np.bool_))
+            and _finite(x) is None
+            for x in numbers
         ):
             problems.append(
                 error(
                     "Q241",
-                    f"`{key}` must be a finite number, not {raw!r}",
+                    f"`{key}` must be a finite number, not {_shown(raw)}",
                     None,
-                    "infinity and not-a-number cannot be a parameter: give a number",
+                    "infinity, not-a-number and numbers beyond 1.8e308 cannot be a parameter: "
+                    "give a number",
                 )
             )
             return None
-        if isinstance(raw, bool):
+        if isinstance(raw, (bool, np.bool_)):
             if kind is t.Kind.BOOL:
                 return 1.0 if raw else 0.0
-        elif isinstance(raw, (int, float, np.integer, np.floating)) and kind in (
-            t.Kind.NUMBER,
-            t.Kind.MONEY,
-            t.Kind.DURATION,
-        ):
-            return float(raw)
-        elif isinstance(raw, tuple) and kind is t.Kind.RANGE and len(raw) == 2:
-            return (float(raw[0]), float(raw[1]))
+        elif _finite(raw) is not None and kind in (t.Kind.NUMBER, t.Kind.MONEY, t.Kind.DURATION):
+            return _finite(raw)
+        elif isinstance(raw, (tuple, list)) and kind is t.Kind.RANGE:
+            bounds = [_finite(x) for x in raw]
+            if len(bounds) == 2 and bounds[0] is not None and bounds[1] is not None:
+                return (bounds[0], bounds[1])  # (0.4, 0.8) or [0.4, 0.8]: 40% .. 80%
         problems.append(
-            error("Q241", f"`{key}` must be {want.describe()}, not {raw!r}", None, _hint(kind))
+            error(
+                "Q241",
+                f"`{key}` must be {want.describe()}, not {_shown(raw)}",
+                None,
+                _hint(kind)
+                + (" (from Python, a pair of numbers: (0.4, 0.8))" if kind is t.Kind.RANGE else ""),
+            )
         )
         return None
     where = Location(src, offset, max(1, len(raw))) if src is not None else None
