@@ -206,11 +206,7 @@ def load_scenarios(path: str | Path) -> tuple[list[ScenarioRun], dict[str, Any]]
                 if ind.thresholds is not None:
                     lo = fw.plan.indicator_numbers["lower"][fw.plan.indicator_ids.index(iid)]
                     hi = fw.plan.indicator_numbers["upper"][fw.plan.indicator_ids.index(iid)]
-                    overrides[f"{iid}.thresholds"] = (
-                        (min(lo + amount, 1.0), min(hi + amount, 1.0)),
-                        None,
-                        0,
-                    )
+                    overrides[f"{iid}.thresholds"] = (min(lo + amount, 1.0), min(hi + amount, 1.0))
         solve = spec.get("budget_neutral")
         runs.append(
             ScenarioRun(
