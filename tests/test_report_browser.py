@@ -157,14 +157,14 @@ def test_search_sort_card_and_rollups(browser: Any, report: Path) -> None:
     values = differences()
     assert values == sorted(values, reverse=True) and values[0] > 0
     # typing a practice's name filters the table and opens its card
-    page.fill("#practice-search", "Synthetic Practice 227")
-    assert rows.count() == 1 and "S00227" in rows.first.inner_text()
+    page.fill("#practice-search", "Synthetic Practice 207")  # the biggest loss under Somerset
+    assert rows.count() == 1 and "S00207" in rows.first.inner_text()
     card = page.locator("#practice-card")
-    assert card.is_visible() and card.get_attribute("data-id") == "S00227"
+    assert card.is_visible() and card.get_attribute("data-id") == "S00207"
     text = card.inner_text()
     for name in ("Quality and Outcomes Framework", "Somerset Practice Quality Scheme"):
         assert name in text
-    assert "report payment" in text and "released share 25%" in text
+    assert "report payment" in text and "released share 50%" in text
     page.fill("#practice-search", "CCG003")
     assert 1 < rows.count() <= 50
     assert all("CCG003" in t for t in rows.all_inner_texts())

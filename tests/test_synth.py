@@ -52,7 +52,22 @@ def test_national_totals_match_the_ccg_tables(national: qframe.Dataset) -> None:
 def test_mean_qof_points_match_the_published_mean(national: qframe.Dataset) -> None:
     result = qframe.load(ROOT / "frameworks" / "qof_2014").evaluate(national, periods=["2014-15"])
     mean_points = result.units["points"].mean()
-    assert abs(mean_points / 529.58 - 1) < 0.02, mean_points
+    assert abs(mean_points / 529.58 - 1) < 0.005, mean_points
+    # the spread too (issue 15; docs/synthetic.md): before the calibration the median was 533
+    # (published about 542), no practice had all 559 points (448 of 7,779 did: 5.8%) and the
+    # CCGs' mean points ran from 526 to 535 between their 5% and 95% quantiles (509 to 548)
+    points = result.units.set_index("unit_id")["points"]
+    assert 537 <= points.median() <= 545, points.median()
+    assert 0.04 <= (points >= 559 - 1e-9).mean() <= 0.08
+    by_ccg = points.groupby(national.units.set_index("unit_id")["ccg"]).mean()
+    low, median, high = by_ccg.quantile([0.05, 0.5, 0.95])
+    assert 500 <= low <= 515 and 528 <= median <= 538 and 542 <= high <= 552, (low, median, high)
+    # and each indicator's mean points (the largest gaps were CVD-PP001 -0.66, SMOK004 +0.49,
+    # SMOK005 +0.40): every SMOK indicator now within 0.1 of the published mean
+    per_indicator = result.indicators.groupby("indicator")["points"].sum() / len(points)
+    published = {"SMOK004": 10.514, "SMOK005": 23.536}  # NHS Digital CCG tables, summed
+    for indicator in ("SMOK004", "SMOK005"):
+        assert abs(per_indicator[indicator] - published[indicator]) < 0.1, indicator
     # the dataset's own record of achieved points agrees with the definition's evaluation, as
     # the generator computes them: it credits points in a group whatever its register (the QOF
     # definition, faithful to payment.md §4, needs the register: needs_register)
@@ -109,16 +124,23 @@ def test_wales_qaif_measures_come_last_from_their_own_stream() -> None:
     den = m[m["measure"] == "qaif_denominator"].set_index(["unit_id", "period", "key"])["value"]
     assert (num <= den.reindex(num.index)).all()
     result = qframe.load(ROOT / "frameworks" / "wales_qaif").evaluate(ds, periods=["2015-16"])
-    assert (result.indicators["status"] == "ok").all() and (result.units["payment"] > 0).all()
+    # every indicator evaluated; a small practice may have no one in the dementia denominator
+    statuses = result.indicators.groupby("status", observed=True).size()
+    assert set(statuses.index) <= {"ok", "zero_denominator"} and statuses["ok"] >= 0.99 * len(
+        result.indicators
+    )
+    assert (result.units["payment"] > 0).all()
 
 
 def test_the_default_dataset_before_wales_is_unchanged() -> None:
     # the first 256,800 rows of the default dataset (data/sample) are byte for byte those it had
     # before the Wales QAIF measures were added: QOF, Somerset and Improving Together results on
-    # it stay the same. The digest is of the CSV text of the bundled sample as it was then.
+    # it stay the same. The digest is of the CSV text of the bundled sample's first rows,
+    # regenerated deliberately when the spread of points was calibrated (issue 15: the draws
+    # changed, so every measure did; the units table did not).
     measures = synth.generate().measures.iloc[:256_800].reset_index(drop=True)
     text = measures.astype(str).to_csv(index=False).encode()
     assert (
         hashlib.sha256(text).hexdigest()
-        == "a119f2b8856d808241d0f97899ebdd10bc9e3c54e1eae5409b812b9547dafcd9"
+        == "b38e62f153b38a99ab7481c8d7fe27f12f629110c14d3170fe38974101f7a588"
     )

@@ -13,11 +13,16 @@ What is calibrated, and to what (``qframe/data/reference``, Open Government Lice
 - **registers**: each practice's prevalence is the national prevalence of the group times a
   log-normal factor with mean 1 (sd 0.25 on the log scale), persistent over the years;
 - **indicators**: the eligible population and the exceptions are binomial draws at the national
-  rates; each practice's achievement rate is Beta-distributed around the national rate with
-  concentration ``achievement_concentration`` (default 40: the dispersion between practices,
-  chosen so that mean QOF points per practice come out within 1% of the published 529.58 —
-  ``tests/test_synth.py`` checks it on the national size) and persists over years with a small
-  yearly wobble; organisational indicators are met at the national rate;
+  rates; each practice's achievement rate is Beta-distributed around the national rate, with a
+  concentration per indicator fitted so that its mean points per practice match the published
+  mean (``reference/achievement_concentration_2014_15.csv``, or ``achievement_concentration``
+  for every indicator), and persists over years with a small yearly wobble. Rates hang together
+  through a practice's standing, partly shared by its CCG (a Gaussian copula: each indicator's
+  own distribution is unchanged), and the practices of highest standing except the few patients
+  that take them to an upper threshold they just miss: the spread of practice points matches the
+  published median, the share of practices on 559 points and the CCGs' spread
+  (docs/synthetic.md; ``benchmarks/calibration_practices.py``). Organisational indicators are met
+  by the published share of practices, the better-standing ones;
 - **history**: years 2012-13 to 2015-16 share each practice's characteristics; ``qof_achieved_points``
   is each practice's QOF 2014/15 points for the year, computed by the published rules (as NHS
   Digital publishes achieved points), for schemes paid on historical achievement;
@@ -50,6 +55,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import betaincinv, ndtr, ndtri
 
 from qframe.data.dataset import Dataset
 from qframe.errors.diagnostics import output_folder
@@ -63,6 +69,16 @@ WALES_STREAM = (
     2019  # the Wales QAIF measures draw from their own stream: adding them changed nothing else
 )
 PCN_STREAM = 2020  # the `pcn` column draws from its own stream too: nothing else changed with it
+# How practices' achievement hangs together [MODEL, fitted by benchmarks/calibration_practices.py
+# to the published spread of points: docs/synthetic.md]: each practice has a persistent standing
+# (standard normal), a share AREA_SHARE of whose variance its CCG shares; an indicator's rate is
+# drawn with correlation STANDING_WEIGHT to the standing, so a good practice is good at most.
+AREA_SHARE = 0.2
+STANDING_WEIGHT = 0.9
+# The share of practices (those of highest standing) that except patients to reach an upper
+# threshold they miss by at most REACHING_MARGIN of the denominator [MODEL, fitted].
+REACHING_SHARE = 0.4
+REACHING_MARGIN = 0.07
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,7 @@ class Reference:
     groups: pd.DataFrame
     list_quantiles: pd.DataFrame
     ccg_sizes: np.ndarray
+    concentration: dict[str, float]  # per achievement indicator: the Beta's a + b [fitted]
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -98,11 +115,13 @@ def reference() -> Reference:
         {str(k): v for k, v in r.items()} for r in table.to_dict("records")
     ]
     indicators = [SynthIndicator(**r) for r in records]
+    fitted = _read("achievement_concentration_2014_15.csv")
     return Reference(
         indicators,
         _read("qof_2014_15_groups.csv").set_index("group"),
         _read("list_size_quantiles_2014_15.csv"),
         _read("ccg_practice_counts_2014_15.csv")["practices"].to_numpy(),
+        dict(zip(fitted["indicator"], fitted["concentration"].astype(float), strict=True)),
     )
 
 
@@ -201,7 +220,7 @@ def generate(
     seed: int = 2015,
     years: tuple[str, ...] = YEARS,
     quarters_of: tuple[str, ...] = QUARTERS_OF,
-    achievement_concentration: float = 40.0,
+    achievement_concentration: float | None = None,
 ) -> Dataset:
     """A dataset of ``practices`` synthetic practices over ``years`` (and the quarters of
     ``quarters_of``), with every measure the shipped frameworks read."""
@@ -246,15 +265,24 @@ def generate(
     }
     sigma = 0.25
     prev_factor = {g: rng.lognormal(-(sigma**2) / 2, sigma, n) for g in prevalence}  # mean 1
-    k = achievement_concentration
+    # a practice's standing: shared by its area (CCG) and persistent [MODEL, fitted]
+    area = rng.normal(0, 1, int(ccg.max()) + 1)[ccg]
+    standing = np.sqrt(AREA_SHARE) * area + np.sqrt(1 - AREA_SHARE) * quality
     practice_rate: dict[str, np.ndarray] = {}
+    organisational: dict[str, np.ndarray] = {}
     for ind in ref.indicators:
+        z = STANDING_WEIGHT * standing + np.sqrt(1 - STANDING_WEIGHT**2) * rng.normal(0, 1, n)
         if ind.kind == "achievement":
             rate = ind.numerator / ind.denominator
-            practice_rate[ind.indicator] = rng.beta(
-                max(rate * k, 1e-3), max((1 - rate) * k, 1e-3), n
+            k = achievement_concentration or ref.concentration.get(ind.indicator, 40.0)
+            practice_rate[ind.indicator] = betaincinv(  # the Beta quantile of the draw
+                max(rate * k, 1e-3), max((1 - rate) * k, 1e-3), ndtr(z)
             )
+        elif ind.kind == "organisational":
+            organisational[ind.indicator] = z
 
+    # the practices that except patients to reach an upper threshold they just miss [MODEL]
+    reaching = standing > ndtri(1 - REACHING_SHARE)
     rows = _Rows()
     cql = _largest_in_cluster(base_list, cluster)
     for y, year in enumerate(years):
@@ -277,9 +305,9 @@ def generate(
                 points += ind.max_points * held
                 continue
             if ind.kind == "organisational":
-                met = (
-                    rng.random(n) < ind.points_england / (ind.max_points * ENGLAND_PRACTICES)
-                ).astype(float)
+                share = ind.points_england / (ind.max_points * ENGLAND_PRACTICES)
+                yearly = (organisational[ind.indicator] + 0.3 * rng.normal(0, 1, n)) / np.sqrt(1.09)
+                met = (yearly > ndtri(1 - share)).astype(float)  # met by `share` of practices
                 rows.add(ids, year, "numerator", ind.indicator, met)
                 rows.add(ids, year, "denominator", ind.indicator, np.ones(n))
                 points += ind.max_points * met
@@ -301,6 +329,17 @@ def generate(
             wobble = np.clip(practice_rate[ind.indicator] + rng.normal(0, 0.01, n), 0, 1)  # [MODEL]
             numerator = rng.binomial(denominator, wobble)
             numerator = _match_total(rng, numerator, ind.numerator * scale, denominator)
+            moved = _reach_upper(numerator, denominator, ind.upper_pct / 100, reaching)
+            if moved.any():  # as many exceptions fewer elsewhere: the national totals hold
+                kept = moved == 0
+                exceptions = exceptions + moved
+                exceptions[kept] = _match_total(
+                    rng,
+                    exceptions[kept],
+                    exceptions[kept].sum() - moved.sum(),
+                    eligible[kept] - numerator[kept],
+                )
+                denominator = eligible - exceptions
             rows.add(ids, year, "numerator", ind.indicator, numerator)
             rows.add(ids, year, "denominator", ind.indicator, denominator)
             rows.add(ids, year, "exceptions", ind.indicator, exceptions)
@@ -326,6 +365,23 @@ def generate(
     )
     measures = rows.frame(ids)
     return Dataset.from_frames(units, measures, source=f"synthetic(practices={n}, seed={seed})")
+
+
+def _reach_upper(
+    numerator: np.ndarray, denominator: np.ndarray, upper: float, reaching: np.ndarray
+) -> np.ndarray:
+    """How many patients each ``reaching`` practice excepts to reach the upper threshold it
+    misses by no more than REACHING_MARGIN of its denominator (0 elsewhere) [MODEL: exception
+    reporting near a threshold]."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        needed = denominator - np.floor(numerator / upper)
+    move = (
+        reaching
+        & (numerator > 0)
+        & (needed > 0)
+        & (needed <= np.maximum(1, REACHING_MARGIN * denominator))
+    )
+    return np.where(move, needed, 0).astype(np.int64)
 
 
 def _match_total(
