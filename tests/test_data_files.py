@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import MINI, ROOT
-from test_records import tables, write
 
 from qframe.data.load import load_dataset
 from qframe.data.readers import read_nhsd_files
@@ -22,6 +22,40 @@ from qframe.errors.diagnostics import DataError, Diagnostic, ExitCode, FileProbl
 
 NHSD_PREVALENCE = ROOT / "tests" / "fixtures" / "nhsd" / "qof_1819" / "PREVALENCE_1819_v2.csv"
 pipes = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+
+
+def record_folder(folder: Path) -> Path:
+    """A valid little record folder (CSV): one practice, two patients, two events."""
+    folder.mkdir(parents=True)
+    tables = {
+        "units": {"unit_id": ["S00001"], "name": ["A"]},
+        "patients": {
+            "patient_id": [1, 2],
+            "practice_id": ["S00001", "S00001"],
+            "date_of_birth": ["1950-01-01", "1980-06-15"],
+            "sex": ["female", "male"],
+            "date_of_death": ["", ""],
+        },
+        "registrations": {
+            "patient_id": [1, 2],
+            "practice_id": ["S00001", "S00001"],
+            "start_date": ["2000-01-01", "2014-12-01"],
+            "end_date": ["", ""],
+        },
+        "events": {
+            "patient_id": [1, 1],
+            "system": ["readv2", "readv2"],
+            "code": ["C10F.", "42W5."],
+            "date": ["2005-01-01", "2015-01-10"],
+            "value": ["", "58"],
+            "unit": ["", "mmol/mol"],
+        },
+    }
+    for name, columns in tables.items():
+        pd.DataFrame(columns).to_csv(folder / f"{name}.csv", index=False)
+    (folder / "manifest.json").write_text('{"synthetic": true}', encoding="utf-8")
+    load_records(folder)  # valid as written
+    return folder
 
 
 def mini_copy(tmp_path: Path) -> Path:
@@ -107,7 +141,7 @@ def test_a_short_row_in_an_nhs_digital_file(tmp_path: Path) -> None:
 
 
 def test_a_short_row_in_a_record_table(tmp_path: Path) -> None:
-    folder = write(tmp_path / "records", tables())
+    folder = record_folder(tmp_path / "records")
     events = folder / "events.csv"
     lines = events.read_text(encoding="utf-8").splitlines()
     lines[2] = "1,readv2,42W5.,2015-01-10"  # 4 of 6 fields
@@ -170,7 +204,8 @@ def test_a_folder_named_like_a_table_is_refused(tmp_path: Path) -> None:
 
 @pipes
 def test_a_named_pipe_in_a_record_folder(tmp_path: Path) -> None:
-    folder = write(tmp_path / "records", tables())
+    folder = record_folder(tmp_path / "records")
+    events = (folder / "events.csv").read_text(encoding="utf-8")
     (folder / "events.csv").unlink()
     os.mkfifo(folder / "events.csv")
     with pytest.raises(FileProblem) as info:
@@ -182,7 +217,7 @@ def test_a_named_pipe_in_a_record_folder(tmp_path: Path) -> None:
     with pytest.raises(FileProblem):
         load_records(folder)
     shutil.rmtree(folder / "events")
-    tables()["events"].to_csv(folder / "events.csv", index=False)
+    (folder / "events.csv").write_text(events, encoding="utf-8")
     (folder / "manifest.json").unlink()
     os.mkfifo(folder / "manifest.json")
     with pytest.raises(FileProblem):
