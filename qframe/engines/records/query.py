@@ -3,9 +3,10 @@ dialect (DuckDB now, Spark SQL next).
 
 The query, stage by stage (each a CTE):
 
-``codes_long``, ``codes``
-    the clusters' codes, one row per (system, code) with a boolean column per cluster, so an
-    event with a code in two clusters of one query is still one event;
+``codes``
+    the clusters' codes, one row per (system, code) with its number (``code_id``), so an event
+    with a code in two clusters of one query is still one event and a cluster is a list of
+    numbers;
 ``current_registration``, ``population``
     patients registered (the registration open on the reference date: latest start wins) and
     alive on it, with their practice (``unit_id``);
