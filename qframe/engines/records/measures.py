@@ -80,7 +80,7 @@ def measures_from_tally(
     ).astype({"outcome": "int64", "spec": "int64"})
     rows = pd.DataFrame(
         {
-            "unit": pd.Index(units).get_indexer(unit_ids),
+            "unit": pd.Index(units).get_indexer(pd.Index(unit_ids)),
             "scenario": tally[SCENARIO].astype("int64") if scenarios is not None else 0,
             "kind": tally["kind"].astype(str),
             "item": tally["item"].astype(str),
