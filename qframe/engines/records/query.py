@@ -503,8 +503,18 @@ def with_ctes(final: exp.Select, ctes: Sequence[tuple[str, exp.Expr]]) -> exp.Se
     return final
 
 
+# stages read by many others, computed once: ``outcomes`` holds every register and indicator
+# CASE, read by each branch of the tally (inlined, DuckDB recomputed a register's CASE in each of
+# its indicators' branches: a quarter of the query's time). Spark SQL has no MATERIALIZED.
+MATERIALIZED = ("outcomes",)
+
+
 def render(query: exp.Expr, dialect: str, pretty: bool = False) -> str:
     """The query as SQL of ``dialect`` (``duckdb``; ``spark`` for Spark SQL)."""
+    ctes = query.args.get("with_")
+    for cte in ctes.expressions if ctes is not None else ():
+        if cte.alias in MATERIALIZED:
+            cte.set("materialized", True if dialect == "duckdb" else None)
     return query.sql(dialect, pretty=pretty)
 
 
