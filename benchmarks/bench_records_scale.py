@@ -53,19 +53,21 @@ CLUSTERS = (  # executors × cores per executor for the national table
 )
 EFFICIENCY = 0.6  # assumed parallel efficiency of a cluster against one local core (shuffles)
 HEADING = "## Records: the whole process from GP records"
-CHANGES = [  # what the scale work of issue 11 changed (measured then, 1M patients, load 1.4 to 8)
+CHANGES = [  # what the scale work of issue 11 changed (measured then, 1M patients, load 1.4 to 10)
     "Where the time went, and what was changed (1M patients, measured on the same data before and "
     "after, results byte-identical): the whole process took 10.4 s CPU and 1,146 MiB before, 70% "
-    "of it in DuckDB (holding the coded events, then the query). The coded events are now held as four narrow columns (a code "
-    "number instead of a boolean column per cluster: holding them fell from 1.8 s to 0.6 s CPU); "
-    "each event query aggregates a `CASE WHEN` rather than a `FILTER` clause (the 64-aggregate "
-    "`GROUP BY` a third faster); the `outcomes` stage is `MATERIALIZED` (its register `CASE` was "
-    "recomputed in each indicator's tally branch); the tally becomes measures by one join and a "
-    "dense array instead of a pandas pivot (0.6 to 1.3 s down to 0.1 s); and the two checks of the events "
-    "against their patients share one join. After: about 7 s CPU and 860 MiB. What remains is "
-    "about 3.9 s in the query (half of it the one `GROUP BY patient_id` pass over the 1.9M coded "
-    "events), 1.5 s starting Python and importing, 1.4 s reading the definition, 0.6 s holding "
-    "the coded events, 0.5 s checking the records.",
+    "of it in DuckDB (holding the coded events, then the query). The coded events are now held "
+    "as four narrow columns (a code number instead of a boolean column per cluster: holding them "
+    "fell from 1.8 s to 0.6 s CPU); each event query aggregates a `CASE WHEN` rather than a "
+    "`FILTER` clause (the 64-aggregate `GROUP BY` a third faster); the `outcomes` stage is "
+    "`MATERIALIZED` (its register `CASE` was recomputed in each indicator's tally branch); the "
+    "tally becomes measures by one join and a dense array instead of a pandas pivot (0.6 to 1.3 s "
+    "down to 0.1 s); the checks of bad records count each table's type and empty-cell checks in "
+    "one scan, and the two checks of the events against their patients in one join (1.5 s to "
+    "1.2 s). After: 7.0 to 8.0 s CPU and 860 to 930 MiB over several runs. What remains is about 3.9 s in the query (half of "
+    "it the one `GROUP BY patient_id` pass over the 1.9M coded events), 1.5 s starting Python "
+    "and importing, 1.4 s reading the definition (parsing records.yaml's expressions), 1.2 s "
+    "reading and checking the records, 0.6 s holding the coded events.",
 ]
 
 
@@ -438,6 +440,7 @@ def section(figures: dict[str, Any], engines: list[str]) -> list[str]:
         "",
         *evaluate_lines(figures, engines),
         "",
+        *([str(figures["note"]), ""] if figures.get("note") else []),
     ]
     for engine in engines:
         text = scaling_text(figures, engine)
@@ -585,6 +588,9 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--from-json", type=Path, help="figures already measured (no run)")
+    parser.add_argument(
+        "--note", help="a sentence printed under the table (e.g. another run's figures)"
+    )
     parser.add_argument("--engine-sweep", help=argparse.SUPPRESS)  # internal: one measured child
     parser.add_argument(
         "--write-doc",
@@ -600,6 +606,8 @@ def main() -> None:
     figures = (
         json.loads(args.from_json.read_text(encoding="utf-8")) if args.from_json else run(args)
     )
+    if args.note:
+        figures["note"] = args.note
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     engines = list(dict.fromkeys(["duckdb", *args.engines, "spark"]))
