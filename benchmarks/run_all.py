@@ -4,6 +4,8 @@
 
 Takes a while (the whole-process benchmarks run every command three times at national size
 against their DuckDB baseline; the largest scaling point generates 100,000 synthetic practices).
+The Records section (GP records at 100k/1M/5M patients) is a separate run,
+``benchmarks/bench_records_scale.py --write-doc``; this keeps it as last written.
 ``--process-json FILE`` takes the whole-process figures from ``bench_process.py --json FILE``
 instead of measuring them again; ``--process-only`` rewrites only that section of the page.
 """
@@ -26,6 +28,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_evaluate  # noqa: E402
 import bench_process  # noqa: E402
+import bench_records_scale  # noqa: E402
 import bench_scaling  # noqa: E402
 import bench_scenarios  # noqa: E402
 import bench_synth  # noqa: E402
@@ -110,6 +113,17 @@ def replace_process_section(process: dict[str, object]) -> None:
         first = text.index("\n## ") + 1
         text = text[:first] + section + text[first:]
     doc.write_text(text, encoding="utf-8")
+
+
+def records_section(doc: Path) -> str:
+    """The page's Records section as last written by ``benchmarks/bench_records_scale.py`` (a
+    separate run: it generates up to 50 million events), kept when this rewrites the page."""
+    text = doc.read_text(encoding="utf-8") if doc.is_file() else ""
+    start = text.find(bench_records_scale.HEADING)
+    if start < 0:
+        return ""
+    end = text.find("\n## ", start + len(bench_records_scale.HEADING))
+    return "\n" + (text[start : end + 1] if end >= 0 else text[start:])
 
 
 def main() -> None:
@@ -225,8 +239,10 @@ def main() -> None:
         "validate` starts without them; Lark's parse tables are cached between processes.",
         "",
     ]
-    (ROOT / "docs" / "performance.md").write_text(
-        "\n".join(line for line in lines if line is not None) + "\n", encoding="utf-8"
+    doc = ROOT / "docs" / "performance.md"
+    doc.write_text(
+        "\n".join(line for line in lines if line is not None) + "\n" + records_section(doc),
+        encoding="utf-8",
     )
     print((ROOT / "docs" / "performance.md").read_text())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from qframe.engines.records.base import MEASURE_COLUMNS
@@ -59,42 +60,52 @@ def measures_from_tally(
 ) -> pd.DataFrame:
     """The long measures table from the query's tally (patients per practice, [scenario,] kind,
     item and outcome): each measure the sum of its outcomes' counts, 0 where none. ``units``
-    (default: those with a list size) and ``scenarios`` (a count) give the full grid."""
+    (default: those with a list size) and ``scenarios`` (a count) give the full grid.
+
+    The tally's rows are matched to the measures by one join and summed into a dense
+    (unit, scenario, measure) array: no per-measure column selection."""
     keys = ["unit_id", *([SCENARIO] if scenarios is not None else [])]
     if tally.empty:
         return pd.DataFrame(columns=[*keys[1:], *MEASURE_COLUMNS])
-    tally = tally.assign(unit_id=tally["unit_id"].astype(str))
-    tally["outcome"] = tally["outcome"].astype(int)
-    wide = tally.pivot_table(
-        index=keys,
-        columns=["kind", "item", "outcome"],
-        values="patients",
-        aggfunc="sum",
-        fill_value=0,
-    )
+    unit_ids = tally["unit_id"].astype(str)
     if units is None:
-        units = sorted(tally.loc[tally["kind"] == "list", "unit_id"].unique())
-    grid = (
-        pd.MultiIndex.from_product([units, range(scenarios)], names=keys)
-        if scenarios is not None
-        else pd.Index(units, name="unit_id")
+        units = sorted(unit_ids[tally["kind"] == "list"].unique())
+    wanted = pd.DataFrame(
+        [
+            (spec.kind, spec.item, outcome, j)
+            for j, spec in enumerate(specs)
+            for outcome in spec.outcomes
+        ],
+        columns=["kind", "item", "outcome", "spec"],
+    ).astype({"outcome": "int64", "spec": "int64"})
+    rows = pd.DataFrame(
+        {
+            "unit": pd.Index(units).get_indexer(pd.Index(unit_ids)),
+            "scenario": tally[SCENARIO].astype("int64") if scenarios is not None else 0,
+            "kind": tally["kind"].astype(str),
+            "item": tally["item"].astype(str),
+            "outcome": tally["outcome"].astype("int64"),
+            "patients": tally["patients"].astype("float64"),
+        }
+    ).merge(wanted, on=["kind", "item", "outcome"])
+    depth = scenarios if scenarios is not None else 1
+    rows = rows[(rows["unit"] >= 0) & (rows["scenario"] >= 0) & (rows["scenario"] < depth)]
+    values = np.zeros((len(units), depth, len(specs)))
+    np.add.at(
+        values,
+        (rows["unit"].to_numpy(), rows["scenario"].to_numpy(), rows["spec"].to_numpy()),
+        rows["patients"].to_numpy(),
     )
-    wide = wide.reindex(grid, fill_value=0)
-    present = set(wide.columns)
-    columns = {}
-    for j, spec in enumerate(specs):
-        found = [
-            (spec.kind, spec.item, o) for o in spec.outcomes if (spec.kind, spec.item, o) in present
-        ]
-        columns[j] = wide[found].sum(axis=1) if found else pd.Series(0, index=wide.index)
-    values = pd.DataFrame(columns, index=wide.index).reset_index()
-    long = values.melt(id_vars=keys, var_name="spec", value_name="value")
-    long["measure"] = [specs[j].measure for j in long["spec"]]
-    long["key"] = [specs[j].key for j in long["spec"]]
-    long["period"] = period
-    long["value"] = long["value"].astype(float)
-    out = long[[*([SCENARIO] if scenarios is not None else []), *MEASURE_COLUMNS]]
-    return sort_measures(out, scenarios is not None)
+    unit_index, scenario_index, spec_index = (axis.ravel() for axis in np.indices(values.shape))
+    columns: dict[str, object] = {}
+    if scenarios is not None:
+        columns[SCENARIO] = scenario_index.astype("int64")
+    columns["unit_id"] = np.asarray(units, dtype=object)[unit_index]
+    columns["period"] = period
+    columns["measure"] = np.asarray([spec.measure for spec in specs], dtype=object)[spec_index]
+    columns["key"] = np.asarray([spec.key for spec in specs], dtype=object)[spec_index]
+    columns["value"] = values.ravel()
+    return sort_measures(pd.DataFrame(columns), scenarios is not None)
 
 
 def sort_measures(frame: pd.DataFrame, scenario: bool = False) -> pd.DataFrame:

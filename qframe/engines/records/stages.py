@@ -17,36 +17,28 @@ if TYPE_CHECKING:
     from qframe.engines.records.query import RecordQuery
 
 
-def codes_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
-    used = sorted({c for node in query.events for c in node.clusters})
+def used_codes(query: RecordQuery) -> dict[tuple[str, str], int]:
+    """Each (system, code) of the clusters the query uses, numbered 0.. in sorted order."""
+    used = {c for node in query.events for c in node.clusters}
     rows = sorted(
-        {
-            (system, code, name)
-            for name in used
-            for system, code in query.program.clusters[name].codes
-        }
+        {(system, code) for name in used for system, code in query.program.clusters[name].codes}
     )
-    if not rows:
-        rows = [("", "", "")]
+    return {row: number for number, row in enumerate(rows)}
+
+
+def codes_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
+    """``codes``: one row per (system, code) used, with its number (``code_id``): an event whose
+    code is in two clusters of one query is still one event, and a cluster is a list of numbers."""
+    numbered = used_codes(query) or {("", ""): -1}
     values = exp.values(
-        [tuple(exp.Literal.string(v) for v in row) for row in rows],
+        [
+            (exp.Literal.string(system), exp.Literal.string(code), exp.Literal.number(number))
+            for (system, code), number in numbered.items()
+        ],
         alias="t",
-        columns=["system", "code", "cluster"],
+        columns=["system", "code", "code_id"],
     )
-    flags = [
-        exp.alias_(
-            exp.LogicalOr(this=exp.EQ(this=col("cluster"), expression=exp.Literal.string(name))),
-            f"k_{name}",
-            quoted=True,
-        )
-        for name in used
-    ]
-    codes = (
-        exp.select(col("system"), col("code"), *flags)
-        .from_("codes_long", copy=False)
-        .group_by(col("system"), col("code"), copy=False)
-    )
-    return [("codes_long", exp.select("*").from_(values, copy=False)), ("codes", codes)]
+    return [("codes", exp.select("*").from_(values, copy=False))]
 
 
 def population_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
@@ -189,13 +181,11 @@ def event_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
 
 
 def coded_stage(query: RecordQuery) -> exp.Select:
-    """The events with a code in a cluster used, with a boolean per cluster."""
-    used = sorted({c for node in query.events for c in node.clusters})
-    codes = sorted({code for name in used for _, code in query.program.clusters[name].codes}) or [
-        ""
-    ]
+    """The events with a code in a cluster used, with the code's number (``code_id``): a few
+    narrow columns, cheap to hold in a table."""
+    codes = sorted({code for _, code in used_codes(query)}) or [""]
     coded = (
-        exp.select(col("patient_id", "e"), col("date", "e"), col("value", "e"), *(col(f"k_{n}", "c") for n in used))
+        exp.select(col("patient_id", "e"), col("date", "e"), col("value", "e"), col("code_id", "c"))
         .from_(exp.alias_(exp.to_table("events"), "e"), copy=False)
         .join(exp.alias_(exp.to_table("codes"), "c"), on=exp.and_(
             exp.EQ(this=col("system", "e"), expression=col("system", "c")),
@@ -222,8 +212,10 @@ def event_level(query: RecordQuery, level: int) -> list[tuple[str, exp.Expr]]:
         )
         for n, _ in nodes
     )
+    numbered = used_codes(query)
     aggregates = [
-        exp.alias_(event_aggregate(query, n, scope), name, quoted=True) for n, name in nodes
+        exp.alias_(event_aggregate(query, n, scope, numbered), name, quoted=True)
+        for n, name in nodes
     ]
     stage = exp.select(
         exp.alias_(col("patient_id", "x"), "patient_id", quoted=True), *aggregates
@@ -256,12 +248,40 @@ def event_level(query: RecordQuery, level: int) -> list[tuple[str, exp.Expr]]:
     return [(f"events_{level}", stage), (f"base_{level}", base)]
 
 
-def event_aggregate(query: RecordQuery, node: rec.EventQuery, scope: StageScope) -> exp.Expr:
-    conditions: list[exp.Expr] = [
-        exp.or_(*(col(f"k_{c}", "x") for c in node.clusters))
-        if len(node.clusters) > 1
-        else col(f"k_{node.clusters[0]}", "x")
-    ]
+def in_clusters(
+    node: rec.EventQuery, program: rec.RecordProgram, numbered: dict[tuple[str, str], int]
+) -> exp.Expr:
+    """Whether an event's code is in one of the query's clusters: its number in their list
+    (the clusters named in a comment, for the reader of the printed SQL)."""
+    numbers = sorted(
+        {numbered[row] for name in node.clusters for row in program.clusters[name].codes}
+    )
+    code_id = col("code_id", "x")
+    test: exp.Expr
+    if len(numbers) == 1:
+        test = exp.EQ(this=code_id, expression=exp.Literal.number(numbers[0]))
+    elif not numbers:
+        test = exp.false()
+    else:
+        test = exp.In(this=code_id, expressions=[exp.Literal.number(n) for n in numbers])
+    test.add_comments([" or ".join(node.clusters)])
+    return wrap(test)
+
+
+def only_when(condition: exp.Expr, value: exp.Expr) -> exp.Expr:
+    """``CASE WHEN condition THEN value END``: an aggregate's input where its filter holds (NULL,
+    which every aggregate skips, elsewhere). DuckDB runs fifty of these in one ``GROUP BY`` a
+    third faster than as many ``FILTER (WHERE ...)`` clauses."""
+    return exp.Case().when(condition, value)
+
+
+def event_aggregate(
+    query: RecordQuery,
+    node: rec.EventQuery,
+    scope: StageScope,
+    numbered: dict[tuple[str, str], int],
+) -> exp.Expr:
+    conditions: list[exp.Expr] = [in_clusters(node, query.program, numbered)]
     window = node.window
     date = col("date", "x")
     if window.start is not None:
@@ -288,18 +308,17 @@ def event_aggregate(query: RecordQuery, node: rec.EventQuery, scope: StageScope)
             exp.PropertyEQ(this=exp.to_identifier("d"), expression=date),
             exp.PropertyEQ(this=exp.to_identifier("k"), expression=key),
         ])  # fmt: skip
-        chosen = (exp.Max if reduce == "latest" else exp.Min)(this=pair)
-        filtered = exp.Filter(
-            this=chosen, expression=exp.Where(this=exp.and_(*conditions, has_value))
+        chosen = (exp.Max if reduce == "latest" else exp.Min)(
+            this=only_when(exp.and_(*conditions, has_value), pair)
         )
-        picked: exp.Expr = exp.Dot(this=exp.paren(filtered), expression=exp.to_identifier("k"))
+        picked: exp.Expr = exp.Dot(this=exp.paren(chosen), expression=exp.to_identifier("k"))
         return exp.Neg(this=wrap(picked)) if reduce == "latest" else picked
-    where = exp.Where(this=exp.and_(*conditions))
+    where = exp.and_(*conditions)
     if reduce in ("count", "exists"):
-        return exp.Filter(this=exp.Count(this=exp.Star()), expression=where)
+        return exp.Count(this=only_when(where, exp.Literal.number(1)))
     if reduce == "latest":
-        return exp.Filter(this=exp.Max(this=date), expression=where)
+        return exp.Max(this=only_when(where, date))
     if reduce == "earliest":
-        return exp.Filter(this=exp.Min(this=date), expression=where)
-    aggregate = exp.Min(this=value) if reduce == "min" else exp.Max(this=value)
-    return exp.Filter(this=aggregate, expression=where)
+        return exp.Min(this=only_when(where, date))
+    aggregate = exp.Min if reduce == "min" else exp.Max
+    return aggregate(this=only_when(where, value))
