@@ -357,8 +357,10 @@ def diff_effect(
                     )
                 ]
             )
-    dataset = api.as_dataset(data)
-    result_a, result_b = fw_a.evaluate(dataset), fw_b.evaluate(dataset)
+    from qframe.tools.compare.evaluate import compared_datasets
+
+    data_a, data_b = compared_datasets([fw_a, fw_b], ["A", "B"], data)  # GP records: each its rules
+    result_a, result_b = fw_a.evaluate(data_a), fw_b.evaluate(data_b)
     keys = ["unit_id", "period"]
     col_a, col_b = f"{total}_a", f"{total}_b"
     left = result_a.units[[*keys, total]].rename(columns={total: col_a})

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def codes_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
-    used = sorted({c for node in query.events for c in node.clusters})
+    used = sorted({c for node in query.events for c in node.clusters_read})
     rows = sorted(
         {
             (system, code, name)
@@ -189,13 +189,27 @@ def event_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
 
 
 def coded_stage(query: RecordQuery) -> exp.Select:
-    """The events with a code in a cluster used, with a boolean per cluster."""
-    used = sorted({c for node in query.events for c in node.clusters})
+    """The events with a code in a cluster used, with a boolean per cluster (``k_C``) and, for a
+    cluster a query pairs with (``same_day_as``), whether the patient has an event of it that day
+    (``d_C``)."""
+    used = sorted({c for node in query.events for c in node.clusters_read})
+    paired = sorted({c for node in query.events for c in node.same_day_as})
+    days = [
+        exp.alias_(
+            exp.Window(
+                this=exp.LogicalOr(this=col(f"k_{name}", "c")),
+                partition_by=[col("patient_id", "e"), col("date", "e")],
+            ),
+            f"d_{name}",
+            quoted=True,
+        )
+        for name in paired
+    ]
     codes = sorted({code for name in used for _, code in query.program.clusters[name].codes}) or [
         ""
     ]
     coded = (
-        exp.select(col("patient_id", "e"), col("date", "e"), col("value", "e"), *(col(f"k_{n}", "c") for n in used))
+        exp.select(col("patient_id", "e"), col("date", "e"), col("value", "e"), *(col(f"k_{n}", "c") for n in used), *days)
         .from_(exp.alias_(exp.to_table("events"), "e"), copy=False)
         .join(exp.alias_(exp.to_table("codes"), "c"), on=exp.and_(
             exp.EQ(this=col("system", "e"), expression=col("system", "c")),
@@ -262,6 +276,7 @@ def event_aggregate(query: RecordQuery, node: rec.EventQuery, scope: StageScope)
         if len(node.clusters) > 1
         else col(f"k_{node.clusters[0]}", "x")
     ]
+    conditions += [col(f"d_{c}", "x") for c in node.same_day_as]
     window = node.window
     date = col("date", "x")
     if window.start is not None:

@@ -1,0 +1,171 @@
+"""Scenarios on GP records: compare and diff evaluate each framework's own business rules on a
+record folder (a framework without them is named, Q434), and a sweep of a clinical target reads
+the records once (the record engine's one-scan sweep) with exactly the counts and payments of one
+evaluation per value."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import replace_once, run
+
+import qframe
+from qframe.engines.records.engine import DuckDBRecordEngine
+from qframe.errors.diagnostics import DataError, ExitCode
+from qframe.tools.compare import compare
+from qframe.tools.diff import diff_effect
+from qframe.tools.scenarios import Point, calibrate, sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDS = ROOT / "data" / "records_sample"
+QOF = ROOT / "frameworks" / "qof_2014"
+
+
+@pytest.fixture(scope="module")
+def qof() -> qframe.Framework:
+    return qframe.load(QOF)
+
+
+@pytest.fixture(scope="module")
+def looser(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """QOF 2014/15 with the DM007 HbA1c target at 64 mmol/mol (the DM008 target) in records.yaml."""
+    folder = tmp_path_factory.mktemp("rules") / "qof_hba1c64"
+    shutil.copytree(QOF, folder)
+    fw = folder / "framework.yaml"
+    fw.write_text(
+        replace_once(fw.read_text(encoding="utf-8"), "id: qof_2014\n", "id: qof_hba1c64\n"),
+        encoding="utf-8",
+    )
+    rules = folder / "records.yaml"
+    rules.write_text(
+        replace_once(
+            rules.read_text(encoding="utf-8"),
+            "value: 59 mmol/mol",
+            "value: 64 mmol/mol",
+            after="hba1c_target:",
+        ),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_compare_on_records_counts_each_framework_by_its_own_rules(
+    qof: qframe.Framework, looser: Path
+) -> None:
+    comparison = compare([QOF, looser], RECORDS)
+    totals = comparison.frameworks.set_index("framework")["total_cost"]
+    base = qof.evaluate(RECORDS).total("payment")
+    moved = qof.evaluate(RECORDS, params={"hba1c_target": "64 mmol/mol"}).total("payment")
+    assert totals["qof_2014"] == pytest.approx(base, abs=0.005)
+    assert totals["qof_hba1c64"] == pytest.approx(moved, abs=0.005)
+    assert totals["qof_hba1c64"] > totals["qof_2014"]
+    manifest = comparison.manifest
+    assert manifest["data"]["source"] == str(RECORDS)
+    assert manifest["data"]["provenance"] == "synthetic"  # the record folder's manifest says so
+    assert [w["code"] for w in manifest["warnings"]] == ["Q433"]  # said once, not per framework
+
+
+def test_compare_on_records_names_every_framework_without_record_rules(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with pytest.raises(DataError) as info:
+        compare(
+            [QOF, ROOT / "frameworks" / "somerset_pqs", ROOT / "frameworks" / "wales_qaif"], RECORDS
+        )
+    text = info.value.render()
+    assert text.count("Q434") == 2
+    assert "framework `somerset_pqs`" in text and "framework `wales_qaif`" in text
+    assert "qof_2014`" not in text
+    code, _out, err = run(
+        capsys,
+        "compare",
+        str(QOF),
+        str(ROOT / "frameworks" / "somerset_pqs"),
+        "--data",
+        str(RECORDS),
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert code == ExitCode.DATA_ERROR and "error Q434" in err and "records.yaml" in err
+    assert "Traceback" not in err
+
+
+def test_cli_compare_and_diff_on_records(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, looser: Path
+) -> None:
+    code, out, err = run(
+        capsys, "compare", str(QOF), str(looser), "--data", str(RECORDS),
+        "--out", str(tmp_path / "cmp"), "--by-level", "ccg",
+    )  # fmt: skip
+    assert code == ExitCode.OK, err
+    assert "qof_hba1c64: total payment" in out and "against the baseline" in out
+    assert "warning Q433 51 indicators have no record-level rules" in err
+    by_ccg = pd.read_csv(tmp_path / "cmp" / "by_ccg.csv")
+    assert list(by_ccg["framework"]) == ["qof_2014", "qof_hba1c64"]
+    code, out, err = run(capsys, "diff", str(QOF), str(looser), "--data", str(RECORDS))
+    assert code == ExitCode.OK, err
+    assert "difference: +£" in out
+
+
+def test_diff_on_records_equals_the_two_evaluations(qof: qframe.Framework, looser: Path) -> None:
+    table = diff_effect(QOF, looser, RECORDS)
+    base = qof.evaluate(RECORDS).total("payment", period="all")
+    assert table.attrs["total_a"] == pytest.approx(base, abs=0.005)
+    assert table.attrs["difference"] > 0
+    assert (table["difference"] >= 0).all()  # a looser target takes money from nobody
+
+
+def test_a_record_sweep_reads_the_records_once_and_equals_one_run_per_value(
+    qof: qframe.Framework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    values = ["53", "59", "64", "75"]
+    calls = {"counts": 0, "sweep": 0}
+    counts, swept_once = DuckDBRecordEngine.counts, DuckDBRecordEngine.sweep
+
+    def counting(name: str, method):  # type: ignore[no-untyped-def]
+        def wrapped(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            calls[name] += 1
+            return method(self, *args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(DuckDBRecordEngine, "counts", counting("counts", counts))
+    monkeypatch.setattr(DuckDBRecordEngine, "sweep", counting("sweep", swept_once))
+    together = sweep(qof, RECORDS, {"hba1c_target": values})
+    assert calls == {"counts": 0, "sweep": 1}  # one scan of the records for the four values
+    monkeypatch.undo()
+    one_by_one = [sweep(qof, RECORDS, points=[Point(f"hba1c_target={v}", {"hba1c_target": v})])
+                  for v in values]  # fmt: skip
+    for k, single in enumerate(one_by_one):
+        pd.testing.assert_series_equal(
+            together.payments.iloc[:, k], single.payments.iloc[:, 0], check_exact=True
+        )
+        row, alone = together.table.iloc[k], single.table.iloc[0]
+        assert row.drop("scenario").equals(alone.drop("scenario"))
+    costs = list(together.table["total_cost"])
+    assert costs == sorted(costs) and costs[0] < costs[-1]
+
+
+def test_a_record_sweep_with_another_parameter_is_a_grid(qof: qframe.Framework) -> None:
+    grid = sweep(qof, RECORDS, {"hba1c_target": ["59", "64"], "point_value": ["150", "200"]})
+    assert len(grid.table) == 4
+    table = grid.table.set_index(["hba1c_target", "point_value"])["total_cost"]
+    assert table[("64.0", "200.0")] > table[("59.0", "200.0")] > table[("59.0", "150.0")]
+
+
+def test_a_sweep_of_a_window_length_is_counted_one_value_at_a_time(
+    qof: qframe.Framework,
+) -> None:
+    widened = sweep(qof, RECORDS, {"look_back": ["12 months", "15 months"]})
+    alone = qof.evaluate(RECORDS, params={"look_back": "15 months"}).total("payment")
+    costs = widened.table.set_index("scenario")["total_cost"]
+    assert costs["look_back=15 months"] == pytest.approx(alone, abs=0.005)
+
+
+def test_calibrate_on_records(qof: qframe.Framework) -> None:
+    base = qof.evaluate(RECORDS).total("payment")
+    found = calibrate(qof, RECORDS, "point_value", 2 * base)
+    assert found.achieved == pytest.approx(2 * base, abs=0.01)
