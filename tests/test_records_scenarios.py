@@ -169,3 +169,28 @@ def test_calibrate_on_records(qof: qframe.Framework) -> None:
     base = qof.evaluate(RECORDS).total("payment")
     found = calibrate(qof, RECORDS, "point_value", 2 * base)
     assert found.achieved == pytest.approx(2 * base, abs=0.01)
+
+
+def test_a_definition_test_sets_a_record_level_parameter(tmp_path: Path) -> None:
+    from qframe.tools.testing import run_tests
+
+    name = "DM007 with hba1c_target 64 mmol/mol"
+    passed = next(r for r in run_tests(QOF) if r.name == name)
+    assert passed.passed and passed.compared == 6
+    folder = tmp_path / "qof"
+    shutil.copytree(QOF, folder)
+    case = folder / "tests" / "test_patients_target.yaml"
+    text = case.read_text(encoding="utf-8")
+    # at the shipped target (59), patient 1 (64 mmol/mol) is in the denominator only
+    case.write_text(replace_once(text, "hba1c_target: 64 mmol/mol", "hba1c_target: 59 mmol/mol"))
+    failed = next(r for r in run_tests(folder) if r.name == name)
+    assert not failed.passed
+    assert "patient 1 DM007: expected numerator, got denominator" in [
+        str(m).split(": ", 1)[1] for m in failed.mismatches
+    ]
+    # a value in the wrong unit is placed at its line
+    case.write_text(replace_once(text, "hba1c_target: 64 mmol/mol", "hba1c_target: 64 mmHg"))
+    wrong = next(r for r in run_tests(folder) if r.name == name)
+    assert not wrong.passed
+    rendered = [d.render() for d in wrong.errors]
+    assert any("T021" in d and f"{case}:11:" in d and "mmol/mol" in d for d in rendered), rendered
