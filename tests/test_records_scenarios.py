@@ -107,6 +107,8 @@ def test_cli_compare_and_diff_on_records(
     assert list(by_ccg["framework"]) == ["qof_2014", "qof_hba1c64"]
     code, out, err = run(capsys, "diff", str(QOF), str(looser), "--data", str(RECORDS))
     assert code == ExitCode.OK, err
+    # the rule change is listed (records.yaml), then its effect on the money
+    assert "changed record-level parameter hba1c_target: 59 mmol/mol → 64 mmol/mol" in out
     assert "difference: +£" in out
 
 
@@ -194,3 +196,21 @@ def test_a_definition_test_sets_a_record_level_parameter(tmp_path: Path) -> None
     assert not wrong.passed
     rendered = [d.render() for d in wrong.errors]
     assert any("T021" in d and f"{case}:11:" in d and "mmol/mol" in d for d in rendered), rendered
+
+
+def test_uncertainty_on_records_counts_the_records_once(
+    qof: qframe.Framework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qframe.tools.scenarios import uncertainty
+
+    calls = {"counts": 0}
+    counts = DuckDBRecordEngine.counts
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["counts"] += 1
+        return counts(self, *args, **kwargs)
+
+    monkeypatch.setattr(DuckDBRecordEngine, "counts", counting)
+    found = uncertainty(qof, RECORDS, samples=20, seed=3)
+    assert calls["counts"] == 1 and len(found.samples) == 20
+    assert found.totals["median"].iloc[0] > 0
