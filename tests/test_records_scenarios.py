@@ -5,6 +5,8 @@ evaluation per value."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -16,7 +18,6 @@ import qframe
 from qframe.engines.records.engine import DuckDBRecordEngine
 from qframe.errors.diagnostics import DataError, ExitCode
 from qframe.tools.compare import compare
-from qframe.tools.diff import diff_effect
 from qframe.tools.scenarios import Point, calibrate, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,20 +53,37 @@ def looser(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def totals(qof: qframe.Framework) -> dict[str, float]:
+    """The payment on the records as shipped and with --set hba1c_target=64mmol/mol."""
+    return {
+        "qof_2014": qof.evaluate(RECORDS).total("payment"),
+        "qof_hba1c64": qof.evaluate(RECORDS, params={"hba1c_target": "64 mmol/mol"}).total(
+            "payment"
+        ),
+    }
+
+
 def test_compare_on_records_counts_each_framework_by_its_own_rules(
-    qof: qframe.Framework, looser: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, looser: Path, totals: dict[str, float]
 ) -> None:
-    comparison = compare([QOF, looser], RECORDS)
-    totals = comparison.frameworks.set_index("framework")["total_cost"]
-    base = qof.evaluate(RECORDS).total("payment")
-    moved = qof.evaluate(RECORDS, params={"hba1c_target": "64 mmol/mol"}).total("payment")
-    assert totals["qof_2014"] == pytest.approx(base, abs=0.005)
-    assert totals["qof_hba1c64"] == pytest.approx(moved, abs=0.005)
+    code, out, err = run(
+        capsys, "compare", str(QOF), str(looser), "--data", str(RECORDS),
+        "--out", str(tmp_path / "cmp"), "--by-level", "ccg",
+    )  # fmt: skip
+    assert code == ExitCode.OK, err
+    assert "qof_hba1c64: total payment" in out and "against the baseline" in out
+    assert "warning Q433 51 indicators have no record-level rules" in err
+    frameworks = pd.read_csv(tmp_path / "cmp" / "frameworks.csv").set_index("framework")
+    for label, total in totals.items():
+        assert frameworks.loc[label, "total_cost"] == pytest.approx(total, abs=0.005)
     assert totals["qof_hba1c64"] > totals["qof_2014"]
-    manifest = comparison.manifest
+    manifest = json.loads((tmp_path / "cmp" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["data"]["source"] == str(RECORDS)
     assert manifest["data"]["provenance"] == "synthetic"  # the record folder's manifest says so
     assert [w["code"] for w in manifest["warnings"]] == ["Q433"]  # said once, not per framework
+    by_ccg = pd.read_csv(tmp_path / "cmp" / "by_ccg.csv")
+    assert list(by_ccg["framework"]) == ["qof_2014", "qof_hba1c64"]
 
 
 def test_compare_on_records_names_every_framework_without_record_rules(
@@ -93,37 +111,24 @@ def test_compare_on_records_names_every_framework_without_record_rules(
     assert "Traceback" not in err
 
 
-def test_cli_compare_and_diff_on_records(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, looser: Path
+def test_diff_on_records_names_the_rule_change_and_its_effect(
+    capsys: pytest.CaptureFixture[str], looser: Path, totals: dict[str, float]
 ) -> None:
-    code, out, err = run(
-        capsys, "compare", str(QOF), str(looser), "--data", str(RECORDS),
-        "--out", str(tmp_path / "cmp"), "--by-level", "ccg",
-    )  # fmt: skip
-    assert code == ExitCode.OK, err
-    assert "qof_hba1c64: total payment" in out and "against the baseline" in out
-    assert "warning Q433 51 indicators have no record-level rules" in err
-    by_ccg = pd.read_csv(tmp_path / "cmp" / "by_ccg.csv")
-    assert list(by_ccg["framework"]) == ["qof_2014", "qof_hba1c64"]
     code, out, err = run(capsys, "diff", str(QOF), str(looser), "--data", str(RECORDS))
     assert code == ExitCode.OK, err
     # the rule change is listed (records.yaml), then its effect on the money
     assert "changed record-level parameter hba1c_target: 59 mmol/mol → 64 mmol/mol" in out
     assert "difference: +£" in out
-
-
-def test_diff_on_records_equals_the_two_evaluations(qof: qframe.Framework, looser: Path) -> None:
-    table = diff_effect(QOF, looser, RECORDS)
-    base = qof.evaluate(RECORDS).total("payment", period="all")
-    assert table.attrs["total_a"] == pytest.approx(base, abs=0.005)
-    assert table.attrs["difference"] > 0
-    assert (table["difference"] >= 0).all()  # a looser target takes money from nobody
+    assert ", 0 down, " in out  # a looser target takes money from nobody
+    shown = dict(re.findall(r"^total ([AB]): £([\d,.]+)$", out, flags=re.MULTILINE))
+    assert float(shown["A"].replace(",", "")) == pytest.approx(totals["qof_2014"], abs=0.005)
+    assert float(shown["B"].replace(",", "")) == pytest.approx(totals["qof_hba1c64"], abs=0.005)
 
 
 def test_a_record_sweep_reads_the_records_once_and_equals_one_run_per_value(
     qof: qframe.Framework, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    values = ["53", "59", "64", "75"]
+    values = ["53", "64", "75"]
     calls = {"counts": 0, "sweep": 0}
     counts, swept_once = DuckDBRecordEngine.counts, DuckDBRecordEngine.sweep
 
@@ -137,7 +142,7 @@ def test_a_record_sweep_reads_the_records_once_and_equals_one_run_per_value(
     monkeypatch.setattr(DuckDBRecordEngine, "counts", counting("counts", counts))
     monkeypatch.setattr(DuckDBRecordEngine, "sweep", counting("sweep", swept_once))
     together = sweep(qof, RECORDS, {"hba1c_target": values})
-    assert calls == {"counts": 0, "sweep": 1}  # one scan of the records for the four values
+    assert calls == {"counts": 0, "sweep": 1}  # one scan of the records for the three values
     monkeypatch.undo()
     one_by_one = [sweep(qof, RECORDS, points=[Point(f"hba1c_target={v}", {"hba1c_target": v})])
                   for v in values]  # fmt: skip
@@ -159,25 +164,23 @@ def test_a_record_sweep_with_another_parameter_is_a_grid(qof: qframe.Framework) 
 
 
 def test_a_sweep_of_a_window_length_is_counted_one_value_at_a_time(
-    qof: qframe.Framework,
+    qof: qframe.Framework, totals: dict[str, float]
 ) -> None:
     widened = sweep(qof, RECORDS, {"look_back": ["12 months", "15 months"]})
-    alone = qof.evaluate(RECORDS, params={"look_back": "15 months"}).total("payment")
     costs = widened.table.set_index("scenario")["total_cost"]
-    assert costs["look_back=15 months"] == pytest.approx(alone, abs=0.005)
+    assert costs["look_back=12 months"] == pytest.approx(totals["qof_2014"], abs=0.005)
+    assert costs["look_back=15 months"] > costs["look_back=12 months"]  # more tests in the window
 
 
-def test_calibrate_on_records(qof: qframe.Framework) -> None:
-    base = qof.evaluate(RECORDS).total("payment")
-    found = calibrate(qof, RECORDS, "point_value", 2 * base)
-    assert found.achieved == pytest.approx(2 * base, abs=0.01)
+def test_calibrate_on_records(qof: qframe.Framework, totals: dict[str, float]) -> None:
+    found = calibrate(qof, RECORDS, "point_value", 2 * totals["qof_2014"])
+    assert found.achieved == pytest.approx(2 * totals["qof_2014"], abs=0.01)
 
 
 def test_a_definition_test_sets_a_record_level_parameter(tmp_path: Path) -> None:
     from qframe.tools.testing import run_tests
 
-    name = "DM007 with hba1c_target 64 mmol/mol"
-    passed = next(r for r in run_tests(QOF) if r.name == name)
+    (passed,) = run_tests(QOF / "tests" / "test_patients_target.yaml")
     assert passed.passed and passed.compared == 6
     folder = tmp_path / "qof"
     shutil.copytree(QOF, folder)
@@ -185,14 +188,14 @@ def test_a_definition_test_sets_a_record_level_parameter(tmp_path: Path) -> None
     text = case.read_text(encoding="utf-8")
     # at the shipped target (59), patient 1 (64 mmol/mol) is in the denominator only
     case.write_text(replace_once(text, "hba1c_target: 64 mmol/mol", "hba1c_target: 59 mmol/mol"))
-    failed = next(r for r in run_tests(folder) if r.name == name)
+    (failed,) = run_tests(case)
     assert not failed.passed
     assert "patient 1 DM007: expected numerator, got denominator" in [
         str(m).split(": ", 1)[1] for m in failed.mismatches
     ]
     # a value in the wrong unit is placed at its line
     case.write_text(replace_once(text, "hba1c_target: 64 mmol/mol", "hba1c_target: 64 mmHg"))
-    wrong = next(r for r in run_tests(folder) if r.name == name)
+    (wrong,) = run_tests(case)
     assert not wrong.passed
     rendered = [d.render() for d in wrong.errors]
     assert any("T021" in d and f"{case}:11:" in d and "mmol/mol" in d for d in rendered), rendered
