@@ -111,24 +111,24 @@ def test_a_sweep_of_a_clinical_target_recomputes_the_counts(qof: qframe.Framewor
 
 
 def test_explain_one_patient(capsys: pytest.CaptureFixture[str]) -> None:
-    # patient 45: on the DM register, latest HbA1c 57 mmol/mol <= 59: the first rule fires
+    # patient 45: on the DM register, latest HbA1c 56 mmol/mol <= 59: the first rule fires
     code, out, err = run(
         capsys, "explain", str(QOF), "--data", str(RECORDS), "--patient", "45",
         "--indicator", "DM007",
     )  # fmt: skip
     assert code == ExitCode.OK, err
-    assert "hba1c.value = 57.0" in out and "register DM: on" in out
+    assert "hba1c.value = 56.0" in out and "register DM: on" in out
     assert "DM007: numerator" in out and "1. select: true  <- fired" in out
-    # patient 10: HbA1c 74 misses the target; on maximum tolerated therapy: an exception
+    # patient 659: HbA1c 69 misses the target; on maximum tolerated therapy: an exception
     code, out, _ = run(
-        capsys, "explain", str(QOF), "--data", str(RECORDS), "--patient", "10",
+        capsys, "explain", str(QOF), "--data", str(RECORDS), "--patient", "659",
         "--indicator", "DM007",
     )  # fmt: skip
-    assert "hba1c.value = 74.0" in out and "DM007: exception" in out
+    assert "hba1c.value = 69.0" in out and "DM007: exception" in out
     assert "2. reject as max_tolerated_therapy: true  <- fired" in out
     # ...and a target of 75 mmol/mol puts the same patient in the numerator
     code, out, _ = run(
-        capsys, "explain", str(QOF), "--data", str(RECORDS), "--patient", "10",
+        capsys, "explain", str(QOF), "--data", str(RECORDS), "--patient", "659",
         "--indicator", "DM007", "--set", "hba1c_target=75mmol/mol", "--format", "json",
     )  # fmt: skip
     assert code == ExitCode.OK and '"outcome": "numerator"' in out
@@ -169,16 +169,17 @@ def test_publish_suppresses_small_counts_but_pays_from_exact_ones(
     exact = result.indicators.set_index(["unit_id", "indicator"])
     shown = published.set_index(["unit_id", "indicator"])
     dm007 = pd.IndexSlice[:, "DM007"]
-    # S00001's DM007: 58 of 82 with 6 exceptions, published as 60 of 80 with the 6 suppressed
+    # S00001's DM007: 65 of 82 with 6 exceptions, published as 65 of 80 with the 6 suppressed
+    # (the achievement shown is the published counts': 65 / 80)
     assert exact.loc[("S00001", "DM007"), ["numerator", "denominator", "exceptions"]].tolist() == [
-        58,
+        65,
         82,
         6,
     ]
-    assert shown.loc[("S00001", "DM007"), "numerator"] == 60
+    assert shown.loc[("S00001", "DM007"), "numerator"] == 65
     assert shown.loc[("S00001", "DM007"), "denominator"] == 80
     assert pd.isna(shown.loc[("S00001", "DM007"), "exceptions"])
-    assert shown.loc[("S00001", "DM007"), "achievement"] == pytest.approx(0.75)
+    assert shown.loc[("S00001", "DM007"), "achievement"] == pytest.approx(65 / 80)
     # the money is what the exact counts earn
     assert shown.loc[dm007, "payment"].sum() == pytest.approx(exact.loc[dm007, "payment"].sum())
     manifest = (out / "manifest.json").read_text()

@@ -694,3 +694,20 @@ def test_population_date_must_be_a_date(tmp_path: Path) -> None:
     )
     d = only(tmp_path, text, "Q301")
     assert at(d) == line_of(text, "grace\n    rules")
+
+
+def test_same_day_as_names_a_cluster(tmp_path: Path) -> None:
+    good = replace_once(
+        RECORDS,
+        "hba1c: latest(IFCCHBAM_COD, within=look_back of pped)",
+        "hba1c: latest(IFCCHBAM_COD, within=look_back of pped, same_day_as=DM_COD)",
+    )
+    program, diags = checked(write(tmp_path / "good", good))
+    assert diags == [] and program is not None
+    query = program.fields["hba1c.value"]
+    assert isinstance(query, r.EventQuery) and query.same_day_as == ("DM_COD",)
+    assert query.clusters_read == ("IFCCHBAM_COD", "DM_COD")
+    bad = replace_once(good, "same_day_as=DM_COD", "same_day_as=DM_CODE")
+    d = only(tmp_path / "bad", bad, "Q504")
+    assert at(d) == line_of(bad, "DM_CODE")
+    assert "DM_COD" in d.hint

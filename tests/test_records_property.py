@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -48,6 +49,9 @@ FIELDS: dict[str, ir.Node] = {
     "vfirst": event("V_COD", "earliest", rec.Window(), "value"),
     "age": age_at(),
     "reg": registration_start(),
+    # same_day_as: only events on a day with an event of the other cluster (a blood pressure pair)
+    "vx": replace(event("V_COD", "latest", within_months(12), "value"), same_day_as=("X_COD",)),
+    "cy": replace(event("Y_COD", "count"), same_day_as=("V_COD",)),
 }
 CONDITIONS: list[ir.Node] = [
     binary(">=", field("n"), const(2)),
@@ -62,6 +66,8 @@ CONDITIONS: list[ir.Node] = [
     known(field("v")),
     known(field("first"), negate=True),
     binary("in", field("v"), ir.Binary(op="..", left=const(50), right=const(60), type=DATE)),
+    binary("<=", field("vx"), param("t")),
+    binary(">=", field("cy"), const(1)),
 ]
 
 
@@ -143,8 +149,11 @@ def event_value(node: rec.EventQuery, p: Patient, params: dict[str, Any]) -> Any
     start = evaluate(node.window.start, p, params) if node.window.start is not None else dt.date.min
     end = evaluate(node.window.end, p, params) if node.window.end is not None else dt.date.max
     chosen = []
+    paired = {day for code, day, _ in p.events if CODES[code] & set(node.same_day_as)}
     for code, day, value in p.events:
         if not CODES[code] & set(node.clusters) or start is None or end is None:
+            continue
+        if node.same_day_as and day not in paired:
             continue
         after = day >= start if node.window.include_start else day > start
         before = day <= end if node.window.include_end else day < end
@@ -213,8 +222,10 @@ def python_counts(
 DAYS = st.integers(min_value=0, max_value=900).map(
     lambda d: dt.date(2013, 1, 1) + dt.timedelta(days=d)
 )
+# a few days shared often, so that events of different clusters fall on one day (same_day_as)
+EVENT_DAYS = st.one_of(DAYS, st.sampled_from([dt.date(2014, 12, 1), dt.date(2015, 2, 1)]))
 EVENT = st.tuples(
-    st.sampled_from(sorted(CODES)), DAYS, st.one_of(st.none(), st.integers(40, 80).map(float))
+    st.sampled_from(sorted(CODES)), EVENT_DAYS, st.one_of(st.none(), st.integers(40, 80).map(float))
 )
 PATIENT = st.tuples(
     st.sampled_from(["P1", "P2"]),

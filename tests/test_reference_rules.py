@@ -130,6 +130,33 @@ def test_blood_pressure_both_values_same_day_lowest_and_latest_day() -> None:
     }  # fmt: skip
 
 
+def test_a_later_day_with_one_blood_pressure_value_is_not_a_reading() -> None:
+    result = run(
+        # 140/85 on 10 January passes; a systolic alone (170) on 15 February is not a reading
+        Patient(1).has("G20..", "2001-01-01").bp("2015-01-10", 140, 85).has("2469.", "2015-02-15", 170),
+        # the same with a diastolic alone (95) later
+        Patient(2).has("G20..", "2001-01-01").bp("2015-01-10", 140, 85).has("246A.", "2015-02-15", 95),
+        # a systolic and a diastolic on different days: no reading in the year
+        Patient(3).has("G20..", "2001-01-01").has("2469.", "2015-01-10", 130).has("246A.", "2015-01-11", 80),
+    )  # fmt: skip
+    hyp006 = outcome(result, "HYP006")
+    assert {p: o for p, (o, _) in hyp006.items()} == {
+        1: "numerator", 2: "numerator", 3: "denominator"
+    }  # fmt: skip
+
+
+def test_a_stia008_referral_after_pped_does_not_count() -> None:
+    result = run(
+        # first stroke 10 March 2015; referred 2 April (within the month after, but after PPED):
+        # not referred, and diagnosed in the last month (after 28 February): an exception
+        Patient(1).has("G66..", "2015-03-10").has("8HTQ.", "2015-04-02"),
+        Patient(2).has("G66..", "2015-03-10").has("8HTQ.", "2015-03-31"),  # on PPED: counts
+    )
+    stia008 = outcome(result, "STIA008")
+    assert stia008[1] == ("exception", "new_diagnosis")
+    assert stia008[2][0] == "numerator"
+
+
 def test_diabetes_bp_targets_differ_by_indicator() -> None:
     result = run(diabetic(1).bp("2015-01-10", 145, 80), diabetic(2).bp("2015-01-10", 140, 80))
     assert (

@@ -104,11 +104,11 @@ def command(
         bar.advance("tables built")
         paths = comparison.write(out, fmt, progress=bar.advance)
         if levels:
-            from qframe.api import as_dataset
             from qframe.results.writer import write_table
+            from qframe.tools.compare.evaluate import level_data
             from qframe.tools.compare.levels import by_level
 
-            ds = as_dataset(data_path)
+            ds = level_data(comparison, data_path)
             for level in levels:
                 table = by_level(comparison, ds, level)
                 paths.append(write_table(table, Path(out) / f"by_{level}.{fmt}", fmt))

@@ -110,12 +110,20 @@ class EventQuery(Node):
     date are broken by the lowest value for ``latest``/``earliest`` of a value (stated rule); the
     ``value`` of the latest/earliest is that of the latest/earliest event *that has a value*
     (events without one are skipped for ``.value``, not for ``.date``); ``attribute`` None reads
-    the date. A window bound that is missing for a patient (a per-patient date) holds no event."""
+    the date. A window bound that is missing for a patient (a per-patient date) holds no event.
+    ``same_day_as`` keeps only the events on a day on which the patient also has an event with a
+    code in one of those clusters (a blood pressure: the systolic of a day with a diastolic)."""
 
     clusters: tuple[str, ...]
     reduce: EventReduce
     window: Window = field(default_factory=Window)
     attribute: EventAttribute | None = None  # for latest/earliest
+    same_day_as: tuple[str, ...] = ()
+
+    @property
+    def clusters_read(self) -> tuple[str, ...]:
+        """Every cluster whose events the query reads: its own and those of ``same_day_as``."""
+        return (*self.clusters, *(c for c in self.same_day_as if c not in self.clusters))
 
 
 @dataclass(frozen=True)

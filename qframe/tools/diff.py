@@ -307,6 +307,31 @@ def diff_definitions(a: DefinitionLike, b: DefinitionLike) -> list[Change]:
         _escalation_fields,
         lambda r: _expr(r.when),
     )
+    # records.yaml: the business rules that turn GP records into the counts
+    compare("record-level parameter", lambda f: _records(f, "parameters"), _record_parameter_fields,
+            lambda p: _expr(p.value))  # fmt: skip
+    compare("record-level field", lambda f: _records(f, "fields"), _define_fields,
+            lambda d: _expr(d.expr))  # fmt: skip
+    compare("register rules", lambda f: _records(f, "registers"), _record_rule_fields)
+    compare("indicator rules", lambda f: _records(f, "indicators"), _record_rule_fields)
+    return out
+
+
+def _records(fw: m.FrameworkDef, part: str) -> Mapping[str, Any]:
+    """A part of the framework's records.yaml (empty without one)."""
+    return getattr(fw.records, part) if fw.records is not None else {}
+
+
+def _record_parameter_fields(side: _Side, p: m.Parameter) -> Fields:
+    return {"": (_expr(p.value), p.value.location())}
+
+
+def _record_rule_fields(side: _Side, owner: m.RegisterDef | m.RecordIndicatorDef) -> Fields:
+    """Each rule in order, as written: ``reject <condition> as <reason>``."""
+    out: Fields = {}
+    for k, rule in enumerate(owner.rules, start=1):
+        reason = f" as {rule.reason}" if rule.reason else ""
+        out[f"rule {k}"] = (f"{rule.action} {_expr(rule.condition)}{reason}", rule.location)
     return out
 
 
@@ -357,8 +382,10 @@ def diff_effect(
                     )
                 ]
             )
-    dataset = api.as_dataset(data)
-    result_a, result_b = fw_a.evaluate(dataset), fw_b.evaluate(dataset)
+    from qframe.tools.compare.evaluate import compared_datasets
+
+    data_a, data_b = compared_datasets([fw_a, fw_b], ["A", "B"], data)  # GP records: each its rules
+    result_a, result_b = fw_a.evaluate(data_a), fw_b.evaluate(data_b)
     keys = ["unit_id", "period"]
     col_a, col_b = f"{total}_a", f"{total}_b"
     left = result_a.units[[*keys, total]].rename(columns={total: col_a})

@@ -23,6 +23,7 @@ from qframe.check.records.expressions import check
 from qframe.check.records.values import (
     EVENT_QUERIES,
     FUNCTIONS,
+    QUERY_KEYWORDS,
     WINDOW_KEYWORDS,
     Value,
     Where,
@@ -151,13 +152,39 @@ def _event_query(rc: RecordChecker, node: ast.Call, where: Where) -> Value:
         )
         return missing(node)
     window = _window(rc, node, where)
-    if window is None:
+    same_day = _same_day(rc, node, where)
+    if window is None or same_day is None:
         return missing(node)
     typ = {"count": t.NUMBER, "exists": t.BOOL}.get(
         node.func, t.Type(t.Kind.EVENT, unit=units.pop())
     )
-    query = EventQuery(tuple(clusters), node.func, window, type=typ, **where.at(node))  # type: ignore[arg-type]
+    query = EventQuery(
+        tuple(clusters),
+        node.func,  # type: ignore[arg-type]
+        window,
+        same_day_as=same_day,
+        type=typ,
+        **where.at(node),
+    )
     return Value(query, typ)
+
+
+def _same_day(rc: RecordChecker, node: ast.Call, where: Where) -> tuple[str, ...] | None:
+    """The cluster of ``same_day_as=C``: only events on a day with an event in C count (``()``
+    when not given)."""
+    found: list[str] = []
+    for kw in node.kwargs:
+        if kw.name != "same_day_as":
+            continue
+        item = kw.value
+        if not isinstance(item, ast.Name) or item.name not in rc.records.clusters:
+            text = item.name if isinstance(item, ast.Name) else to_text(item)
+            hint = did_you_mean(text, rc.records.clusters) or "e.g. same_day_as=BPDIA_COD"
+            rc.error("Q504", f"unknown code cluster `{text}`", where.loc(item), hint)
+            return None
+        found.append(item.name)
+        rc.used_clusters.add(item.name)
+    return tuple(found)
 
 
 def _unit(unit: str) -> str:
@@ -171,13 +198,15 @@ def _window(rc: RecordChecker, node: ast.Call, where: Where) -> Window | None:
     include_start = include_end = True
     ok = True
     for kw in node.kwargs:
+        if kw.name in QUERY_KEYWORDS:
+            continue
         if kw.name not in WINDOW_KEYWORDS:
             rc.error(
                 "Q506",
                 f"`{node.func}` has no argument `{kw.name}`",
                 where.loc(kw),
                 did_you_mean(kw.name, WINDOW_KEYWORDS)
-                or f"a window is one of {', '.join(WINDOW_KEYWORDS)}",
+                or f"a window is one of {', '.join(WINDOW_KEYWORDS)}; or same_day_as=CLUSTER",
             )
             ok = False
             continue

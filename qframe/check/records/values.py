@@ -18,6 +18,8 @@ EVENT_QUERIES = ("latest", "earliest", "count", "exists")
 FUNCTIONS = (*EVENT_QUERIES, "age_at", "registration_start", "registered", "on_register")
 # Keyword arguments that bound an event query's window.
 WINDOW_KEYWORDS = ("within", "on_or_before", "before", "on_or_after", "after", "between")
+# Keywords of an event query besides its window.
+QUERY_KEYWORDS = ("same_day_as",)
 # Columns of the patients table a rule may read.
 PATIENT_COLUMNS: dict[str, t.Type] = {
     "date_of_birth": t.DATE,

@@ -4,6 +4,7 @@ exception codes (only for patients who fail). See :mod:`qframe.data.records.cali
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +25,11 @@ OWN_CODES = {  # family → its exception codes (None: the family's indicators h
     "bp": ["8BL0.", "8I3Y."], "hba1c": ["8BL2."], "chol": ["41M.."], "acearb": ["8I28.", "8I3D."],
     "foot": ["8I6B."], "education": ["8IEz."], "flu": ["9OX5.", "8I6D."],
     "antiplatelet": ["8I24.", "8I67."], "anticoag": ["8I2R.", "8I6N.", "14LK."],
-    "anticoag_or_antiplatelet": ["8I2R."], "referral": None, "acr": None,
+    "anticoag_or_antiplatelet": ["8I2R."],
+    # STIA008 and CKD004 have no exception code of their own in the rules: some of their failing
+    # patients get the group's informed dissent code instead (which the group's other families
+    # allow for: see generate_families' leaks)
+    "referral": ["9h22."], "acr": ["9hE1."],
 }  # fmt: skip
 ANTICOAG = (["di2..", "dix1.", "diy1.", "8B2K."], [0.6, 0.15, 0.15, 0.1])
 ANTIPLATELET = (["bu2..", "bu23.", "8B3T."], [0.6, 0.3, 0.1])
@@ -41,9 +46,11 @@ def shared_exceptions(group: str, grace: int, new_dx_share: float, conditional: 
 
 
 def plan(group: str, family: str, targets: cal.Targets, pop: Population,
-         leak: float = 0.0) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
+         leak: float | Mapping[str, float] = 0.0) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
     """Band probabilities, P(family exception code | band) for a group's patients, and the
-    probability of a group-level exception."""
+    probability of a group-level exception (``leak``: the probability of a group-level exception
+    code another family gives, for every group or by group)."""
+    leak = leak.get(group, 0.0) if isinstance(leak, Mapping) else leak
     names = [i for i, (g, f, _) in cal.INDICATORS.items() if g == group and f == family]
     names.sort(key=lambda i: targets.success[i])
     grace = cal.INDICATORS[names[0]][2]
@@ -92,7 +99,8 @@ class Family:
         return np.searchsorted(np.cumsum(probabilities)[:-1], u, side="right")
 
     def draw(self, family: str, groups: tuple[str, ...], eligible: dict[str, np.ndarray],
-             targets: cal.Targets, leak: float = 0.0, codes_from: int | None = None,
+             targets: cal.Targets, leak: float | Mapping[str, float] = 0.0,
+             codes_from: int | None = None,
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
         """(members, band, generating group index, coded) of a family; each patient in the first
         of ``groups`` they are eligible in. Exception codes are added for some of those who fail
@@ -195,10 +203,11 @@ def _bp_values(rng: np.random.Generator, kind: np.ndarray) -> tuple[np.ndarray, 
     return sys, dia
 
 
-def _bp(fam: Family, targets: cal.Targets, eligible: dict[str, np.ndarray]) -> None:
+def _bp(fam: Family, targets: cal.Targets, eligible: dict[str, np.ndarray],
+        leaks: Mapping[str, float]) -> None:  # fmt: skip
     rng, sink, w = fam.rng, fam.sink, fam.w
     groups = ("DM", "CKD", "CHD", "STIA", "HYP")
-    members, band, g, _ = fam.draw("bp", groups, eligible, targets)
+    members, band, g, _ = fam.draw("bp", groups, eligible, targets, leak=leaks)
     # kind of reading by (generating group, band); -1: failing, no reading in the window
     fail_kind = np.where((g == 1) & (rng.random(len(g)) < 0.5), 4, 5)  # CKD fails: some ≤150/90
     kind = np.select(
@@ -335,7 +344,17 @@ def generate_families(pop: Population, sink: EventSink, targets: cal.Targets, wi
     new_in_year = {g: on[g] & (pop.first_dx[g] >= w.months12) for g in ("DM", "STIA")}
     non_haem = on["STIA"] & ~pop.haemorrhagic_only
 
-    _bp(fam, targets, on)
+    # the dissent codes STIA008's and CKD004's failing patients get (their families have no
+    # codes of their own) except them from the group's other indicators too: those families
+    # count them as a further group-level source
+    referral, referral_own, _ = plan("STIA", "referral", targets, pop)
+    acr, acr_own, _ = plan("CKD", "acr", targets, pop)
+    stia_new = new_in_year["STIA"].sum() / max(1, on["STIA"].sum())
+    leaks = {
+        "STIA": float(stia_new * referral[-1] * referral_own[-1]),
+        "CKD": float(acr[-1] * acr_own[-1]),
+    }
+    _bp(fam, targets, on, leaks)
     _group_codes(fam)
     # HbA1c (with the leak of 'blood test declined', coded for cholesterol failures)
     chol_bands, chol_own, _ = plan("DM", "chol", targets, pop)
@@ -347,12 +366,12 @@ def generate_families(pop: Population, sink: EventSink, targets: cal.Targets, wi
     members, band, _, coded = fam.draw("chol", ("DM",), on, targets)
     _measured(fam, members, band, "44PJ.", "mmol/L", [(2.5, 5.0), (5.1, 8.0)], 0.1)
     acearb = {"DM": malb, "CKD": prot, "CHD": mi}
-    members, band, _, coded = fam.draw("acearb", ("DM", "CKD", "CHD"), acearb, targets)
+    members, band, _, coded = fam.draw("acearb", ("DM", "CKD", "CHD"), acearb, targets, leaks)
     _presence(fam, members, band, (["bi...", "bk..."], [0.7, 0.3]), months=6)
     members, band, _, coded = fam.draw("foot", ("DM",), on, targets)
     _presence(fam, members, band, (["66Ap."], [1.0]))
     members, band, _, coded = fam.draw(
-        "flu", ("DM", "CHD", "STIA"), on, targets, codes_from=w.flu_start
+        "flu", ("DM", "CHD", "STIA"), on, targets, leaks, codes_from=w.flu_start
     )
     passing = members[band == 0]
     sink.add(passing, "65E..", uniform_days(rng, np.full(len(passing), w.flu_start), pped[passing]))
@@ -360,7 +379,7 @@ def generate_families(pop: Population, sink: EventSink, targets: cal.Targets, wi
     sink.add(last_season, "65E..", uniform_days(rng, np.full(len(last_season), w.flu_start - 365),
                                                 np.full(len(last_season), w.flu_start - 200)))  # fmt: skip
     members, band, _, coded = fam.draw(
-        "antiplatelet", ("CHD", "STIA"), {"CHD": on["CHD"], "STIA": non_haem}, targets
+        "antiplatelet", ("CHD", "STIA"), {"CHD": on["CHD"], "STIA": non_haem}, targets, leaks
     )
     both = (ANTIPLATELET[0] + ANTICOAG[0][:1], [*ANTIPLATELET[1], 0.15])
     _presence(fam, members, band, both)

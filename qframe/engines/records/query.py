@@ -287,7 +287,7 @@ class RecordQuery:
                     raise unknown("field", n.name, list(self.program.fields))
                 self.fields_used.append(n.name)
             elif isinstance(n, rec.EventQuery) and n not in self.events:
-                for cluster in n.clusters:
+                for cluster in n.clusters_read:
                     if cluster not in self.program.clusters:
                         raise unknown("cluster", cluster, list(self.program.clusters))
                 bounds = [b for b in children(n)]

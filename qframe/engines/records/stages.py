@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def used_codes(query: RecordQuery) -> dict[tuple[str, str], int]:
     """Each (system, code) of the clusters the query uses, numbered 0.. in sorted order."""
-    used = {c for node in query.events for c in node.clusters}
+    used = {c for node in query.events for c in node.clusters_read}
     rows = sorted(
         {(system, code) for name in used for system, code in query.program.clusters[name].codes}
     )
@@ -182,10 +182,23 @@ def event_stages(query: RecordQuery) -> list[tuple[str, exp.Expr]]:
 
 def coded_stage(query: RecordQuery) -> exp.Select:
     """The events with a code in a cluster used, with the code's number (``code_id``): a few
-    narrow columns, cheap to hold in a table."""
-    codes = sorted({code for _, code in used_codes(query)}) or [""]
+    narrow columns, cheap to hold in a table; and, for a cluster a query pairs with
+    (``same_day_as``), whether the patient has an event of it that day (``d_C``)."""
+    numbered = used_codes(query)
+    codes = sorted({code for _, code in numbered}) or [""]
+    days = [
+        exp.alias_(
+            exp.Window(
+                this=exp.LogicalOr(this=in_cluster_numbers(name, query.program, numbered, "c")),
+                partition_by=[col("patient_id", "e"), col("date", "e")],
+            ),
+            f"d_{name}",
+            quoted=True,
+        )
+        for name in sorted({c for node in query.events for c in node.same_day_as})
+    ]
     coded = (
-        exp.select(col("patient_id", "e"), col("date", "e"), col("value", "e"), col("code_id", "c"))
+        exp.select(col("patient_id", "e"), col("date", "e"), col("value", "e"), col("code_id", "c"), *days)
         .from_(exp.alias_(exp.to_table("events"), "e"), copy=False)
         .join(exp.alias_(exp.to_table("codes"), "c"), on=exp.and_(
             exp.EQ(this=col("system", "e"), expression=col("system", "c")),
@@ -253,10 +266,19 @@ def in_clusters(
 ) -> exp.Expr:
     """Whether an event's code is in one of the query's clusters: its number in their list
     (the clusters named in a comment, for the reader of the printed SQL)."""
-    numbers = sorted(
-        {numbered[row] for name in node.clusters for row in program.clusters[name].codes}
-    )
-    code_id = col("code_id", "x")
+    return in_cluster_numbers(node.clusters, program, numbered, "x")
+
+
+def in_cluster_numbers(
+    clusters: str | tuple[str, ...],
+    program: rec.RecordProgram,
+    numbered: dict[tuple[str, str], int],
+    table: str,
+) -> exp.Expr:
+    """Whether ``table``'s ``code_id`` is the number of a code in ``clusters``."""
+    names = (clusters,) if isinstance(clusters, str) else tuple(clusters)
+    numbers = sorted({numbered[row] for name in names for row in program.clusters[name].codes})
+    code_id = col("code_id", table)
     test: exp.Expr
     if len(numbers) == 1:
         test = exp.EQ(this=code_id, expression=exp.Literal.number(numbers[0]))
@@ -264,7 +286,7 @@ def in_clusters(
         test = exp.false()
     else:
         test = exp.In(this=code_id, expressions=[exp.Literal.number(n) for n in numbers])
-    test.add_comments([" or ".join(node.clusters)])
+    test.add_comments([" or ".join(names)])
     return wrap(test)
 
 
@@ -282,6 +304,7 @@ def event_aggregate(
     numbered: dict[tuple[str, str], int],
 ) -> exp.Expr:
     conditions: list[exp.Expr] = [in_clusters(node, query.program, numbered)]
+    conditions += [col(f"d_{c}", "x") for c in node.same_day_as]
     window = node.window
     date = col("date", "x")
     if window.start is not None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import qframe
 from qframe.api import DataLike, Framework, as_dataset, load
 from qframe.data.dataset import Dataset
-from qframe.errors.diagnostics import DefinitionError, ExitCode, QframeError, error
+from qframe.errors.diagnostics import DataError, DefinitionError, ExitCode, QframeError, error
 from qframe.results.apportioned import practice_view
 from qframe.tools.compare.agreement import agreement_table, mismatches_table
 from qframe.tools.compare.comparison import (
@@ -76,14 +77,15 @@ def compare(
         )
     base = choose_baseline(baseline, labels, loaded, frameworks)
     wanted = wanted_year(periods)
-    ds = as_dataset(data)  # loaded once: every framework reads the same Dataset (and its layout)
+    datasets = compared_datasets(loaded, labels, data)
+    ds = datasets[0]  # the practices and their list sizes (the same whichever rules counted them)
     runs: list[FrameworkRun] = []
-    for label, fw in zip(labels, loaded, strict=True):
-        only = periods_of(ds, fw, wanted) if wanted else None
-        result = fw.evaluate(ds, periods=only)
+    for label, fw, own in zip(labels, loaded, datasets, strict=True):
+        only = periods_of(own, fw, wanted) if wanted else None
+        result = fw.evaluate(own, periods=only)
         if fw.definition.level != "practice":  # lined up per practice by its apportionment
             result = practice_view(result, fw.definition.level)
-        runs.append(FrameworkRun(label, fw, result, complete_years(result, fw, ds)))
+        runs.append(FrameworkRun(label, fw, result, complete_years(result, fw, own)))
         if progress is not None:
             progress(label)
     period, why = choose_period(runs, wanted)
@@ -115,6 +117,48 @@ def compare(
         rollups=rollups_table(long, labels, base),
     )
     return comparison
+
+
+def compared_datasets(
+    loaded: Sequence[Framework], labels: Sequence[str], data: DataLike
+) -> list[Dataset]:
+    """The data each framework is evaluated on. Practice-level data is loaded once and shared
+    (every framework reads the same Dataset and its layout). A folder of GP records is counted by
+    each framework's own business rules (records.yaml): a framework without them cannot be
+    compared on records, and every such framework is named at once (Q434) before any record is
+    read."""
+    from qframe.data.records.load import is_record_folder
+    from qframe.engines.records.from_records import records_dataset
+
+    if not (isinstance(data, (str, Path)) and is_record_folder(data)):
+        shared = as_dataset(data)
+        return [shared] * len(loaded)
+    programs = [fw.plan.program.records if fw.plan.program else None for fw in loaded]
+    lacking = [
+        error(
+            "Q434",
+            f"{data} holds GP records, but framework `{label}` ({fw.definition.path}) has no "
+            "record-level rules, so it cannot be compared on them",
+            None,
+            "compare frameworks that have records.yaml (frameworks/qof_2014, or a copy of it with "
+            "changed rules) on records, or compare on practice-level data (units and measures)",
+        )
+        for label, fw, program in zip(labels, loaded, programs, strict=True)
+        if program is None
+    ]
+    if lacking:
+        raise DataError(lacking)
+    return [
+        records_dataset(fw.definition, program, data)
+        for fw, program in zip(loaded, programs, strict=True)
+    ]
+
+
+def level_data(comparison: Comparison, data: DataLike) -> Dataset:
+    """The practice data whose units (pcn, ccg, locality…) ``by_level`` groups by: practice-level
+    data as loaded, or a record folder's units (with the baseline's counts)."""
+    baseline = next(run for run in comparison.runs if run.label == comparison.baseline)
+    return compared_datasets([baseline.framework], [baseline.label], data)[0]
 
 
 def comparison_manifest(

@@ -35,6 +35,8 @@ def dataset_provenance(data: Any, source: str) -> dict[str, str]:
                 stated = {}
             direction = str(stated.get("deprivation_quintile", "")) or direction
             kind = str(stated.get("provenance", "")).strip().lower()
+            if not kind and stated.get("synthetic") is True:  # a record folder's manifest
+                kind = "synthetic"
             if kind in KINDS:
                 return {
                     "provenance": kind,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from qframe.api import DataLike, Framework, as_dataset
+from qframe.api import DataLike, Framework
 from qframe.errors.diagnostics import DefinitionError, did_you_mean
 from qframe.ir import kinds as t
 from qframe.results.formatting import pounds
@@ -54,7 +54,7 @@ def calibrate(
             None,
             did_you_mean(parameter, fw.plan.params) or "",
         )
-    ds = as_dataset(data)
+    ds = fw.dataset(data)  # practice data, or GP records counted once by the framework's rules
     current = float(fw.plan.params[parameter].const)
     lo, hi = bracket or (0.0, max(4 * current, 1.0))
     calls = 0

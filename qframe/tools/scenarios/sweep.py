@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -97,10 +98,10 @@ def sweep(
     # points that set a record-level parameter (a clinical target in records.yaml) need the
     # counts recomputed from the records: one layout per distinct record-level setting, the rest
     # of each group swept along the scenario axis as usual
-    for record_values, members in _by_record_values(fw, points).items():
-        overrides = {name: value for name, value in record_values}
-        records = resolve(fw.plan, overrides).records if overrides else None
-        layout = runner.layout(fw.dataset(data, records), fw.definition.frequency)
+    groups = _by_record_values(fw, points)
+    datasets = _datasets(fw, data, list(groups))
+    for dataset, members in zip(datasets, groups.values(), strict=True):
+        layout = runner.layout(dataset, fw.definition.frequency)
         costed = costed_period(layout, fw.definition.frequency, period)
         list_size = _list_size(layout, costed)
         for start in range(0, len(members), chunk):
@@ -174,6 +175,24 @@ def _by_record_values(fw: Framework, points: Sequence[Point]) -> dict[tuple[Any,
         key = tuple(sorted((k, v) for k, v in pt.overrides.items() if k in clinical))
         groups.setdefault(key, []).append(i)
     return groups
+
+
+def _datasets(fw: Framework, data: DataLike, settings: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """The dataset for each setting of record-level parameters. On a record folder the records
+    are read once and the settings counted together (the record engine's one-scan sweep:
+    :func:`~qframe.engines.records.from_records.records_datasets`); otherwise one dataset."""
+    from qframe.data.levels import at_level
+    from qframe.data.records.load import is_record_folder
+    from qframe.engines.records.from_records import records_datasets
+
+    if len(settings) > 1 and isinstance(data, (str, Path)) and is_record_folder(data):
+        program = fw.plan.program.records if fw.plan.program else None
+        values = [resolve(fw.plan, dict(key)).records if key else {} for key in settings]
+        found = records_datasets(fw.definition, program, data, values)
+        return [at_level(dataset, fw.definition) for dataset in found]
+    return [
+        fw.dataset(data, resolve(fw.plan, dict(key)).records if key else None) for key in settings
+    ]
 
 
 def _without_records(fw: Framework, point: Point) -> Point:

@@ -3,6 +3,7 @@ results compared (:mod:`qframe.tools.testing.compare`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from qframe import api
+from qframe.check.overrides import record_types, record_value
 from qframe.data.dataset import Dataset
 from qframe.data.load import load_dataset
 from qframe.data.records.load import is_record_folder
@@ -203,16 +205,29 @@ class Runner:
         paths = [p for p in _param_paths(case) if isinstance(case.value(p), dict)]
         values: dict[str, Any] = {}
         problems: list[Diagnostic] = []
+        clinical = record_types(self.plan)
         for base in paths:
             for name, value in case.value(base).items():
                 where = case.where((*base, name), key=True)
+                if name not in self.plan.params and name in clinical:
+                    # a record-level parameter (records.yaml): `hba1c_target: 64 mmol/mol`
+                    found: list[Diagnostic] = []
+                    raw = value if isinstance(value, (int, float, dt.date)) else str(value)
+                    record_value(raw, clinical[name], name, None, 0, found)
+                    problems += [
+                        error("T021", f"parameter `{name}`: {d.message}", case.where((*base, name)), d.hint)
+                        for d in found
+                    ]  # fmt: skip
+                    if not found:
+                        values[name] = raw
+                    continue
                 if name not in self.plan.params:
                     problems.append(
                         error(
                             "T020",
                             f"unknown parameter `{name}`",
                             where,
-                            did_you_mean(str(name), self.plan.params)
+                            did_you_mean(str(name), [*self.plan.params, *clinical])
                             or f"the framework's parameters: {', '.join(self.plan.params)}",
                         )
                     )
