@@ -28,7 +28,8 @@ class DuckDBRecordEngine(SqlRecordEngine):
     """Implements :class:`qframe.engines.records.base.RecordEngine` on DuckDB in-process.
 
     ``records`` arguments are a records folder, or a DuckDB connection that already holds the
-    views ``patients``, ``registrations`` and ``events`` (the loader's, after its checks)."""
+    views ``patients``, ``registrations`` and ``events`` (the loader's, after its checks), or
+    the loaded records holding that connection."""
 
     name = "duckdb"
     dialect = DIALECT
@@ -44,7 +45,9 @@ class DuckDBRecordEngine(SqlRecordEngine):
         self.threads = threads
 
     def connect(self, records: Any) -> duckdb.DuckDBPyConnection:
-        """A configured connection with the records' views."""
+        """A configured connection with the records' views (the loader's connection when
+        ``records`` is a loaded :class:`~qframe.data.records.load.RecordSet`)."""
+        records = getattr(records, "connection", records)
         if isinstance(records, duckdb.DuckDBPyConnection):
             connection = records
         else:

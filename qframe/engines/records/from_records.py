@@ -22,7 +22,7 @@ from qframe.check.records.overrides import record_program_with
 from qframe.data.dataset import Dataset
 from qframe.data.records.checks import check_after_date
 from qframe.data.records.load import load_records
-from qframe.engines.records.base import measures_dataset
+from qframe.engines.records.base import RecordEngine, measures_dataset
 from qframe.engines.registry import record_engine
 from qframe.errors.diagnostics import DataError, Diagnostic, error, warning
 from qframe.ir import nodes
@@ -54,10 +54,12 @@ def records_dataset(
     program: RecordProgram | None,
     folder: str | Path,
     values: Mapping[str, Any] | None = None,
-    engine: str = "duckdb",
+    engine: str | RecordEngine = "duckdb",
 ) -> Dataset:
     """The practice-level dataset the records in ``folder`` give under ``definition``'s
-    business rules (``values``: record-level parameters set, e.g. ``hba1c_target``)."""
+    business rules (``values``: record-level parameters set, e.g. ``hba1c_target``), counted by
+    the record engine ``engine`` (a name, or an engine made with its settings). The records are
+    read and checked by the loader first, whatever the engine (docs/spark.md says where)."""
     program = required_program(definition.id, program, f"{folder} holds GP records, but ")
     if values:
         program = record_program_with(definition, values)
@@ -65,7 +67,8 @@ def records_dataset(
     notes: list[Diagnostic] = list(records.warnings)
     if isinstance(program.reference_date, nodes.Const):
         notes += check_after_date(records, program.reference_date.value)
-    measures = record_engine(engine).counts(program, records.connection)
+    runner = record_engine(engine) if isinstance(engine, str) else engine
+    measures = runner.counts(program, records)
     measures = with_missing_inputs(definition, measures)
     dataset = measures_dataset(measures, records.frame("units"))
     if program.not_computable:

@@ -18,6 +18,7 @@ import pandas as pd
 from qframe.api import DataLike, Framework
 from qframe.check.overrides import record_types, resolve
 from qframe.engines.base import DataLayout, Engine, ScenarioAxis
+from qframe.engines.records.base import RecordEngine
 from qframe.engines.registry import engine as engine_named
 from qframe.errors.diagnostics import DefinitionError, did_you_mean
 from qframe.ir import kinds as t
@@ -73,12 +74,14 @@ def sweep(
     chunk: int = 20,
     engine: str | Engine = "numpy",
     progress: Callable[[str, int], None] | None = None,
+    record_engine: str | RecordEngine = "duckdb",
 ) -> SweepResult:
     """Evaluate every point of a grid, vectorised along the scenario axis (in chunks), through
     the engine's :meth:`~qframe.engines.base.Engine.sweep`, over one costed period (a year; a
     quarterly framework's year is the sum of its quarters: :mod:`~qframe.tools.scenarios.periods`).
     ``progress(message, steps)`` is called after each chunk with the number of grid points it
-    evaluated (e.g. :meth:`qframe.results.progress.Progress.advance`)."""
+    evaluated (e.g. :meth:`qframe.results.progress.Progress.advance`). GP records as ``data``
+    are counted by ``record_engine`` (``duckdb``, ``spark``, or an engine with its settings)."""
     if points is None:
         points = grid_points(axes or {})
     points = [_money_as_pounds(fw, pt) for pt in points]
@@ -100,7 +103,7 @@ def sweep(
     for record_values, members in _by_record_values(fw, points).items():
         overrides = {name: value for name, value in record_values}
         records = resolve(fw.plan, overrides).records if overrides else None
-        layout = runner.layout(fw.dataset(data, records), fw.definition.frequency)
+        layout = runner.layout(fw.dataset(data, records, record_engine), fw.definition.frequency)
         costed = costed_period(layout, fw.definition.frequency, period)
         list_size = _list_size(layout, costed)
         for start in range(0, len(members), chunk):
