@@ -199,7 +199,13 @@ def connect_session(builder_class: Any, remote: str) -> Any:
 
 
 def classic_session(builder_class: Any, master: str) -> Any:
-    """A classic session on ``master``, its JVM started here (Java checked first)."""
+    """A classic session on ``master``, its JVM started here (Java checked first). Under
+    spark-submit (its JVM already running, ``PYSPARK_GATEWAY_PORT`` set) and without
+    ``--spark-master``, the session spark-submit configured is used as it is."""
+    if "PYSPARK_GATEWAY_PORT" in os.environ and master == LOCAL:
+        session = builder_class.builder.appName("qframe").getOrCreate()
+        session.sparkContext.setLogLevel(LOG_LEVEL)
+        return session
     problem = java_problem()
     if problem is not None:
         raise unavailable(
