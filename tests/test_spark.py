@@ -266,3 +266,23 @@ def test_the_test_patients_pass_on_spark(spark: object, capsys: pytest.CaptureFi
     code, out, err = run(capsys, "test", QOF, "--engine", "spark")
     assert code == 0, out + err
     assert "FAIL" not in out
+
+
+@pytest.mark.spark_long
+def test_per_patient_outcomes_are_written_by_spark_and_progress_is_told(
+    spark: object, small_records: Path, tmp_path: Path
+) -> None:
+    told: list[str] = []
+    engine = SparkRecordEngine(session=spark, progress=told.append)
+    program = _program()
+    path = engine.patient_outcomes(program, small_records, out=tmp_path / "outcomes")  # type: ignore[arg-type]
+    assert isinstance(path, Path) and path.is_dir()  # a Parquet folder written by the executors
+    written = pd.read_parquet(path)
+    duck = record_engine("duckdb").patient_outcomes(program, small_records)  # type: ignore[arg-type]
+    assert isinstance(duck, pd.DataFrame)
+    keys = ["patient_id", "kind", "item"]
+    pd.testing.assert_frame_equal(
+        written.sort_values(keys).reset_index(drop=True).astype(str),
+        duck.sort_values(keys).reset_index(drop=True).astype(str),
+    )
+    assert any(m.startswith("spark stage") for m in told)

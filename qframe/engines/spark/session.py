@@ -36,6 +36,8 @@ LOG_LEVEL = "ERROR"
 REACH_TIMEOUT = 5.0  # seconds to wait for a cluster's or Spark Connect's port
 LOG4J = f"""\
 rootLogger.level = {LOG_LEVEL.lower()}
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = {LOG_LEVEL.lower()}
 rootLogger.appenderRef.stderr.ref = console
 appender.console.type = Console
 appender.console.name = console
@@ -43,6 +45,8 @@ appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = spark %p %c{{1}}: %m%n
 """
+# (the repl logger set too: PySpark's driver counts as a shell, and Spark would otherwise announce
+# "Setting default log level to WARN" and lower the level to it)
 # SQL settings that make Spark compute what DuckDB computes (set on every session, also a remote
 # one): dates in UTC, a failed cast or a division by zero is NULL (not an error: Spark 4 turns
 # ANSI mode on), and practice ids read from partition folders stay text ("00123").
@@ -135,16 +139,16 @@ def check_version(server: str, client: str) -> None:
     >>> check_version("3.5.1", "4.0.0")
     Traceback (most recent call last):
     ...
-    qframe.errors.diagnostics.QframeError: error Q438: the cluster runs Spark 3.5.1 but PySpark 4.0.0 is installed here
+    qframe.errors.diagnostics.QframeError: error Q438 the cluster runs Spark 3.5.1 but PySpark 4.0.0 is installed here
       hint: install the PySpark of the cluster's major version: pip install 'pyspark==3.5.*'
     1 error, 0 warnings
     """
     if server.split(".")[0] != client.split(".")[0]:
-        major = server.split(".")[0]
+        release = ".".join(server.split(".")[:2])
         raise unavailable(
             "Q438",
             f"the cluster runs Spark {server} but PySpark {client} is installed here",
-            f"install the PySpark of the cluster's major version: pip install 'pyspark=={major}.*'",
+            f"install the PySpark of the cluster's major version: pip install 'pyspark=={release}.*'",
         )
 
 
@@ -230,6 +234,8 @@ def classic_session(builder_class: Any, master: str) -> Any:
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.sql.shuffle.partitions", str(os.cpu_count() or 2))
         )
+        if not os.environ.get("SPARK_DRIVER_MEMORY"):  # Spark's own variable wins
+            builder = builder.config("spark.driver.memory", local_memory())
     for key, value in SQL_SETTINGS.items():
         builder = builder.config(key, value)
     try:
@@ -244,6 +250,16 @@ def classic_session(builder_class: Any, master: str) -> Any:
         ) from None
     session.sparkContext.setLogLevel(LOG_LEVEL)
     return session
+
+
+def local_memory() -> str:
+    """The JVM heap of a local session: 60% of this machine's memory, as DuckDB's limit (Spark's
+    default, 1 GB, holds a few hundred thousand patients), at least 1 GB."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "1g"
+    return f"{max(1024, int(total * 0.6) // 2**20)}m"
 
 
 def first_line(exc: BaseException) -> str:
