@@ -286,3 +286,32 @@ def test_per_patient_outcomes_are_written_by_spark_and_progress_is_told(
         duck.sort_values(keys).reset_index(drop=True).astype(str),
     )
     assert any(m.startswith("spark stage") for m in told)
+
+
+@pytest.mark.spark_long
+def test_records_partitioned_by_practice_give_the_same_counts(
+    spark: object, small_records: Path, tmp_path: Path
+) -> None:
+    """Folders of Parquet files: patients and registrations partitioned by practice
+    (``practice_id=X/``), events split in several files."""
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "partitioned"
+    folder.mkdir()
+    (folder / "units.parquet").write_bytes((small_records / "units.parquet").read_bytes())
+    for name in ("patients", "registrations"):
+        table = pq.read_table(small_records / f"{name}.parquet")
+        ds.write_dataset(
+            table, folder / name, format="parquet", partitioning=["practice_id"],
+            partitioning_flavor="hive",
+        )  # fmt: skip
+    events = pq.read_table(small_records / "events.parquet")
+    (folder / "events").mkdir()
+    half = events.num_rows // 2
+    pq.write_table(events.slice(0, half), folder / "events" / "part-0.parquet")
+    pq.write_table(events.slice(half), folder / "events" / "part-1.parquet")
+    program = _program()
+    spark_counts = SparkRecordEngine(session=spark).counts(program, folder)  # type: ignore[arg-type]
+    duck = record_engine("duckdb").counts(program, small_records)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(spark_counts, duck)

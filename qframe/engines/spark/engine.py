@@ -26,7 +26,7 @@ from qframe.engines.records.query import render
 from qframe.engines.records.runner import SqlRecordEngine
 from qframe.engines.spark.session import first_line, spark_session, unavailable
 from qframe.engines.spark.tables import attach_folder, unreadable
-from qframe.errors.diagnostics import ExitCode, QframeError
+from qframe.errors.diagnostics import DefinitionError, ExitCode, QframeError
 
 DIALECT = "spark"
 POLL = 0.5  # seconds between two looks at Spark's stage progress
@@ -65,7 +65,15 @@ class SparkRecordEngine(SqlRecordEngine):
     def open(self, records: Any) -> SparkRecords:
         if isinstance(records, SparkRecords):
             return records
-        folder = Path(getattr(records, "folder", records))
+        folder = getattr(records, "folder", records)
+        if not isinstance(folder, (str, Path)):
+            raise DefinitionError.single(
+                "Q432",
+                f"the Spark engine reads a records folder, not a {type(records).__name__}",
+                None,
+                "give the folder's path (docs/records.md)",
+            )
+        folder = Path(folder)
         if self.session is None:
             self.session = spark_session(self.master)
         with self.failures(folder):
