@@ -4,12 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean fuzz
+.PHONY: demo test lint typecheck unit bench clean fuzz test-spark
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -41,6 +41,12 @@ test: lint typecheck unit
 # Counts: QFRAME_FUZZ_EXPRESSIONS, QFRAME_FUZZ_DEFINITIONS, QFRAME_FUZZ_DATASETS, QFRAME_FUZZ_YAML
 fuzz: $(STAMP)
 	$(BIN)/pytest -q -s -m fuzz tests/test_fuzz.py
+
+# the larger cross-engine run (issue 12): more generated populations and rule variants, and a
+# bigger synthetic population through the whole QOF, on DuckDB and Spark (needs Java);
+# QFRAME_SPARK_EXAMPLES sets the number of generated examples (default 40)
+test-spark: $(STAMP)
+	$(BIN)/pytest -q -m spark_long tests/test_spark.py tests/test_spark_generative.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # data, engines and results are imported when a framework is 
     import pandas as pd
 
     from qframe.data.dataset import Dataset
+    from qframe.engines.records.base import RecordEngine
     from qframe.results.tidy import Result
 
 DataLike = Union["Dataset", str, Path, Mapping[str, "pd.DataFrame"]]
@@ -81,6 +82,7 @@ class Framework:
         params: Mapping[str, Any] | None = None,
         periods: Sequence[str] | None = None,
         engine: str | Engine = "numpy",
+        record_engine: str | RecordEngine = "duckdb",
     ) -> Result:
         """Evaluate on a dataset (a :class:`Dataset`, a dataset folder, or
         ``{"units": DataFrame, "measures": DataFrame}``).
@@ -89,7 +91,8 @@ class Framework:
         ``{"point_value": "£180", "DM007.thresholds": "40% .. 80%"}`` (plain numbers are accepted
         too: ``{"point_value": 180.0}``). ``periods`` limits the results to those periods (earlier
         ones are still read for lags and baselines). ``engine`` names the engine that evaluates
-        (see :mod:`qframe.engines.registry`), or is one."""
+        (see :mod:`qframe.engines.registry`), or is one; ``record_engine`` the one that counts
+        GP records given as ``data`` (``duckdb``, ``spark``: docs/spark.md), or is one."""
         from qframe.engines.registry import engine as engine_named
         from qframe.results.apportioned import at_level as level_result
         from qframe.results.tidy import tidy
@@ -97,7 +100,7 @@ class Framework:
         runner = engine_named(engine) if isinstance(engine, str) else engine
         periods = [normalise_period(p) for p in periods] if periods else periods  # 2014/15 too
         resolved = resolve(self.plan, params or {})
-        ds = self.dataset(data, resolved.records)
+        ds = self.dataset(data, resolved.records, record_engine)
         plan = resolved.apply(self.plan)
         values = self.parameter_values(resolved)
         layout = runner.layout(ds, self.definition.frequency)
@@ -130,18 +133,24 @@ class Framework:
                 out[name] = round_money(out[name].to_numpy(dtype=np.float64))
         return out
 
-    def dataset(self, data: DataLike, records: Mapping[str, Any] | None = None) -> Dataset:
+    def dataset(
+        self,
+        data: DataLike,
+        records: Mapping[str, Any] | None = None,
+        record_engine: str | RecordEngine = "duckdb",
+    ) -> Dataset:
         """The data this framework evaluates on: at its level (``level: pcn``: one unit per PCN,
         each input brought there by its ``across:`` rule), or as given for a practice framework.
         A folder of GP records is first counted by the framework's business rules
-        (``records``: record-level parameters set, e.g. ``{"hba1c_target": ...}``)."""
+        (``records``: record-level parameters set, e.g. ``{"hba1c_target": ...}``) on the
+        record engine ``record_engine``."""
         from qframe.data.levels import at_level
         from qframe.data.records.load import is_record_folder
         from qframe.engines.records.from_records import records_dataset
 
         if isinstance(data, (str, Path)) and is_record_folder(data):
             program = self.plan.program.records if self.plan.program else None
-            data = records_dataset(self.definition, program, data, records)
+            data = records_dataset(self.definition, program, data, records, record_engine)
         return at_level(as_dataset(data), self.definition)
 
     def parameter_values(self, overrides: Resolved | Mapping[str, Any]) -> dict[str, Any]:

@@ -55,3 +55,30 @@ def replace_every(text: str, old: str, new: str) -> str:
     if old not in text:
         pytest.fail(f"the fixture edit expects {old!r} in the text: the text changed")
     return text.replace(old, new)
+
+
+def spark_missing() -> str | None:
+    """Why the Spark engine's tests cannot run here (None: they can): no PySpark, or no Java.
+    CI installs both (`make test` installs the `spark` extra; .ci/run installs Debian's JRE)."""
+    import importlib.util
+
+    from qframe.engines.spark.session import java_problem
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "PySpark is not installed (pip install -e '.[dev,spark]', as make test does)"
+    problem = java_problem()
+    if problem is not None:
+        return f"{problem} (install openjdk-17-jre-headless, as .ci/run does)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark() -> object:
+    """One local SparkSession for the whole run (the JVM starts once, ~10-20 s); every Spark
+    engine made in the tests, and `qframe ... --engine spark` run in-process, reuses it."""
+    missing = spark_missing()
+    if missing is not None:
+        pytest.skip(f"the Spark engine's tests need PySpark and Java: {missing}")
+    from qframe.engines.spark.session import spark_session
+
+    return spark_session()

@@ -12,7 +12,9 @@ from qframe import api
 from qframe.check.overrides import parse_assignments
 from qframe.cli.messages import echo_err
 from qframe.cli.options import (
+    chosen_record_engine,
     data_option,
+    engine_options,
     format_option,
     out_option,
     quiet_option,
@@ -54,6 +56,7 @@ from qframe.results.writer import write_table
     "rounded to the nearest 5 (for counts computed from GP records; docs/records.md).",
 )
 @set_option()
+@engine_options()
 @quiet_option()
 def command(
     framework: Path,
@@ -65,6 +68,8 @@ def command(
     assignments: tuple[str, ...],
     rollups: tuple[str, ...],
     publish: bool,
+    engine: str,
+    spark_master: str | None,
     quiet: bool,
 ) -> None:
     """Evaluate a framework on a dataset and write tidy results.
@@ -82,10 +87,12 @@ def command(
       qframe evaluate frameworks/qof_2014 --data data/sample --out out/qof --rollup ccg --rollup region
       qframe evaluate frameworks/qof_2014 --data data/records_sample --out out/qof_records
       qframe evaluate frameworks/qof_2014 --data data/records_sample --out out/publish --publish
+      qframe evaluate frameworks/qof_2014 --data data/records_sample --out out/spark --engine spark
     """
     # a progress bar on standard error, only for a person watching it: the definition loaded,
     # the data read, the framework evaluated, the results written
     with Progress(f"evaluating {framework}", total=4, quiet=quiet) as bar:
+        counter = chosen_record_engine(engine, spark_master, lambda m: bar.advance(m, steps=0))
         fw = api.load(framework)
         bar.advance("definition loaded")
         if strict and fw.warnings:
@@ -98,7 +105,9 @@ def command(
         else:
             data = api.as_dataset(data_path)
             bar.advance(f"read {len(data.units):,} units")
-        result = fw.evaluate(data, periods=list(periods) or None, params=overrides)
+        result = fw.evaluate(
+            data, periods=list(periods) or None, params=overrides, record_engine=counter
+        )
         bar.advance("evaluated")
         if publish:
             from qframe.results.disclosure import publishable

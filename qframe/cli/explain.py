@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from qframe.cli.options import data_option, set_option
+from qframe.cli.options import chosen_record_engine, data_option, engine_options, set_option
 from qframe.tools.explain import explain
 
 
@@ -36,6 +36,7 @@ from qframe.tools.explain import explain
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @set_option()
+@engine_options()
 def command(
     framework: Path,
     data_path: Path,
@@ -45,6 +46,8 @@ def command(
     period: str | None,
     fmt: str,
     assignments: tuple[str, ...],
+    engine: str,
+    spark_master: str | None,
 ) -> None:
     """Show how a result was derived: each named step with its expression, where it is defined
     (file:line) and its value for this practice, down to the input measures, ending in the
@@ -56,17 +59,21 @@ def command(
       qframe explain frameworks/qof_2014 --data data/sample --unit S00007 --period 2014-15
       qframe explain frameworks/improving_together --data data/sample --unit CL002 --format json
       qframe explain frameworks/qof_2014 --data data/records_sample --patient 1 --indicator DM007
+      qframe explain frameworks/qof_2014 --data data/records_sample --patient 1 --indicator DM007 --engine spark
     """
     from qframe.api import load
     from qframe.check.overrides import parse_assignments
 
     overrides = parse_assignments(assignments)
+    counter = chosen_record_engine(engine, spark_master)
     if patient is not None:
         if indicator is None:
             raise click.UsageError("--patient needs --indicator (e.g. --indicator DM007)")
         from qframe.tools.patient import explain_patient
 
-        found = explain_patient(load(framework), data_path, patient, indicator, overrides)
+        found = explain_patient(
+            load(framework), data_path, patient, indicator, overrides, engine=counter
+        )
         if fmt == "json":
             click.echo(json.dumps(found.to_dict(), indent=1, ensure_ascii=False, default=str))
         else:

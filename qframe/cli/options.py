@@ -65,3 +65,47 @@ def quiet_option() -> Decorator:
         is_flag=True,
         help="Show no progress bar (it is shown only when standard error is a terminal).",
     )
+
+
+RECORD_ENGINE_CHOICES = ("duckdb", "spark")
+
+
+def engine_options() -> Decorator:
+    """``--engine`` (into ``engine``: the record engine that counts GP records given as --data)
+    and ``--spark-master`` (into ``spark_master``)."""
+
+    def decorate(function: Any) -> Any:
+        function = click.option(
+            "--spark-master",
+            "spark_master",
+            default=None,
+            metavar="URL",
+            help="With --engine spark: the cluster (spark://host:7077, yarn, k8s://...) or a "
+            "Spark Connect address (sc://host:15002; or set SPARK_REMOTE). Default: local[*], "
+            "Spark on this machine (docs/spark.md).",
+        )(function)
+        return click.option(
+            "--engine",
+            "engine",
+            type=click.Choice(list(RECORD_ENGINE_CHOICES)),
+            default=RECORD_ENGINE_CHOICES[0],
+            show_default=True,
+            help="The engine that computes the counts from GP records given as --data: DuckDB "
+            "in this process, or Spark (pip install 'qframe[spark]'; needs Java).",
+        )(function)
+
+    return decorate
+
+
+def chosen_record_engine(
+    engine: str, spark_master: str | None, progress: Callable[[str], None] | None = None
+) -> Any:
+    """The record engine the options name, made with its settings (``progress`` is told what
+    Spark is doing). A usage error for ``--spark-master`` without ``--engine spark``."""
+    from qframe.engines.registry import record_engine
+
+    if engine != "spark":
+        if spark_master:
+            raise click.UsageError("--spark-master needs --engine spark")
+        return record_engine(engine)
+    return record_engine("spark", master=spark_master, progress=progress)

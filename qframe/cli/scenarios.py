@@ -9,7 +9,13 @@ import click
 import pandas as pd
 
 from qframe.api import as_dataset, load
-from qframe.cli.options import data_option, out_option, quiet_option
+from qframe.cli.options import (
+    chosen_record_engine,
+    data_option,
+    engine_options,
+    out_option,
+    quiet_option,
+)
 from qframe.errors.diagnostics import output_file, output_folder
 from qframe.ir import kinds as t
 from qframe.results.formatting import pounds
@@ -102,6 +108,7 @@ def _gini_range(values: pd.Series) -> list[float]:
 )
 @click.option("--period", default=None, help="Period (default: the latest).")
 @out_option("Folder for sweep.csv, payments.csv and sweep.html.")
+@engine_options()
 @quiet_option()
 def sweep_command(
     framework: Path,
@@ -109,6 +116,8 @@ def sweep_command(
     specs: tuple[str, ...],
     period: str | None,
     out: Path,
+    engine: str,
+    spark_master: str | None,
     quiet: bool,
 ) -> None:
     """Evaluate a grid of parameter values in one vectorised pass (data read and compiled once).
@@ -121,6 +130,7 @@ def sweep_command(
     Example:
       qframe sweep frameworks/qof_2014 --data data/sample --sweep "point_value=150..200 step 5" --out out/sweep
       qframe sweep frameworks/qof_2014 --data data/sample --sweep "thresholds_shift=0%..10% step 1%" --out out/shift
+      qframe sweep frameworks/qof_2014 --data data/records_sample --sweep "hba1c_target=59,64" --out out/target --engine spark
     """
     fw = load(framework)
     axes = dict(parse_sweep(s) for s in specs)
@@ -128,7 +138,15 @@ def sweep_command(
     # a progress bar on standard error, only for a person watching it: a step per grid point,
     # moved a chunk of scenarios at a time
     with Progress("sweeping", total=len(points), quiet=quiet) as bar:
-        result = sweep(fw, data_path, points=points, period=period, progress=bar.advance)
+        counter = chosen_record_engine(engine, spark_master, lambda m: bar.advance(m, steps=0))
+        result = sweep(
+            fw,
+            data_path,
+            points=points,
+            period=period,
+            progress=bar.advance,
+            record_engine=counter,
+        )
     output_folder(out)
     write_csv(result.table, out / "sweep.csv")
     write_csv(for_people(result.payments_long(), money=["payment"]), out / "payments.csv")

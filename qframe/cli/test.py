@@ -9,12 +9,14 @@ from pathlib import Path
 import click
 
 from qframe.cli.messages import echo_err
+from qframe.cli.options import chosen_record_engine, engine_options
 from qframe.errors.diagnostics import ExitCode, QframeError, render_all
 
 
 @click.command("test")
 @click.argument("frameworks", nargs=-1, required=True, type=click.Path(path_type=Path))
-def command(frameworks: Sequence[Path]) -> None:
+@engine_options()
+def command(frameworks: Sequence[Path], engine: str, spark_master: str | None) -> None:
     """Run the test cases stored with framework definitions (FRAMEWORK/tests/*.yaml).
 
     Each case evaluates the framework on a small dataset (inline, or a dataset folder) and
@@ -28,14 +30,16 @@ def command(frameworks: Sequence[Path]) -> None:
       qframe test tests/fixtures/mini
       qframe test frameworks/*
       qframe test tests/fixtures/mini/tests/worked_example.yaml
+      qframe test frameworks/qof_2014 --engine spark
     """
     from qframe.tools import testing
 
     results: list[testing.CaseResult] = []
     exit_code = ExitCode.OK
+    counter = chosen_record_engine(engine, spark_master)
     for path in frameworks:
         try:
-            cases = testing.run_tests(path)
+            cases = testing.run_tests(path, counter)
         except QframeError as exc:
             echo_err(exc.render())
             exit_code = exit_code or exc.exit_code

@@ -2,25 +2,31 @@
 
 A new engine implements :class:`qframe.engines.base.Engine` in its own package under
 ``qframe/engines/`` and is listed in :data:`ENGINES`. Record engines (GP records to practice
-measures: ``record_engine("duckdb")``, Spark next) implement
+measures: ``record_engine("duckdb")``, ``record_engine("spark")``) implement
 :class:`qframe.engines.records.base.RecordEngine` and are listed in :data:`RECORD_ENGINES`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from qframe.engines.base import Engine
 from qframe.engines.numpy.engine import NumpyEngine
 from qframe.engines.records.base import RecordEngine
 from qframe.engines.records.engine import DuckDBRecordEngine
+from qframe.engines.spark.engine import SparkRecordEngine
 from qframe.errors.diagnostics import DefinitionError, did_you_mean
 
 DEFAULT = "numpy"
 ENGINES: dict[str, Callable[[], Engine]] = {"numpy": NumpyEngine}
 _MADE: dict[str, Engine] = {}
 RECORD_DEFAULT = "duckdb"
-RECORD_ENGINES: dict[str, Callable[[], RecordEngine]] = {"duckdb": DuckDBRecordEngine}
+# spark: PySpark is imported only when a Spark engine first runs a query (qframe needs no PySpark)
+RECORD_ENGINES: dict[str, Callable[..., RecordEngine]] = {
+    "duckdb": DuckDBRecordEngine,
+    "spark": SparkRecordEngine,
+}
 
 
 def engine(name: str = DEFAULT) -> Engine:
@@ -37,9 +43,10 @@ def engine(name: str = DEFAULT) -> Engine:
     return _MADE[name]
 
 
-def record_engine(name: str = RECORD_DEFAULT) -> RecordEngine:
-    """The record engine called ``name`` (``duckdb``: in-process, the default), a new instance
-    each time (it holds its own settings: memory limit, spill folder)."""
+def record_engine(name: str = RECORD_DEFAULT, **options: Any) -> RecordEngine:
+    """The record engine called ``name`` (``duckdb``: in-process, the default; ``spark``), a new
+    instance each time, made with ``options`` (its own settings: DuckDB's ``memory_limit``,
+    Spark's ``master`` and ``progress``)."""
     if name not in RECORD_ENGINES:
         raise DefinitionError.single(
             "Q408",
@@ -47,4 +54,4 @@ def record_engine(name: str = RECORD_DEFAULT) -> RecordEngine:
             None,
             did_you_mean(name, RECORD_ENGINES) or f"engines: {', '.join(sorted(RECORD_ENGINES))}",
         )
-    return RECORD_ENGINES[name]()
+    return RECORD_ENGINES[name](**options)

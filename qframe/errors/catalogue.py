@@ -229,6 +229,12 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q432", _E, "a records folder lacks a table or a column"),
     Entry("Q433", _W, "indicators without record-level rules are not computed from records"),
     Entry("Q434", _E, "GP records given to a framework without record-level rules"),
+    Entry("Q435", _E, "--engine spark without PySpark (or Spark Connect without its client)"),
+    Entry("Q436", _E, "--engine spark without Java (no java on PATH, or a JAVA_HOME without it)"),
+    Entry("Q437", _E, "the Spark cluster or Spark Connect address cannot be reached"),
+    Entry("Q438", _E, "the cluster runs another Spark major version than the PySpark installed"),
+    Entry("Q439", _E, "Spark cannot read a table of the records folder"),
+    Entry("Q440", _E, "Spark failed while computing the counts"),
     # Scenario files
     Entry("S001", _E, "a scenario file does not name its framework"),
     Entry("S002", _E, "a scenario file does not list its scenarios by name"),

@@ -33,6 +33,7 @@ class ExitCode(enum.IntEnum):
     DATA_ERROR = 3  # the data is bad (missing columns, duplicates, ...)
     FILE_ERROR = 4  # a file or folder cannot be found or read
     CHECK_FAILED = 5  # evaluated and written, but a check of `severity: error` failed
+    ENGINE_UNAVAILABLE = 6  # the chosen engine cannot run: not installed, no Java, no cluster
     USAGE = 64  # the command line is wrong
     INTERNAL = 70  # a fault in qframe itself: please report it
 

@@ -11,7 +11,7 @@ from typing import Any
 from qframe.check.overrides import resolve
 from qframe.check.records.overrides import record_program_with
 from qframe.data.records.load import load_records
-from qframe.engines.records.base import PatientExplanation
+from qframe.engines.records.base import PatientExplanation, RecordEngine
 from qframe.engines.records.from_records import required_program
 from qframe.engines.registry import record_engine
 from qframe.errors.diagnostics import DefinitionError, did_you_mean
@@ -34,9 +34,10 @@ def explain_patient(
     patient: int,
     indicator: str,
     params: Mapping[str, Any] | None = None,
-    engine: str = "duckdb",
+    engine: str | RecordEngine = "duckdb",
 ) -> PatientExplanation:
-    """Why ``patient`` is (or is not) in ``indicator``'s numerator, denominator or exceptions."""
+    """Why ``patient`` is (or is not) in ``indicator``'s numerator, denominator or exceptions
+    (``engine``: the record engine, by name or made with its settings)."""
     program = record_program(fw, params)
     if indicator not in program.indicators:
         raise DefinitionError.single(
@@ -47,4 +48,5 @@ def explain_patient(
             or f"indicators with rules: {', '.join(sorted(program.indicators))}",
         )
     loaded = load_records(records)
-    return record_engine(engine).explain_patient(program, loaded.connection, patient, indicator)
+    runner = record_engine(engine) if isinstance(engine, str) else engine
+    return runner.explain_patient(program, loaded, patient, indicator)

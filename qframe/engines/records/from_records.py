@@ -23,7 +23,7 @@ from qframe.check.records.overrides import record_program_with
 from qframe.data.dataset import Dataset
 from qframe.data.records.checks import check_after_date
 from qframe.data.records.load import load_records
-from qframe.engines.records.base import Sweep, measures_dataset
+from qframe.engines.records.base import RecordEngine, Sweep, measures_dataset
 from qframe.engines.records.scope import SCENARIO
 from qframe.engines.registry import record_engine
 from qframe.errors.diagnostics import DataError, Diagnostic, error, warning
@@ -56,10 +56,12 @@ def records_dataset(
     program: RecordProgram | None,
     folder: str | Path,
     values: Mapping[str, Any] | None = None,
-    engine: str = "duckdb",
+    engine: str | RecordEngine = "duckdb",
 ) -> Dataset:
     """The practice-level dataset the records in ``folder`` give under ``definition``'s
-    business rules (``values``: record-level parameters set, e.g. ``hba1c_target``)."""
+    business rules (``values``: record-level parameters set, e.g. ``hba1c_target``), counted by
+    the record engine ``engine`` (a name, or an engine made with its settings). The records are
+    read and checked by the loader first, whatever the engine (docs/spark.md says where)."""
     return records_datasets(definition, program, folder, [values or {}], engine)[0]
 
 
@@ -68,7 +70,7 @@ def records_datasets(
     program: RecordProgram | None,
     folder: str | Path,
     settings: Sequence[Mapping[str, Any]],
-    engine: str = "duckdb",
+    engine: str | RecordEngine = "duckdb",
 ) -> list[Dataset]:
     """One practice-level dataset per setting of record-level parameters (a sweep's values),
     the records read and checked once. Settings that change only numbers the rules compare with
@@ -81,20 +83,20 @@ def records_datasets(
     notes: list[Diagnostic] = list(records.warnings)
     if isinstance(program.reference_date, nodes.Const):
         notes += check_after_date(records, program.reference_date.value)
-    runner = record_engine(engine)
+    runner = record_engine(engine) if isinstance(engine, str) else engine
     measures: dict[int, pd.DataFrame] = {}
     together = [i for i, setting in enumerate(settings) if setting and numbers_only(setting)]
     names = sorted(settings[together[0]]) if together else []
     together = [i for i in together if sorted(settings[i]) == names]
     if len(together) > 1:
         swept = Sweep({name: [settings[i][name] for i in together] for name in names})
-        frame = runner.sweep(program, records.connection, swept)
+        frame = runner.sweep(program, records, swept)
         for k, i in enumerate(together):
             measures[i] = frame[frame[SCENARIO] == k].drop(columns=SCENARIO)
     for i, setting in enumerate(settings):
         if i not in measures:
             changed = record_program_with(definition, setting) if setting else program
-            measures[i] = runner.counts(changed, records.connection)
+            measures[i] = runner.counts(changed, records)
     out = []
     for i in range(len(settings)):
         dataset = measures_dataset(

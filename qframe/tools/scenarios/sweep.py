@@ -19,6 +19,7 @@ import pandas as pd
 from qframe.api import DataLike, Framework
 from qframe.check.overrides import record_types, resolve
 from qframe.engines.base import DataLayout, Engine, ScenarioAxis, ScenarioTotals
+from qframe.engines.records.base import RecordEngine
 from qframe.engines.registry import engine as engine_named
 from qframe.errors.diagnostics import DataError, DefinitionError, did_you_mean, error
 from qframe.ir import kinds as t
@@ -74,12 +75,14 @@ def sweep(
     chunk: int = 20,
     engine: str | Engine = "numpy",
     progress: Callable[[str, int], None] | None = None,
+    record_engine: str | RecordEngine = "duckdb",
 ) -> SweepResult:
     """Evaluate every point of a grid, vectorised along the scenario axis (in chunks), through
     the engine's :meth:`~qframe.engines.base.Engine.sweep`, over one costed period (a year; a
     quarterly framework's year is the sum of its quarters: :mod:`~qframe.tools.scenarios.periods`).
     ``progress(message, steps)`` is called after each chunk with the number of grid points it
-    evaluated (e.g. :meth:`qframe.results.progress.Progress.advance`)."""
+    evaluated (e.g. :meth:`qframe.results.progress.Progress.advance`). GP records as ``data``
+    are counted by ``record_engine`` (``duckdb``, ``spark``, or an engine with its settings)."""
     if points is None:
         points = grid_points(axes or {})
     points = [_money_as_pounds(fw, pt) for pt in points]
@@ -99,7 +102,7 @@ def sweep(
     # counts recomputed from the records: one layout per distinct record-level setting, the rest
     # of each group swept along the scenario axis as usual
     groups = _by_record_values(fw, points)
-    datasets = _datasets(fw, data, list(groups))
+    datasets = _datasets(fw, data, list(groups), record_engine)
     for dataset, members in zip(datasets, groups.values(), strict=True):
         layout = runner.layout(dataset, fw.definition.frequency)
         costed = costed_period(layout, fw.definition.frequency, period)
@@ -177,7 +180,12 @@ def _by_record_values(fw: Framework, points: Sequence[Point]) -> dict[tuple[Any,
     return groups
 
 
-def _datasets(fw: Framework, data: DataLike, settings: Sequence[tuple[Any, ...]]) -> list[Any]:
+def _datasets(
+    fw: Framework,
+    data: DataLike,
+    settings: Sequence[tuple[Any, ...]],
+    record_engine: str | RecordEngine = "duckdb",
+) -> list[Any]:
     """The dataset for each setting of record-level parameters. On a record folder the records
     are read once and the settings counted together (the record engine's one-scan sweep:
     :func:`~qframe.engines.records.from_records.records_datasets`); otherwise one dataset."""
@@ -188,10 +196,11 @@ def _datasets(fw: Framework, data: DataLike, settings: Sequence[tuple[Any, ...]]
     if len(settings) > 1 and isinstance(data, (str, Path)) and is_record_folder(data):
         program = fw.plan.program.records if fw.plan.program else None
         values = [resolve(fw.plan, dict(key)).records if key else {} for key in settings]
-        found = records_datasets(fw.definition, program, data, values)
+        found = records_datasets(fw.definition, program, data, values, record_engine)
         return [at_level(dataset, fw.definition) for dataset in found]
     return [
-        fw.dataset(data, resolve(fw.plan, dict(key)).records if key else None) for key in settings
+        fw.dataset(data, resolve(fw.plan, dict(key)).records if key else None, record_engine)
+        for key in settings
     ]
 
 

@@ -16,7 +16,8 @@ from qframe.check.overrides import record_types, record_value
 from qframe.data.dataset import Dataset
 from qframe.data.load import load_dataset
 from qframe.data.records.load import is_record_folder
-from qframe.engines.registry import record_engine
+from qframe.engines.records.base import RecordEngine
+from qframe.engines.registry import record_engine as record_engine_named
 from qframe.errors.diagnostics import (
     Diagnostic,
     Location,
@@ -48,20 +49,25 @@ from qframe.tools.testing.results import CaseResult
 DEFAULT_TOLERANCE = 1e-9
 
 
-def run_tests(path: str | Path) -> list[CaseResult]:
-    """Run every test case of a framework (folder or definition file), or of one test file.
+def run_tests(path: str | Path, record_engine: str | RecordEngine = "duckdb") -> list[CaseResult]:
+    """Run every test case of a framework (folder or definition file), or of one test file
+    (cases on GP records counted by ``record_engine``: a name, or an engine with its settings).
 
     Raises :class:`~qframe.errors.diagnostics.DefinitionError` when the framework itself has errors and
     :class:`~qframe.errors.diagnostics.FileProblem` when the path does not exist; problems in a test
     file are returned as cases with status ``error``."""
     framework_path, files = discover(path)
     framework = api.load(framework_path)
-    return run_files(framework, files)
+    return run_files(framework, files, record_engine)
 
 
-def run_files(framework: api.Framework, files: Iterable[str | Path]) -> list[CaseResult]:
+def run_files(
+    framework: api.Framework,
+    files: Iterable[str | Path],
+    record_engine: str | RecordEngine = "duckdb",
+) -> list[CaseResult]:
     """Run the cases of the given test files against a loaded framework."""
-    runner = Runner(framework)
+    runner = Runner(framework, record_engine)
     results: list[CaseResult] = []
     for file in files:
         cases, problems = read_cases(Path(file))
@@ -84,8 +90,13 @@ def run_files(framework: api.Framework, files: Iterable[str | Path]) -> list[Cas
 class Runner:
     """Runs the cases of test files against one loaded framework."""
 
-    def __init__(self, framework: api.Framework) -> None:
+    def __init__(
+        self, framework: api.Framework, record_engine: str | RecordEngine = "duckdb"
+    ) -> None:
         self.fw = framework
+        self.records = (
+            record_engine_named(record_engine) if isinstance(record_engine, str) else record_engine
+        )
         self.plan = framework.plan
         self.months = framework.definition.period_months
         self._folders: dict[Path, Dataset | list[Diagnostic]] = {}
@@ -111,7 +122,7 @@ class Runner:
         data_path = case.find("data")
         assert data_path is not None
         try:
-            result = self.fw.evaluate(data, params=params)
+            result = self.fw.evaluate(data, params=params, record_engine=self.records)
         except QframeError as exc:
             inline = not isinstance(case.value(data_path), str)
             where = case.where(data_path, key=inline)  # `data:` itself, or the folder's path
@@ -120,7 +131,7 @@ class Runner:
         cmp.compare()
         compared, mismatches, errors = cmp.compared, list(cmp.mismatches), list(cmp.errors)
         if isinstance(data, Path) and "patients" in (case.value((*case.base, "expect")) or {}):
-            outcomes = record_engine().patient_outcomes(record_program(self.fw, params), data)
+            outcomes = self.records.patient_outcomes(record_program(self.fw, params), data)
             assert isinstance(outcomes, pd.DataFrame)  # asked for no file: the table itself
             n, more, bad = compare_patients(case, outcomes)
             compared, mismatches, errors = compared + n, [*mismatches, *more], [*errors, *bad]
