@@ -262,6 +262,34 @@ def test_a_clinical_target_sweep_is_the_same_on_spark(
 
 
 @pytest.mark.spark_long
+def test_compare_on_records_is_the_same_on_spark(
+    spark: object, small_records: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`compare` of the QOF and a copy with the HbA1c target at 64 mmol/mol: the same tables."""
+    import shutil
+
+    changed = tmp_path / "qof_64"
+    shutil.copytree(QOF, changed)
+    rules = (changed / "records.yaml").read_text(encoding="utf-8")
+    (changed / "records.yaml").write_text(
+        rules.replace(
+            "hba1c_target:\n    value: 59 mmol/mol", "hba1c_target:\n    value: 64 mmol/mol"
+        ),
+        encoding="utf-8",
+    )
+    assert (changed / "records.yaml").read_text(encoding="utf-8") != rules
+    for engine in ("duckdb", "spark"):
+        code, _, err = run(
+            capsys, "compare", QOF, str(changed), "--data", str(small_records),
+            "--out", str(tmp_path / engine), "--engine", engine, "--quiet",
+        )  # fmt: skip
+        assert code == 0, err
+    for table in ("practices.csv", "frameworks.csv", "winners_losers.csv"):
+        duck = (tmp_path / "duckdb" / table).read_text(encoding="utf-8")
+        assert (tmp_path / "spark" / table).read_text(encoding="utf-8") == duck
+
+
+@pytest.mark.spark_long
 def test_the_test_patients_pass_on_spark(spark: object, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "test", QOF, "--engine", "spark")
     assert code == 0, out + err

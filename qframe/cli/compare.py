@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from qframe.cli.messages import echo_err
-from qframe.cli.options import data_option, format_option, out_option, quiet_option
+from qframe.cli.options import (
+    chosen_record_engine,
+    data_option,
+    engine_options,
+    format_option,
+    out_option,
+    quiet_option,
+)
 from qframe.results.formatting import money, pounds
 from qframe.results.progress import Progress
 
@@ -52,6 +59,7 @@ PDF = "report.pdf"
     is_flag=True,
     help="Also print the report to report.pdf (A4 landscape) with a Chromium-family browser.",
 )
+@engine_options()
 @quiet_option()
 def command(
     frameworks: Sequence[Path],
@@ -63,6 +71,8 @@ def command(
     fmt: str,
     levels: Sequence[str],
     pdf: bool,
+    engine: str,
+    spark_master: str | None,
     quiet: bool,
 ) -> None:
     """Compare frameworks on the same data: cost, who gains and loses, equity, who is flagged.
@@ -82,6 +92,11 @@ def command(
       qframe compare frameworks/qof_2014 examples/pcn_network --data data/sample --out out/pcn \\
           --by-level pcn --by-level ccg
       qframe compare frameworks/qof_2014 frameworks/somerset_pqs --data data/sample --out out/board --pdf
+      qframe compare frameworks/qof_2014 my_qof --data data/records_sample --out out/rec --engine spark
+
+    On GP records (--data holding patients, registrations, events) each framework is counted by
+    its own records.yaml (my_qof above: a copy of frameworks/qof_2014 with a clinical target
+    changed); --engine spark counts them on Spark (docs/spark.md).
     """
     from qframe.tools import compare as compare_mod
 
@@ -93,6 +108,7 @@ def command(
     # evaluated, one for the tables, and one per file written
     steps = len(frameworks) + 1 + WRITE_STEPS + int(pdf)
     with Progress("comparing", total=steps, quiet=quiet) as bar:
+        counter = chosen_record_engine(engine, spark_master, lambda m: bar.advance(m, steps=0))
         comparison = compare_mod.compare(
             frameworks,
             data_path,
@@ -100,6 +116,7 @@ def command(
             periods=period,
             threshold=share,
             progress=lambda label: bar.advance(f"evaluated {label}"),
+            record_engine=counter,
         )
         bar.advance("tables built")
         paths = comparison.write(out, fmt, progress=bar.advance)
@@ -108,7 +125,7 @@ def command(
             from qframe.tools.compare.evaluate import level_data
             from qframe.tools.compare.levels import by_level
 
-            ds = level_data(comparison, data_path)
+            ds = level_data(comparison, data_path, counter)
             for level in levels:
                 table = by_level(comparison, ds, level)
                 paths.append(write_table(table, Path(out) / f"by_{level}.{fmt}", fmt))

@@ -9,6 +9,7 @@ from typing import Any
 import qframe
 from qframe.api import DataLike, Framework, as_dataset, load
 from qframe.data.dataset import Dataset
+from qframe.engines.records.base import RecordEngine
 from qframe.errors.diagnostics import DataError, DefinitionError, ExitCode, QframeError, error
 from qframe.results.apportioned import practice_view
 from qframe.tools.compare.agreement import agreement_table, mismatches_table
@@ -44,6 +45,7 @@ def compare(
     periods: str | Sequence[str] | None = None,
     threshold: float | str = 0.10,
     progress: Callable[[str], None] | None = None,
+    record_engine: str | RecordEngine = "duckdb",
 ) -> Comparison:
     """Evaluate each framework once on the same data and compare them on one financial year.
 
@@ -52,7 +54,8 @@ def compare(
     compare (``"2015-16"``, or a list of one); by default the latest year every framework has a
     complete result for (every practice has a payment). ``threshold``: the share of the baseline
     payment beyond which a practice counts as gaining or losing (``0.1`` or ``"10%"``).
-    ``progress`` is called with each framework's label after it is evaluated."""
+    ``progress`` is called with each framework's label after it is evaluated. ``record_engine``
+    counts GP records given as ``data`` (``duckdb``, ``spark``, or an engine with its settings)."""
     if not frameworks:
         raise QframeError(
             [error("C001", "no framework to compare", None, "give one or more")], ExitCode.USAGE
@@ -77,7 +80,7 @@ def compare(
         )
     base = choose_baseline(baseline, labels, loaded, frameworks)
     wanted = wanted_year(periods)
-    datasets = compared_datasets(loaded, labels, data)
+    datasets = compared_datasets(loaded, labels, data, record_engine)
     ds = datasets[0]  # the practices and their list sizes (the same whichever rules counted them)
     runs: list[FrameworkRun] = []
     for label, fw, own in zip(labels, loaded, datasets, strict=True):
@@ -120,7 +123,10 @@ def compare(
 
 
 def compared_datasets(
-    loaded: Sequence[Framework], labels: Sequence[str], data: DataLike
+    loaded: Sequence[Framework],
+    labels: Sequence[str],
+    data: DataLike,
+    record_engine: str | RecordEngine = "duckdb",
 ) -> list[Dataset]:
     """The data each framework is evaluated on. Practice-level data is loaded once and shared
     (every framework reads the same Dataset and its layout). A folder of GP records is counted by
@@ -149,16 +155,18 @@ def compared_datasets(
     if lacking:
         raise DataError(lacking)
     return [
-        records_dataset(fw.definition, program, data)
+        records_dataset(fw.definition, program, data, engine=record_engine)
         for fw, program in zip(loaded, programs, strict=True)
     ]
 
 
-def level_data(comparison: Comparison, data: DataLike) -> Dataset:
+def level_data(
+    comparison: Comparison, data: DataLike, record_engine: str | RecordEngine = "duckdb"
+) -> Dataset:
     """The practice data whose units (pcn, ccg, locality…) ``by_level`` groups by: practice-level
     data as loaded, or a record folder's units (with the baseline's counts)."""
     baseline = next(run for run in comparison.runs if run.label == comparison.baseline)
-    return compared_datasets([baseline.framework], [baseline.label], data)[0]
+    return compared_datasets([baseline.framework], [baseline.label], data, record_engine)[0]
 
 
 def comparison_manifest(
