@@ -207,37 +207,34 @@ def value_problems(
 
 def _prevalence_problems(measures: pd.DataFrame, file: str, limits: Bounds) -> list[Diagnostic]:
     """D303: a register larger than the list size of its unit and period."""
-    measure = measures["measure"].astype(str)
-    registers = measures[(measure == "register").to_numpy()]
-    lists = measures[(measure == "list_size").to_numpy()]
-    if registers.empty or lists.empty:
+    rows = _Rows(measures, ["unit_id", "period"])
+    registers, lists = rows.of("register"), rows.of("list_size")
+    if registers.size == 0 or lists.size == 0:
         return []
-    index = ["unit_id", "period"]
-    sizes = lists[[*index, "value"]].rename(columns={"value": "list_size"})
-    for col in index:
-        sizes[col] = sizes[col].astype(str)
-    keyed = registers[[*index, "value"]].astype({"unit_id": str, "period": str}).reset_index()
-    merged = keyed.merge(sizes.drop_duplicates(index), on=index, how="inner")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        over = (merged["value"] > limits.max_prevalence * merged["list_size"]).to_numpy()
-        above = (merged["value"] > merged["list_size"]).to_numpy() & ~over
+    at = rows.find(rows.keys[registers], lists)  # the first list size of each register's unit
+    registers, sizes = registers[at >= 0], rows.values[at[at >= 0]]
+    value = rows.values[registers]
+    with np.errstate(invalid="ignore", over="ignore"):
+        over = value > limits.max_prevalence * sizes
+        above = (value > sizes) & ~over
     found = []
-    for rows, code, severity in (
+    for hit, code, severity in (
         (over, "D303", Severity.ERROR),
         (above, "D310", Severity.WARNING),
     ):
-        if not rows.any():
+        if not hit.any():
             continue
         mask = np.zeros(len(measures), dtype=bool)
-        mask[measures.index.get_indexer(pd.Index(merged.loc[rows, "index"]))] = True
-        first = merged.loc[rows].iloc[0]
+        mask[registers[hit]] = True
+        first = int(np.flatnonzero(hit)[0])
+        unit, period = rows.labels(registers[first])
         bound = f"{limits.max_prevalence:.0%}" if code == "D303" else "100%"
         found.append(
             _problem(
                 code,
                 f"{{n}} register row(s) are larger than the unit's list size (a prevalence above "
-                f"{bound}; first: {first['unit_id']} {first['period']}, "
-                f"{first['value']:g} on a list of {first['list_size']:g})",
+                f"{bound}; first: {unit} {period}, "
+                f"{value[first]:g} on a list of {sizes[first]:g})",
                 file,
                 mask,
                 "a register counts patients of the list: correct the extract; if the list size is "
@@ -249,6 +246,51 @@ def _prevalence_problems(measures: pd.DataFrame, file: str, limits: Bounds) -> l
             )
         )
     return found
+
+
+class _Rows:
+    """The measure rows keyed by the labels of some columns, as integers (equal labels, equal
+    integers: no text made per row; a label is its text, as ``astype(str)`` writes it). The
+    last column counts by one: a key with another label of it is ``key - code + other``."""
+
+    def __init__(self, measures: pd.DataFrame, columns: list[str]) -> None:
+        self.measure, self.measure_labels = _codes(measures["measure"])
+        self.values = measures["value"].to_numpy(dtype=np.float64, na_value=np.nan)
+        self.columns = [_codes(measures[name]) for name in columns]
+        keys, span = np.zeros(len(measures), dtype=np.int64), 1
+        for codes, labels in self.columns:
+            if span * (len(labels) + 1) >= 2**62:  # renumber the combinations present first
+                keys, present = pd.factorize(keys)
+                span = len(present)
+            keys = keys * (len(labels) + 1) + codes
+            span *= len(labels) + 1
+        self.keys = np.asarray(keys, dtype=np.int64)
+
+    def of(self, measure: str) -> np.ndarray:
+        """The positions of the rows of one measure, in order."""
+        if measure not in self.measure_labels:
+            return np.zeros(0, dtype=np.intp)
+        return np.flatnonzero(self.measure == self.measure_labels.index(measure) + 1)
+
+    def find(self, keys: np.ndarray, among: np.ndarray) -> np.ndarray:
+        """For each key, the position of the first row of ``among`` with that key (-1: none)."""
+        distinct, first = np.unique(self.keys[among], return_index=True)
+        at = np.clip(np.searchsorted(distinct, keys), 0, max(len(distinct) - 1, 0))
+        found = distinct[at] == keys if len(distinct) else np.zeros(len(keys), dtype=bool)
+        return np.where(found, among[first[at]] if len(distinct) else -1, -1)
+
+    def labels(self, row: int) -> list[str]:
+        """The labels of one row, a column at a time."""
+        return [labels[codes[row] - 1] if codes[row] else "nan" for codes, labels in self.columns]
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's label as an integer from 1 (0: missing) and the labels' text."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().astype(np.int64) + 1
+        return codes, [str(label) for label in column.cat.categories]
+    codes, labels = pd.factorize(column.astype(str))
+    return codes.astype(np.int64) + 1, [str(label) for label in labels]
 
 
 def unknown_keys(
@@ -329,38 +371,42 @@ def excepted_beyond_register(
 ) -> list[Diagnostic]:
     """D309 warning: an indicator's `denominator` and `exceptions` together above the `register`
     of its group (same unit and period): more patients counted than the register holds."""
-    measure = measures["measure"]
-    wanted = measure.isin(["exceptions", "denominator", "register"]).to_numpy()
-    if not wanted.any():
+    rows = _Rows(measures, ["unit_id", "period", "key"])
+    exceptions, denominators = rows.of("exceptions"), rows.of("denominator")
+    if exceptions.size == 0 or denominators.size == 0:
         return []
-    rows = measures.iloc[np.flatnonzero(wanted)][["unit_id", "period", "measure", "key", "value"]]
-    rows = rows.astype({"unit_id": str, "period": str, "measure": str, "key": str})
-    rows["position"] = np.flatnonzero(wanted)
-    index = ["unit_id", "period", "key"]
-    exc = rows[rows["measure"] == "exceptions"][[*index, "value", "position"]]
-    den = rows[rows["measure"] == "denominator"][[*index, "value"]]
-    if exc.empty or den.empty:
-        return []
-    both = exc.merge(den, on=index, how="inner", suffixes=("", "_denominator"))
-    both = both[both["key"].isin(list(group_of))].copy()
-    both["group"] = both["key"].map(dict(group_of)).astype(str)
-    registers = rows[rows["measure"] == "register"].rename(
-        columns={"key": "group", "value": "register"}
-    )[["unit_id", "period", "group", "register"]]
-    merged = both.merge(registers, on=["unit_id", "period", "group"], how="inner")
-    over = (merged["value"] + merged["value_denominator"] > merged["register"]).to_numpy()
+    at = rows.find(rows.keys[exceptions], denominators)
+    exceptions, denominators = exceptions[at >= 0], at[at >= 0]
+    key_codes, key_labels = rows.columns[2]
+    code_of = {label: code for code, label in enumerate(key_labels, start=1)}
+    # each key's group, as a code of the same column (-1: not an indicator of the framework, or
+    # its group has no row at all)
+    group_code = np.array(
+        [-1] + [code_of.get(group_of.get(label, ""), -1) for label in key_labels], dtype=np.int64
+    )
+    groups = group_code[key_codes[exceptions]]
+    keyed = groups >= 0
+    exceptions, denominators = exceptions[keyed], denominators[keyed]
+    group_keys = rows.keys[exceptions] - key_codes[exceptions] + groups[keyed]
+    at = rows.find(group_keys, rows.of("register"))
+    exceptions, denominators, registers = exceptions[at >= 0], denominators[at >= 0], at[at >= 0]
+    excepted, counted = rows.values[exceptions], rows.values[denominators]
+    register = rows.values[registers]
+    with np.errstate(invalid="ignore", over="ignore"):
+        over = excepted + counted > register
     if not over.any():
         return []
     mask = np.zeros(len(measures), dtype=bool)
-    mask[merged.loc[over, "position"].to_numpy(dtype=np.intp)] = True
-    first = merged.loc[over].iloc[0]
+    mask[exceptions[over]] = True
+    first = int(np.flatnonzero(over)[0])
+    unit, period, key = rows.labels(exceptions[first])
     return [
         _problem(
             "D309",
             f"{{n}} exceptions row(s) with their denominator exceed the register of the group "
-            f"(first: {first['unit_id']} {first['period']} {first['key']}: "
-            f"{first['value_denominator']:g} + {first['value']:g} excepted on a register of "
-            f"{first['register']:g})",
+            f"(first: {unit} {period} {key}: "
+            f"{counted[first]:g} + {excepted[first]:g} excepted on a register of "
+            f"{register[first]:g})",
             source,
             mask,
             "the denominator is net of exceptions and both are patients on the register: check "

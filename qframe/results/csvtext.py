@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-ROWS_PER_CHUNK = 200_000  # rows formatted at once: memory stays flat with the table's length
+ROWS_PER_CHUNK = 50_000  # rows formatted at once: memory stays flat with the table's length
 FLOAT_TEXT = "%.12g"
 SPECIAL = '[,"\n]'  # a value holding one of these is quoted (csv.QUOTE_MINIMAL)
 
