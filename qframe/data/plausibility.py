@@ -313,39 +313,46 @@ def unknown_keys(
     names_all = [*known["indicator"], *known["group"]]
     if not any(_close(k, names_all) for k in every - set(names_all) - {""}):
         return out  # the usual case: no key is a near miss of an id the framework has
-    positions = np.flatnonzero(wanted)
-    rows_read = measures.iloc[positions]
-    measure = rows_read["measure"].astype(str).to_numpy()
-    keys = rows_read["key"].astype(str).to_numpy()
-    units = rows_read["unit_id"].astype(str).to_numpy()
-    periods = rows_read["period"].astype(str).to_numpy()
+    rows = _Rows(measures, ["unit_id", "period", "key"])
+    key_codes, key_labels = rows.columns[2]
+    labels = ["nan", *key_labels]  # code 0: a missing key, as astype(str) writes it
+    code_of = {label: code for code, label in enumerate(labels)}
     for name, by in keyed.items():
         names = known.get(by, [])
-        rows = measure == name
-        if not names or not rows.any():
+        measured = rows.of(name)
+        if not names or measured.size == 0:
             continue
-        stray_keys = set(np.unique(keys[rows])) - set(names) - {""}
+        codes = key_codes[measured]
+        stray_keys = {labels[c] for c in np.unique(codes)} - set(names) - {""}
         close = {k: _close(k, names) for k in stray_keys}
         close = {k: v for k, v in close.items() if v}
         if not close:
             continue
-        candidates = np.flatnonzero(rows & np.isin(keys, list(close)))
-        targets = sorted({c for v in close.values() for c in v})
-        wanted_rows = rows & np.isin(keys, targets)
-        present = set(zip(units[wanted_rows], periods[wanted_rows], keys[wanted_rows], strict=True))
-        used = set(keys[wanted_rows])  # ids that have this measure somewhere in the data
+        targets = {c for v in close.values() for c in v}
+        given = {c: rows.keys[measured[codes == code_of[c]]] for c in targets if c in code_of}
         flagged = np.zeros(len(measures), dtype=bool)
         meant: dict[str, str] = {}
-        for i in candidates:
-            lacking = [c for c in close[keys[i]] if (units[i], periods[i], c) not in present]
-            if len(lacking) > 1:  # several close ids: the ones this measure is given for
-                lacking = [c for c in lacking if c in used]
-            if len(lacking) == 1:
-                flagged[positions[i]] = True
-                meant[keys[i]] = lacking[0]
+        for stray, ids in close.items():
+            candidates = measured[codes == code_of[stray]]
+            unit_period = rows.keys[candidates] - code_of[stray]  # the key of its unit and period
+            lacking = np.column_stack(
+                [
+                    ~np.isin(unit_period + code_of[c], given[c])
+                    if c in given
+                    else np.ones(len(candidates), dtype=bool)
+                    for c in ids
+                ]
+            )
+            used = np.array([c in given and given[c].size > 0 for c in ids])
+            several = lacking.sum(axis=1) > 1  # several close ids: those this measure is given for
+            lacking[several] &= used
+            one = lacking.sum(axis=1) == 1
+            if one.any():
+                flagged[candidates[one]] = True
+                meant[stray] = ids[int(np.argmax(lacking[np.flatnonzero(one)[-1]]))]
         if not flagged.any():
             continue
-        pairs = sorted({f"`{k}` → `{meant[k]}`" for k in set(keys[flagged[positions]])})
+        pairs = sorted(f"`{k}` → `{v}`" for k, v in meant.items())
         out.append(
             _problem(
                 "D307",
