@@ -179,3 +179,25 @@ def test_arrow_csv_gives_the_bytes_pandas_wrote(
     mixed = pd.DataFrame({"m": np.array([1, "x", None, 2.5], dtype=object)})
     assert not write_frame(mixed, tmp_path / "m.csv")
     assert write_csv(mixed, tmp_path / "m.csv").read_bytes() == pandas_csv(mixed)
+
+
+def test_rounded_a_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table people open is rounded as it is written, a chunk of rows at a time: the bytes of
+    rounding the whole table first."""
+    from qframe.results import csvtext
+    from qframe.results.writer import for_people, write_for_people
+
+    monkeypatch.setattr(csvtext, "ROWS_PER_CHUNK", 7)
+    rng = np.random.default_rng(5)
+    table = pd.DataFrame(
+        {"unit_id": [f"P{i}" for i in range(40)], "payment": rng.random(40) * 1e4 - 10.005}
+    )
+    table["share"] = rng.random(40)
+    table["rate"] = rng.random(40) * 1000
+    money, places = ["payment"], {"rate": 4}
+    chunked = write_for_people(table, tmp_path / "a.csv", "csv", money, places).read_bytes()
+    whole = write_csv(for_people(table, money, places), tmp_path / "b.csv").read_bytes()
+    assert chunked == whole
+    assert chunked.decode().splitlines()[1].count(".") == 3  # rounded, not every digit
+    back = pd.read_parquet(write_for_people(table, tmp_path / "a.parquet", "parquet", money))
+    pd.testing.assert_frame_equal(back, table)  # Parquet keeps every digit

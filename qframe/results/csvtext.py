@@ -19,6 +19,7 @@ pandas, as before: the bytes are the same either way.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -130,36 +131,49 @@ def csv_field(text: str) -> str:
     return text
 
 
-def write_frame(frame: pd.DataFrame, target: Path, *, index: bool = False) -> bool:
+def write_frame(
+    frame: pd.DataFrame,
+    target: Path,
+    *,
+    index: bool = False,
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> bool:
     """Write ``frame`` as CSV to ``target``, the bytes of ``to_csv`` with ``%.12g`` floats and
-    ``\\n`` line endings, ``ROWS_PER_CHUNK`` rows at a time; False, writing nothing, when a
-    column is of a type this module does not write."""
+    ``\\n`` line endings, ``ROWS_PER_CHUNK`` rows at a time (``prepare``, if given, is applied
+    to each chunk of rows first: rounding, say, without a rounded copy of the whole table);
+    False, writing nothing, when a column is of a type this module does not write."""
     import pyarrow.compute as pc
 
     if isinstance(frame.columns, pd.MultiIndex) or (
         index and isinstance(frame.index, pd.MultiIndex)
     ):
         return False
-    columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
     names = [str(c) for c in frame.columns]
     if index:
-        columns.insert(0, pd.Series(frame.index, index=pd.RangeIndex(len(frame))))
         names.insert(0, "" if frame.index.name is None else str(frame.index.name))
-    if not columns or not all(writable(c) for c in columns):
+    if not names or not all(writable(c) for c in columns_of(frame, index)):
         return False
-    lone = len(columns) == 1  # a lone empty value is quoted, as the csv module does
+    lone = len(names) == 1  # a lone empty value is quoted, as the csv module does
     with open(target, "wb") as handle:
         header = '""' if lone and names[0] == "" else ",".join(csv_field(n) for n in names)
         handle.write((header + "\n").encode("utf-8"))
         for start in range(0, len(frame), ROWS_PER_CHUNK):
-            part = [c.iloc[start : start + ROWS_PER_CHUNK] for c in columns]
-            cells = [column_cells(c) for c in part]
+            part = frame.iloc[start : start + ROWS_PER_CHUNK]
+            cells = [column_cells(c) for c in columns_of(prepare(part) if prepare else part, index)]
             if lone:
                 rows = pc.if_else(pc.equal(cells[0], ""), '""', cells[0])
             else:
                 rows = pc.binary_join_element_wise(*cells, ",")
             handle.write(text_bytes(pc.binary_join_element_wise(rows, "", "\n")))
     return True
+
+
+def columns_of(frame: pd.DataFrame, index: bool) -> list[pd.Series]:
+    """The frame's columns in order, after its index if ``index``."""
+    columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
+    if index:
+        columns.insert(0, pd.Series(frame.index, index=pd.RangeIndex(len(frame))))
+    return columns
 
 
 def text_bytes(text: Any) -> memoryview:

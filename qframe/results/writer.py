@@ -92,6 +92,24 @@ def write_json_records(frame: pd.DataFrame, path: str | Path) -> Path:
     return target
 
 
+def write_for_people(
+    frame: pd.DataFrame,
+    path: str | Path,
+    fmt: str,
+    money: Collection[str] = (),
+    places: Mapping[str, int] | None = None,
+) -> Path:
+    """Write a table people open in format ``fmt``: CSV to the stated precision
+    (:func:`for_people`, applied a chunk of rows at a time as they are written, so no rounded
+    copy of the whole table is made), Parquet and JSON with every digit; returns the path."""
+    if fmt != "csv":
+        return write_table(frame, path, fmt)
+    target = output_file(path)
+    if write_frame(frame, target, prepare=lambda part: for_people(part, money, places)):
+        return target
+    return write_csv(for_people(frame, money, places), target)
+
+
 def write_table(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:
     """Write ``frame`` in format ``fmt`` (csv, parquet or json); returns the path."""
     if fmt == "csv":
