@@ -55,14 +55,21 @@ def float_cells(values: np.ndarray) -> Any:
     exponent from 0.0001 to below 10¹². The two agree on zero and on a number from 0.0001 to
     below 10 billion whose shortest text has at most 13 characters besides the sign (at most
     12 digits: it is exact at 12 significant digits); the others, few in a rounded table, are
-    written by Python's ``%.12g``."""
+    written by Python's ``%.12g``. A column of whole numbers below 10 billion (counts) is
+    written as integers, which Arrow writes several times faster (the same text)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     values = np.asarray(values, dtype=np.float64)
     missing = np.isnan(values)
-    text = pc.cast(pa.array(values, mask=missing), pa.string())
     size = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        negative_zero = (values == 0.0) & np.signbit(values)  # written -0: not as an integer
+        whole = missing | ((values == np.rint(values)) & (size < 1e10) & ~negative_zero)
+    if whole.all():  # whole numbers (counts): written as integers, several times faster
+        numbers = np.where(missing, 0.0, values).astype(np.int64)
+        return pc.fill_null(pc.cast(pa.array(numbers, mask=missing), pa.string()), "")
+    text = pc.cast(pa.array(values, mask=missing), pa.string())
     with np.errstate(invalid="ignore"):
         plain = (size >= 1e-4) & (size < 1e10)
     length = pc.binary_length(text).to_numpy(zero_copy_only=False)
@@ -74,16 +81,23 @@ def float_cells(values: np.ndarray) -> Any:
     return pc.fill_null(text, "")
 
 
-def column_cells(column: pd.Series) -> Any:
+def category_cells(dtype: pd.CategoricalDtype) -> Any:
+    """Arrow text of a categorical's labels, quoted where needed, in the order of its codes."""
+    import pyarrow as pa
+
+    labels = [label_text(c) for c in np.asarray(dtype.categories, dtype=object)]
+    return quoted(pa.array(labels, pa.string()))
+
+
+def column_cells(column: pd.Series, labels: Any = None) -> Any:
     """Arrow text of one column's cells as pandas writes them in CSV (a column
-    :func:`writable` accepts)."""
+    :func:`writable` accepts); ``labels``: a categorical's :func:`category_cells`, if made."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        categories = np.asarray(dtype.categories, dtype=object)
-        labels = quoted(pa.array([label_text(c) for c in categories], pa.string()))
+        labels = category_cells(dtype) if labels is None else labels
         codes = np.asarray(column.cat.codes, dtype=np.int32)
         return pc.fill_null(pc.take(labels, pa.array(codes, mask=codes < 0)), "")
     if pd.api.types.is_bool_dtype(dtype):
@@ -157,9 +171,14 @@ def write_frame(
     with open(target, "wb") as handle:
         header = '""' if lone and names[0] == "" else ",".join(csv_field(n) for n in names)
         handle.write((header + "\n").encode("utf-8"))
+        labels = [  # a categorical's labels, made once (a chunk keeps the categories)
+            category_cells(c.dtype) if isinstance(c.dtype, pd.CategoricalDtype) else None
+            for c in columns_of(frame.iloc[:0], index)
+        ]
         for start in range(0, len(frame), ROWS_PER_CHUNK):
             part = frame.iloc[start : start + ROWS_PER_CHUNK]
-            cells = [column_cells(c) for c in columns_of(prepare(part) if prepare else part, index)]
+            columns = columns_of(prepare(part) if prepare else part, index)
+            cells = [column_cells(c, known) for c, known in zip(columns, labels, strict=True)]
             if lone:
                 rows = pc.if_else(pc.equal(cells[0], ""), '""', cells[0])
             else:
