@@ -213,11 +213,14 @@ class Framework:
         cache_key = ("stray keys", tuple(sorted(keyed.items())), self.plan.indicator_ids)
         if cache_key not in ds.cache:
             group_of = {iid: ind.group for iid, ind in fw.indicators.items()}
+            if "measure rows" not in ds.cache:  # shared by every framework evaluated on ds
+                ds.cache["measure rows"] = plausibility.MeasureRows(ds.measures)
+            rows = ds.cache["measure rows"]
             ds.cache[cache_key] = [
                 *plausibility.unknown_keys(
-                    ds.measures, keyed, self.plan.indicator_ids, groups, ds.source
+                    ds.measures, keyed, self.plan.indicator_ids, groups, ds.source, rows
                 ),
-                *plausibility.excepted_beyond_register(ds.measures, group_of, ds.source),
+                *plausibility.excepted_beyond_register(ds.measures, group_of, ds.source, rows),
             ]
         found: list[Diagnostic] = ds.cache[cache_key]
         return found

@@ -123,3 +123,84 @@ def test_shares_numbers_and_counts(value: Any) -> None:
     assert formatting.share(value, 2, sign=True) == ("–" if missing else f"{value:+.2%}")
     assert formatting.number(value) == ("–" if missing else f"{value:.3f}")
     assert formatting.count(value) == ("–" if missing else f"{int(value):,}")
+
+
+def pandas_csv(table: pd.DataFrame, index: bool = False) -> bytes:
+    return table.to_csv(index=index, lineterminator="\n", float_format="%.12g").encode("utf-8")
+
+
+def test_arrow_csv_gives_the_bytes_pandas_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CSV text made by Arrow is the text of ``to_csv`` with ``%.12g``, for numbers of every
+    size, rounded or not (Arrow's shortest text where it agrees, Python's ``%.12g`` elsewhere),
+    whole numbers, flags, missing values, text needing quotes, categoricals and an index."""
+    from qframe.results import csvtext
+    from qframe.results.csvtext import write_frame
+
+    rng = np.random.default_rng(16)
+    n = 20_000
+    raw = 10.0 ** rng.uniform(-9, 14, n) * rng.choice([-1, 1], n)
+    special = [0.0, -0.0, math.nan, math.inf, -math.inf, 1e-4, 9.9999e-5, 1e10, 9999999999.99]
+    special += [1e12, 5.0, 0.1, 1e-6, 2e-7, 123456.123456, 1234567.123457, 999999.9999995]
+    raw[: len(special)] = special
+    texts = np.array(["x", " y", "a,b", 'q"r', "l\nm", "c\rd", "", None, "é", math.nan], object)
+    picked = texts[rng.integers(0, len(texts), n)]
+    words = [t if isinstance(t, str) else None for t in picked]
+    table = pd.DataFrame(
+        {
+            "money": np.round(raw, 2),
+            "rate": np.round(raw, 4),
+            "share": np.round(raw, 6),
+            "raw": raw,
+            "whole": rng.integers(-(10**12), 10**12, n),
+            "counts": np.where(rng.random(n) < 0.1, np.nan, rng.integers(-5000, 5000, n)),
+            "big_counts": rng.integers(-(10**12), 10**12, n).astype(np.float64),
+            "zeros": np.where(rng.random(n) < 0.5, -0.0, 0.0),
+            "flag": rng.random(n) > 0.5,
+            "count": pd.array([None if k % 7 == 0 else k for k in range(n)], dtype="Int64"),
+            "maybe": pd.array([None if k % 5 == 0 else k % 2 == 0 for k in range(n)], "boolean"),
+            "single": (rng.random(n) * 100).astype(np.float32),
+            "object": picked,
+            "text": pd.array(words, dtype="str"),
+            "label": pd.Categorical(words),
+        }
+    )
+    assert write_frame(table, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_bytes() == pandas_csv(table)
+    indexed = table.head(50).set_index("label")
+    assert write_frame(indexed, tmp_path / "i.csv", index=True)
+    assert (tmp_path / "i.csv").read_bytes() == pandas_csv(indexed, index=True)
+    lone = pd.DataFrame({"": picked[:50]})  # a lone empty value is quoted
+    assert write_frame(lone, tmp_path / "l.csv")
+    assert (tmp_path / "l.csv").read_bytes() == pandas_csv(lone)
+    monkeypatch.setattr(csvtext, "ROWS_PER_CHUNK", 1000)
+    long = table.head(2007)
+    assert write_frame(long, tmp_path / "long.csv")  # three chunks, joined seamlessly
+    assert (tmp_path / "long.csv").read_bytes() == pandas_csv(long)
+    # a column of another type (numbers in an object column): written by pandas, the same bytes
+    mixed = pd.DataFrame({"m": np.array([1, "x", None, 2.5], dtype=object)})
+    assert not write_frame(mixed, tmp_path / "m.csv")
+    assert write_csv(mixed, tmp_path / "m.csv").read_bytes() == pandas_csv(mixed)
+
+
+def test_rounded_a_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table people open is rounded as it is written, a chunk of rows at a time: the bytes of
+    rounding the whole table first."""
+    from qframe.results import csvtext
+    from qframe.results.writer import for_people, write_for_people
+
+    monkeypatch.setattr(csvtext, "ROWS_PER_CHUNK", 7)
+    rng = np.random.default_rng(5)
+    table = pd.DataFrame(
+        {"unit_id": [f"P{i}" for i in range(40)], "payment": rng.random(40) * 1e4 - 10.005}
+    )
+    table["share"] = rng.random(40)
+    table["rate"] = rng.random(40) * 1000
+    money, places = ["payment"], {"rate": 4}
+    chunked = write_for_people(table, tmp_path / "a.csv", "csv", money, places).read_bytes()
+    whole = write_csv(for_people(table, money, places), tmp_path / "b.csv").read_bytes()
+    assert chunked == whole
+    assert chunked.decode().splitlines()[1].count(".") == 3  # rounded, not every digit
+    back = pd.read_parquet(write_for_people(table, tmp_path / "a.parquet", "parquet", money))
+    pd.testing.assert_frame_equal(back, table)  # Parquet keeps every digit

@@ -22,7 +22,7 @@ from qframe.errors.diagnostics import ExitCode, QframeError
 class Commands(MutableMapping[str, click.Command]):
     """The commands by name, each imported the first time it is used: `qframe validate` does not
     import what evaluate, compare, the report or the scenarios need (pandas, Arrow, plotly,
-    scipy, openpyxl)."""
+    scipy, XlsxWriter)."""
 
     def __init__(self, where: dict[str, str]) -> None:
         self.where = where  # name -> "module:attribute"

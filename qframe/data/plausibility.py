@@ -207,37 +207,35 @@ def value_problems(
 
 def _prevalence_problems(measures: pd.DataFrame, file: str, limits: Bounds) -> list[Diagnostic]:
     """D303: a register larger than the list size of its unit and period."""
-    measure = measures["measure"].astype(str)
-    registers = measures[(measure == "register").to_numpy()]
-    lists = measures[(measure == "list_size").to_numpy()]
-    if registers.empty or lists.empty:
+    rows = MeasureRows(measures)
+    registers, lists = rows.of("register"), rows.of("list_size")
+    if registers.size == 0 or lists.size == 0:
         return []
-    index = ["unit_id", "period"]
-    sizes = lists[[*index, "value"]].rename(columns={"value": "list_size"})
-    for col in index:
-        sizes[col] = sizes[col].astype(str)
-    keyed = registers[[*index, "value"]].astype({"unit_id": str, "period": str}).reset_index()
-    merged = keyed.merge(sizes.drop_duplicates(index), on=index, how="inner")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        over = (merged["value"] > limits.max_prevalence * merged["list_size"]).to_numpy()
-        above = (merged["value"] > merged["list_size"]).to_numpy() & ~over
+    # the first list size of each register's unit and period (whatever its key)
+    at = rows.find(rows.unit_period(registers), lists, rows.unit_period(lists))
+    registers, sizes = registers[at >= 0], rows.values[at[at >= 0]]
+    value = rows.values[registers]
+    with np.errstate(invalid="ignore", over="ignore"):
+        over = value > limits.max_prevalence * sizes
+        above = (value > sizes) & ~over
     found = []
-    for rows, code, severity in (
+    for hit, code, severity in (
         (over, "D303", Severity.ERROR),
         (above, "D310", Severity.WARNING),
     ):
-        if not rows.any():
+        if not hit.any():
             continue
         mask = np.zeros(len(measures), dtype=bool)
-        mask[measures.index.get_indexer(pd.Index(merged.loc[rows, "index"]))] = True
-        first = merged.loc[rows].iloc[0]
+        mask[registers[hit]] = True
+        first = int(np.flatnonzero(hit)[0])
+        unit, period = rows.labels(registers[first], ["unit_id", "period"])
         bound = f"{limits.max_prevalence:.0%}" if code == "D303" else "100%"
         found.append(
             _problem(
                 code,
                 f"{{n}} register row(s) are larger than the unit's list size (a prevalence above "
-                f"{bound}; first: {first['unit_id']} {first['period']}, "
-                f"{first['value']:g} on a list of {first['list_size']:g})",
+                f"{bound}; first: {unit} {period}, "
+                f"{value[first]:g} on a list of {sizes[first]:g})",
                 file,
                 mask,
                 "a register counts patients of the list: correct the extract; if the list size is "
@@ -251,59 +249,162 @@ def _prevalence_problems(measures: pd.DataFrame, file: str, limits: Bounds) -> l
     return found
 
 
+class MeasureRows:
+    """The rows of a measures table as integers, to join rows without making text per row: each
+    row's measure and key (codes into their labels; -1: missing), its value, and one integer
+    for its unit, period and key together (equal labels, equal integers; a label is its text, as
+    ``astype(str)`` writes it). The key counts by one, from 1 (0: missing): ``keys - (code + 1)``
+    is the integer of the row's unit and period, to which another key's code + 1 is added.
+    Made once per dataset (it keeps one integer per row) and shared by the checks that join
+    rows."""
+
+    def __init__(self, measures: pd.DataFrame) -> None:
+        self.measures = measures
+        self.measure_codes, self.measure_labels = _codes(measures["measure"])
+        self.key_codes, self.key_labels = (
+            _codes(measures["key"])
+            if "key" in measures.columns
+            else (np.full(len(measures), -1, dtype=np.int8), [])
+        )
+        self.values = measures["value"].to_numpy(dtype=np.float64, na_value=np.nan)
+        keys, span = np.zeros(len(measures), dtype=np.int64), 1
+        columns = [_codes(measures["unit_id"]), _codes(measures["period"])]
+        for codes, labels in [*columns, (self.key_codes, self.key_labels)]:
+            if span * (len(labels) + 1) >= 2**62:  # renumber the combinations present first
+                keys, present = pd.factorize(keys)
+                span = len(present)
+            keys *= len(labels) + 1
+            keys += codes
+            keys += 1
+            span *= len(labels) + 1
+        self.keys = keys
+        self.key_span = len(self.key_labels) + 1
+        self.unit_periods = span // self.key_span
+
+    def of(self, measure: str) -> np.ndarray:
+        """The positions of the rows of one measure, in order."""
+        if measure not in self.measure_labels:
+            return np.zeros(0, dtype=np.intp)
+        return np.flatnonzero(self.measure_codes == self.measure_labels.index(measure))
+
+    def key(self, rows: np.ndarray) -> np.ndarray:
+        """The key of some rows, from 1 (0: missing), as it counts in :attr:`keys`."""
+        return self.key_codes[rows].astype(np.int64) + 1
+
+    def find(
+        self, keys: np.ndarray, among: np.ndarray, among_keys: np.ndarray | None = None
+    ) -> np.ndarray:
+        """For each key, the position of the first row of ``among`` with that key (-1: none);
+        ``among_keys``: the keys of those rows, if not their :attr:`keys`."""
+        known = self.keys[among] if among_keys is None else among_keys
+        if known.size == 0 or keys.size == 0:
+            return np.full(len(keys), -1, dtype=np.intp)
+        size = int(max(known.max(), keys.max())) + 1
+        if size <= 4 * len(self.keys) + 2**20:  # a table by key: no hashing, no sorting
+            table = np.full(size, -1, dtype=np.int32 if len(self.keys) < 2**31 else np.int64)
+            table[known] = among
+            if (table[known] == among).all():  # no key twice
+                return table[keys]
+        index = pd.Index(known)
+        if not index.is_unique:  # the first of each
+            first = ~index.duplicated()
+            index, among = index[first], among[first]
+        at = index.get_indexer(keys)
+        return np.where(at >= 0, among[at], -1)
+
+    def unit_period(self, rows: np.ndarray) -> np.ndarray:
+        """One integer per unit and period of some rows (below :attr:`unit_periods`)."""
+        return self.keys[rows] // self.key_span
+
+    def labels(self, row: int, columns: Iterable[str]) -> list[str]:
+        """The labels of one row in some columns, as text."""
+        return [str(self.measures[name].iloc[row]) for name in columns]
+
+
+def measure_rows(measures: pd.DataFrame, rows: MeasureRows | None) -> MeasureRows:
+    """``rows`` if made for ``measures``, else made now."""
+    return rows if rows is not None and rows.measures is measures else MeasureRows(measures)
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's label as a code into the labels' text (-1: missing); a categorical's own."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), [str(label) for label in column.cat.categories]
+    codes, labels = pd.factorize(column.astype(str))
+    return codes, [str(label) for label in labels]
+
+
 def unknown_keys(
     measures: pd.DataFrame,
     keyed: Mapping[str, str],
     indicators: Iterable[str],
     groups: Iterable[str],
     source: str,
+    rows: MeasureRows | None = None,
 ) -> list[Diagnostic]:
     """D307 warnings: rows of an indicator- or group-keyed measure (``keyed``: measure → "indicator"
     or "group") whose key is a near miss of an indicator (group) of the framework — another case
     (``dm007``) or a close spelling (``DM07``) — that has no row of its own for that unit and
-    period. Those rows are not read, so the indicator would silently have no data."""
+    period. Those rows are not read, so the indicator would silently have no data. ``rows``:
+    the table's :class:`MeasureRows`, if already made."""
     known = {"indicator": sorted(set(indicators)), "group": sorted(set(groups))}
     out: list[Diagnostic] = []
-    wanted = measures["measure"].isin(list(keyed)).to_numpy()
+    rows = measure_rows(measures, rows)
+    labels = ["nan", *rows.key_labels]  # key 0: a missing key, as astype(str) writes it
+    code_of = {label: code for code, label in enumerate(labels)}
+    wanted = np.isin(
+        rows.measure_codes, [c for c, m in enumerate(rows.measure_labels) if m in keyed]
+    )
     if not wanted.any():
         return out
-    every = {str(k) for k in measures["key"].iloc[np.flatnonzero(wanted)].unique()}
+    every = {labels[c] for c in np.flatnonzero(np.bincount(rows.key(wanted), minlength=1))}
     names_all = [*known["indicator"], *known["group"]]
     if not any(_close(k, names_all) for k in every - set(names_all) - {""}):
         return out  # the usual case: no key is a near miss of an id the framework has
-    positions = np.flatnonzero(wanted)
-    rows_read = measures.iloc[positions]
-    measure = rows_read["measure"].astype(str).to_numpy()
-    keys = rows_read["key"].astype(str).to_numpy()
-    units = rows_read["unit_id"].astype(str).to_numpy()
-    periods = rows_read["period"].astype(str).to_numpy()
     for name, by in keyed.items():
         names = known.get(by, [])
-        rows = measure == name
-        if not names or not rows.any():
+        measured = rows.of(name)
+        if not names or measured.size == 0:
             continue
-        stray_keys = set(np.unique(keys[rows])) - set(names) - {""}
+        codes = rows.key(measured)
+        stray_keys = {labels[c] for c in np.flatnonzero(np.bincount(codes))} - set(names) - {""}
         close = {k: _close(k, names) for k in stray_keys}
         close = {k: v for k, v in close.items() if v}
         if not close:
             continue
-        candidates = np.flatnonzero(rows & np.isin(keys, list(close)))
-        targets = sorted({c for v in close.values() for c in v})
-        wanted_rows = rows & np.isin(keys, targets)
-        present = set(zip(units[wanted_rows], periods[wanted_rows], keys[wanted_rows], strict=True))
-        used = set(keys[wanted_rows])  # ids that have this measure somewhere in the data
+        targets = {c for v in close.values() for c in v}
+        order = np.argsort(codes, kind="stable")  # the rows of each key, in order
+        starts = np.searchsorted(codes[order], np.arange(len(labels) + 1))
+        keyed_by = {
+            label: measured[order[starts[code_of[label]] : starts[code_of[label] + 1]]]
+            for label in {*close, *targets}
+            if label in code_of
+        }
+        given = {}  # per unit and period: has this measure a row for the id?
+        for target in (c for c in targets if c in code_of):
+            given[target] = np.zeros(rows.unit_periods, dtype=bool)
+            given[target][rows.unit_period(keyed_by[target])] = True
         flagged = np.zeros(len(measures), dtype=bool)
         meant: dict[str, str] = {}
-        for i in candidates:
-            lacking = [c for c in close[keys[i]] if (units[i], periods[i], c) not in present]
-            if len(lacking) > 1:  # several close ids: the ones this measure is given for
-                lacking = [c for c in lacking if c in used]
-            if len(lacking) == 1:
-                flagged[positions[i]] = True
-                meant[keys[i]] = lacking[0]
+        for stray, ids in close.items():
+            candidates = keyed_by[stray]
+            places = rows.unit_period(candidates)
+            lacking = np.column_stack(
+                [
+                    ~given[c][places] if c in given else np.ones(len(candidates), dtype=bool)
+                    for c in ids
+                ]
+            )
+            used = np.array([c in given and bool(given[c].any()) for c in ids])
+            several = lacking.sum(axis=1) > 1  # several close ids: those this measure is given for
+            lacking[several] &= used
+            one = lacking.sum(axis=1) == 1
+            if one.any():
+                flagged[candidates[one]] = True
+                meant[stray] = ids[int(np.argmax(lacking[np.flatnonzero(one)[-1]]))]
         if not flagged.any():
             continue
-        pairs = sorted({f"`{k}` → `{meant[k]}`" for k in set(keys[flagged[positions]])})
+        pairs = sorted(f"`{k}` → `{v}`" for k, v in meant.items())
         out.append(
             _problem(
                 "D307",
@@ -325,42 +426,50 @@ def _close(key: str, names: list[str]) -> list[str]:
 
 
 def excepted_beyond_register(
-    measures: pd.DataFrame, group_of: Mapping[str, str], source: str
+    measures: pd.DataFrame,
+    group_of: Mapping[str, str],
+    source: str,
+    rows: MeasureRows | None = None,
 ) -> list[Diagnostic]:
     """D309 warning: an indicator's `denominator` and `exceptions` together above the `register`
-    of its group (same unit and period): more patients counted than the register holds."""
-    measure = measures["measure"]
-    wanted = measure.isin(["exceptions", "denominator", "register"]).to_numpy()
-    if not wanted.any():
+    of its group (same unit and period): more patients counted than the register holds.
+    ``rows``: the table's :class:`MeasureRows`, if already made."""
+    rows = measure_rows(measures, rows)
+    exceptions, denominators = rows.of("exceptions"), rows.of("denominator")
+    if exceptions.size == 0 or denominators.size == 0:
         return []
-    rows = measures.iloc[np.flatnonzero(wanted)][["unit_id", "period", "measure", "key", "value"]]
-    rows = rows.astype({"unit_id": str, "period": str, "measure": str, "key": str})
-    rows["position"] = np.flatnonzero(wanted)
-    index = ["unit_id", "period", "key"]
-    exc = rows[rows["measure"] == "exceptions"][[*index, "value", "position"]]
-    den = rows[rows["measure"] == "denominator"][[*index, "value"]]
-    if exc.empty or den.empty:
-        return []
-    both = exc.merge(den, on=index, how="inner", suffixes=("", "_denominator"))
-    both = both[both["key"].isin(list(group_of))].copy()
-    both["group"] = both["key"].map(dict(group_of)).astype(str)
-    registers = rows[rows["measure"] == "register"].rename(
-        columns={"key": "group", "value": "register"}
-    )[["unit_id", "period", "group", "register"]]
-    merged = both.merge(registers, on=["unit_id", "period", "group"], how="inner")
-    over = (merged["value"] + merged["value_denominator"] > merged["register"]).to_numpy()
+    code_of = {label: code for code, label in enumerate(rows.key_labels, start=1)}
+    # each key's group, as a key of the same column (-1: not an indicator of the framework, or
+    # its group has no row at all)
+    group_key = np.array(
+        [-1] + [code_of.get(group_of.get(label, ""), -1) for label in rows.key_labels],
+        dtype=np.int64,
+    )
+    keys = rows.key(exceptions)
+    exceptions = exceptions[group_key[keys] >= 0]  # rows of the framework's indicators
+    at = rows.find(rows.keys[exceptions], denominators)
+    exceptions, denominators = exceptions[at >= 0], at[at >= 0]
+    keys = rows.key(exceptions)
+    group_keys = rows.keys[exceptions] - keys + group_key[keys]
+    at = rows.find(group_keys, rows.of("register"))
+    exceptions, denominators, registers = exceptions[at >= 0], denominators[at >= 0], at[at >= 0]
+    excepted, counted = rows.values[exceptions], rows.values[denominators]
+    register = rows.values[registers]
+    with np.errstate(invalid="ignore", over="ignore"):
+        over = excepted + counted > register
     if not over.any():
         return []
     mask = np.zeros(len(measures), dtype=bool)
-    mask[merged.loc[over, "position"].to_numpy(dtype=np.intp)] = True
-    first = merged.loc[over].iloc[0]
+    mask[exceptions[over]] = True
+    first = int(np.flatnonzero(over)[0])
+    unit, period, key = rows.labels(exceptions[first], ["unit_id", "period", "key"])
     return [
         _problem(
             "D309",
             f"{{n}} exceptions row(s) with their denominator exceed the register of the group "
-            f"(first: {first['unit_id']} {first['period']} {first['key']}: "
-            f"{first['value_denominator']:g} + {first['value']:g} excepted on a register of "
-            f"{first['register']:g})",
+            f"(first: {unit} {period} {key}: "
+            f"{counted[first]:g} + {excepted[first]:g} excepted on a register of "
+            f"{register[first]:g})",
             source,
             mask,
             "the denominator is net of exceptions and both are patients on the register: check "

@@ -20,7 +20,7 @@ from qframe.engines.base import Evaluation
 from qframe.engines.numpy.plan import Plan
 from qframe.errors.diagnostics import output_folder
 from qframe.model.periods import QUARTER, normalise_period, year_of
-from qframe.results.writer import for_people, write_manifest, write_table
+from qframe.results.writer import write_for_people, write_manifest
 from qframe.scoring.outcome import STATUS_LABELS, STATUS_OK, escalated_since, highest_level
 
 FORMATS = ("csv", "parquet", "json")
@@ -81,12 +81,10 @@ class Result:
         if self.apportioned is not None:
             names.append("apportioned")
         for name in names:
-            frame = self.to_frame(name)
-            if fmt == "csv":
-                # to a stated precision (money to the penny, the rest to 6 places), then 12
-                # significant digits: pennies up to £9,999,999,999.99, without float noise
-                frame = for_people(frame, self.money_columns)
-            written.append(write_table(frame, folder / f"{name}.{fmt}", fmt))
+            # CSV to a stated precision (money to the penny, the rest to 6 places), then 12
+            # significant digits: pennies up to £9,999,999,999.99, without float noise
+            path = folder / f"{name}.{fmt}"
+            written.append(write_for_people(self.to_frame(name), path, fmt, self.money_columns))
         manifest = write_manifest(self.manifest, folder / "manifest.json")
         written.append(manifest)
         return written
@@ -99,6 +97,11 @@ def tidy(
     data = ev.layout
     wanted = data.present & (np.isin(data.periods, list(only)) if only else True)
     keep = np.flatnonzero(wanted)
+    # the periods kept as a slice when they follow each other: then each indicator value's
+    # column is a view of the evaluation's array when every period is kept (no copy)
+    along: slice | np.ndarray = keep
+    if keep.size and keep[-1] - keep[0] + 1 == keep.size:
+        along = slice(int(keep[0]), int(keep[-1]) + 1)
     periods = np.asarray(data.periods, dtype=object)[keep]
     U, P, n_ind = len(data.unit_ids), len(keep), len(plan.indicator_ids)
     unit_ids = data.unit_ids
@@ -126,9 +129,9 @@ def tidy(
     for fld in ("max_points", "lower", "upper"):
         ind_cols[fld] = plan.indicator_numbers[fld][i_codes]
     for name in plan.value_order:
-        ind_cols[name] = ev.values[name][0][:, keep, :].reshape(n)
+        ind_cols[name] = ev.values[name][0][:, along, :].reshape(n)
     ind_cols["status"] = cat(
-        np.asarray(STATUS_LABELS, dtype=object), ev.status[:, keep, :].reshape(n)
+        np.asarray(STATUS_LABELS, dtype=object), ev.status[:, along, :].reshape(n)
     )
     indicators = pd.DataFrame(ind_cols, copy=False)
     if n_ind == 0:

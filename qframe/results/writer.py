@@ -3,7 +3,9 @@
 The same frame gives the same bytes: a fixed column order (the frame's), ``\\n`` line endings,
 floats in CSV written with 12 significant digits (pennies up to £9,999,999,999.99, without float
 noise), JSON with 10 decimal places, manifests with sorted keys. Every table qframe writes goes
-through here.
+through here. CSV text is made by Arrow, a chunk of rows at a time
+(:mod:`qframe.results.csvtext`), in the bytes ``DataFrame.to_csv`` wrote; Parquet is written by
+Arrow (through pandas, which keeps the column types in the file).
 
 Tables people open (the results of evaluate and compare) are written to a stated precision with
 :func:`for_people`: money to the penny (it is already rounded once, by the framework's money rule:
@@ -22,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from qframe.errors.diagnostics import output_file
+from qframe.results.csvtext import FLOAT_TEXT, write_frame
 from qframe.scoring.rules import round_money
 
 TABLE_FORMATS = ("csv", "parquet", "json")
-CSV_FLOATS = "%.12g"
+CSV_FLOATS = FLOAT_TEXT
 MONEY_PLACES = 2  # pence
 PER_PATIENT_PLACES = 4  # money per patient, rates per 1,000
 OTHER_PLACES = 6  # shares, ratios, correlations, points, achievement
@@ -63,8 +66,12 @@ def write_csv(
     float_format: str | None = CSV_FLOATS,
 ) -> Path:
     """Write ``frame`` as CSV (UTF-8, ``\\n`` line endings; ``float_format=None`` writes floats
-    as pandas does, for data files read back exactly); returns the path."""
+    as pandas does, for data files read back exactly); returns the path. With the default
+    format the text is made by Arrow (:mod:`qframe.results.csvtext`), in the bytes pandas
+    writes; a table with a column of another type is written by pandas."""
     target = output_file(path)
+    if float_format == CSV_FLOATS and write_frame(frame, target, index=index):
+        return target
     frame.to_csv(target, index=index, lineterminator="\n", float_format=float_format)
     return target
 
@@ -83,6 +90,24 @@ def write_json_records(frame: pd.DataFrame, path: str | Path) -> Path:
         frame.to_json(orient="records", indent=1, double_precision=10) + "\n", encoding="utf-8"
     )
     return target
+
+
+def write_for_people(
+    frame: pd.DataFrame,
+    path: str | Path,
+    fmt: str,
+    money: Collection[str] = (),
+    places: Mapping[str, int] | None = None,
+) -> Path:
+    """Write a table people open in format ``fmt``: CSV to the stated precision
+    (:func:`for_people`, applied a chunk of rows at a time as they are written, so no rounded
+    copy of the whole table is made), Parquet and JSON with every digit; returns the path."""
+    if fmt != "csv":
+        return write_table(frame, path, fmt)
+    target = output_file(path)
+    if write_frame(frame, target, prepare=lambda part: for_people(part, money, places)):
+        return target
+    return write_csv(for_people(frame, money, places), target)
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:

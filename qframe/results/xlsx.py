@@ -1,4 +1,5 @@
-"""Excel workbooks, written with openpyxl: a sheet per table, Excel-native.
+"""Excel workbooks, written with XlsxWriter a row at a time (``constant_memory``: a row is
+written out before the next is made): a sheet per table, Excel-native.
 
 Every sheet has a bold header row of readable headings (:mod:`qframe.results.columns`), frozen,
 with an autofilter over the table; every column has a width and the number format of what it
@@ -7,14 +8,13 @@ correlations, whole numbers on counts and quintiles. Quintiles and other numbers
 (``"3"``) are written as numbers.
 
 The same tables give the same bytes: the document's properties carry a fixed date and every
-entry of the zip file a fixed timestamp.
+entry of the zip file a fixed timestamp (XlsxWriter's, 31 January 1980).
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,27 +26,8 @@ from qframe.errors.diagnostics import output_file, output_folder
 from qframe.results.columns import FORMATS, column_info, heading
 
 FIXED_DATE = datetime.datetime(2000, 1, 1)  # the workbook's created and modified date
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MAX_WIDTH = 48
-
-
-class FixedDateZip(zipfile.ZipFile):
-    """A zip file whose entries all carry the same date (so the bytes do not depend on when or
-    from which temporary files the workbook was written)."""
-
-    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
-        name = (
-            zinfo_or_arcname.filename
-            if isinstance(zinfo_or_arcname, zipfile.ZipInfo)
-            else zinfo_or_arcname
-        )
-        entry = zipfile.ZipInfo(str(name), date_time=ZIP_DATE)
-        entry.compress_type = zipfile.ZIP_DEFLATED
-        super().writestr(entry, data, *args, **kwargs)
-
-    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
-        with open(filename, "rb") as handle:
-            self.writestr(arcname or Path(filename).name, handle.read())
+PADDING = 5 / 7  # XlsxWriter adds 5 pixels to a width in characters of 7 pixels
 
 
 def kind_of(name: str, column: pd.Series, kinds: Mapping[str, str]) -> str:
@@ -116,53 +97,52 @@ def write_xlsx(
     ``kinds`` gives, per sheet, the kind of value of columns the catalogue does not know (a key
     of :data:`qframe.results.columns.FORMATS`); a column's heading is its catalogue heading or
     its name."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.writer.excel import ExcelWriter
+    import xlsxwriter
 
-    book = Workbook(write_only=True)
-    book.properties.creator = "qframe"
-    book.properties.created = FIXED_DATE
-    book.properties.modified = FIXED_DATE
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for sheet_name, frame in sheets.items():
-        sheet = book.create_sheet(sheet_name[:31])
-        given = (kinds or {}).get(sheet_name, {})
-        names = [str(c) for c in frame.columns]
-        col_kinds = [kind_of(n, frame[c], given) for n, c in zip(names, frame.columns, strict=True)]
-        columns = [cell_values(frame[c], k) for c, k in zip(frame.columns, col_kinds, strict=True)]
-        headings = [heading(n) for n in names]
-        for i, (head, kind, values) in enumerate(zip(headings, col_kinds, columns, strict=True)):
-            width = max(min(len(head), 28), text_width(values, kind)) + 2
-            sheet.column_dimensions[get_column_letter(i + 1)].width = min(width, MAX_WIDTH)
-        sheet.freeze_panes = "A2"
-        if names:
-            last = f"{get_column_letter(len(names))}{len(frame) + 1}"
-            sheet.auto_filter.ref = f"A1:{last}"
-        header = []
-        for head in headings:
-            cell = WriteOnlyCell(sheet, value=head)
-            cell.font = bold
-            cell.alignment = wrap
-            header.append(cell)
-        sheet.append(header)
-        formats = [FORMATS[k] if k not in ("text", "flag") else None for k in col_kinds]
-        for row in zip(*columns, strict=True) if columns else ():
-            cells = []
-            for value, fmt in zip(row, formats, strict=True):
-                if fmt is None or value is None:
-                    cells.append(value)
-                else:
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.number_format = fmt
-                    cells.append(cell)
-            sheet.append(cells)
     target = Path(path)
     output_folder(target.parent)
     output_file(target)
-    with FixedDateZip(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(book, archive).write_data()
+    book = xlsxwriter.Workbook(str(target), {"constant_memory": True})
+    book.set_properties({"author": "qframe", "created": FIXED_DATE})
+    header_format = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    number_formats: dict[str, Any] = {}
+    try:
+        for sheet_name, frame in sheets.items():
+            sheet = book.add_worksheet(sheet_name[:31])
+            given = (kinds or {}).get(sheet_name, {})
+            names = [str(c) for c in frame.columns]
+            col_kinds = [
+                kind_of(n, frame[c], given) for n, c in zip(names, frame.columns, strict=True)
+            ]
+            columns = [
+                cell_values(frame[c], k) for c, k in zip(frame.columns, col_kinds, strict=True)
+            ]
+            headings = [heading(n) for n in names]
+            for i, (head, kind, values) in enumerate(
+                zip(headings, col_kinds, columns, strict=True)
+            ):
+                width = max(min(len(head), 28), text_width(values, kind)) + 2
+                # the stored width is min(width, MAX_WIDTH) exactly (as openpyxl wrote it)
+                sheet.set_column(i, i, min(width, MAX_WIDTH) - PADDING)
+            sheet.freeze_panes(1, 0)
+            if names:
+                sheet.autofilter(0, 0, len(frame), len(names) - 1)
+            for i, head in enumerate(headings):
+                sheet.write_string(0, i, head, header_format)
+            for kind in col_kinds:
+                if kind not in number_formats and kind not in ("text", "flag"):
+                    number_formats[kind] = book.add_format({"num_format": FORMATS[kind]})
+            formats = [number_formats.get(kind) for kind in col_kinds]
+            for row, cells in enumerate(zip(*columns, strict=True) if columns else (), start=1):
+                for i, value in enumerate(cells):
+                    if value is None:
+                        continue
+                    if isinstance(value, str):
+                        sheet.write_string(row, i, value, formats[i])
+                    elif isinstance(value, bool):
+                        sheet.write_boolean(row, i, value, formats[i])
+                    else:
+                        sheet.write_number(row, i, value, formats[i])
+    finally:
+        book.close()
     return target

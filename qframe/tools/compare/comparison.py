@@ -11,7 +11,7 @@ from qframe.errors.diagnostics import output_folder
 from qframe.results.columns import csv_rounding
 from qframe.results.comparison import ComparisonTables
 from qframe.results.tidy import Result
-from qframe.results.writer import for_people, write_manifest, write_table
+from qframe.results.writer import write_for_people, write_manifest
 from qframe.tools.report import write_report
 
 FORMATS = ("csv", "parquet")
@@ -75,10 +75,9 @@ class Comparison(ComparisonTables):
         output_folder(folder)
         written = []
         for name, frame in self.tables().items():
-            if fmt == "csv":  # to a stated precision: money to the penny (docs/compare.md)
-                money, places = csv_rounding([str(c) for c in frame.columns])
-                frame = for_people(frame, money, places)
-            written.append(write_table(frame, folder / f"{name}.{fmt}", fmt))
+            # CSV to a stated precision: money to the penny (docs/compare.md)
+            money, places = csv_rounding([str(c) for c in frame.columns])
+            written.append(write_for_people(frame, folder / f"{name}.{fmt}", fmt, money, places))
         step("tables written")
         if workbook:
             written.append(self.write_workbook(folder / WORKBOOK))

@@ -67,7 +67,9 @@ def year_of(run: FrameworkRun, year: str) -> pd.DataFrame:
             agg.loc[grouped["points"].count() < 4, "points"] = np.nan
         if run.has_escalation:
             agg["rank"] = grouped["rank"].max()
-            agg["rules"] = grouped["rules"].agg(union_of_rules)
+            ruled = frame[frame["rules"] != ""]  # most units meet no rule: only the others
+            union = ruled.groupby("unit_id", sort=True)["rules"].agg(union_of_rules)
+            agg["rules"] = union.reindex(agg.index, fill_value="").astype(object)
         frame = agg.drop(columns="n").reset_index()
     out = frame.set_index("unit_id")
     if run.has_escalation:
