@@ -151,6 +151,16 @@ class Framework:
         if isinstance(data, (str, Path)) and is_record_folder(data):
             program = self.plan.program.records if self.plan.program else None
             data = records_dataset(self.definition, program, data, records, record_engine)
+        elif records:
+            raise DataError.single(
+                "Q441",
+                f"record-level parameter{'s' if len(records) > 1 else ''} "
+                f"{', '.join(f'`{name}`' for name in sorted(records))} set, but the data are "
+                "practice-level counts, which they cannot change",
+                None,
+                "give a folder of GP records (patients, registrations, events) as --data to "
+                "recount the indicators under the changed rule, or leave the parameter unset",
+            )
         return at_level(as_dataset(data), self.definition)
 
     def parameter_values(self, overrides: Resolved | Mapping[str, Any]) -> dict[str, Any]:

@@ -217,3 +217,23 @@ def test_uncertainty_on_records_counts_the_records_once(
     found = uncertainty(qof, RECORDS, samples=20, seed=3)
     assert calls["counts"] == 1 and len(found.samples) == 20
     assert found.totals["median"].iloc[0] > 0
+
+
+def test_a_record_level_parameter_on_practice_level_data_is_an_error(
+    qof: qframe.Framework, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Counts given as data cannot be recounted under a changed clinical rule: saying so beats
+    a result that silently ignores the change (Q441)."""
+    sample = ROOT / "data" / "sample"
+    with pytest.raises(DataError) as caught:
+        qof.evaluate(sample, params={"hba1c_target": "64 mmol/mol"})
+    assert [d.code for d in caught.value.diagnostics] == ["Q441"]
+    assert "`hba1c_target`" in str(caught.value.render())
+    code, _, err = run(
+        capsys, "evaluate", str(QOF), "--data", str(sample), "--out", str(tmp_path / "out"),
+        "--set", "hba1c_target=64 mmol/mol",
+    )  # fmt: skip
+    assert code == ExitCode.DATA_ERROR and "Q441" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+    # a practice-level parameter on the same data is still fine
+    assert qof.evaluate(sample, params={"point_value": 160.0}).total("payment", period="all") > 0

@@ -235,6 +235,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("Q438", _E, "the cluster runs another Spark major version than the PySpark installed"),
     Entry("Q439", _E, "Spark cannot read a table of the records folder"),
     Entry("Q440", _E, "Spark failed while computing the counts"),
+    Entry("Q441", _E, "a record-level parameter set while the data are practice-level counts"),
     # Scenario files
     Entry("S001", _E, "a scenario file does not name its framework"),
     Entry("S002", _E, "a scenario file does not list its scenarios by name"),
