@@ -469,9 +469,13 @@ def national_lines(figures: dict[str, Any], engines: list[str]) -> list[str]:
                 "spills what exceeds its memory limit to disk (slower) |"
             )
             continue
+        # Spark local's peak is the heap it was given (60% of RAM), not what the query needs: the
+        # rows held per patient are DuckDB's measured working set, shared among the executors
+        held = fit(figures, "duckdb", "peak_mib")
+        held_per_patient = held[1] if held else mem_per_patient
         for executors, cores in CLUSTERS:
             seconds = fixed + per_patient * NATIONAL / (executors * cores * EFFICIENCY)
-            per_executor = mem_per_patient * NATIONAL / executors / 1024
+            per_executor = held_per_patient * NATIONAL / executors / 1024
             lines.append(
                 f"| {engine} | {executors} executors × {cores} cores | {executors * cores} | "
                 f"{seconds / 60:,.1f} min | {per_executor:,.1f} GiB per executor |"
@@ -501,6 +505,9 @@ def section(figures: dict[str, Any], engines: list[str]) -> list[str]:
         "    .venv/bin/python benchmarks/bench_records_scale.py --engines duckdb,spark --json records-scale.json",
         "    .venv/bin/python benchmarks/bench_records_scale.py --from-json records-scale.json --write-doc",
         "",
+        "The figures below are kept in `benchmarks/figures/records_scale.json` (the raw measurements, "
+        "the commands' last output lines included).",
+        "",
         "`qframe synth --patients N --seed 1` writes the records (about 10 events a patient, 138 "
         "practices at 1M); `qframe evaluate frameworks/qof_2014 --data DIR --out OUT --format parquet` "
         "reads and checks them, computes every shipped record-level indicator (30 indicators of six "
@@ -517,8 +524,13 @@ def section(figures: dict[str, Any], engines: list[str]) -> list[str]:
         if text and cpu:
             lines.append(
                 f"Scaling ({engine}): {text}. Fitted over the sizes, CPU ≈ {cpu[0]:.1f} s + "
-                f"{cpu[1] * 1e6:.1f} µs × patients: a fixed cost (starting Python, reading the "
-                "definition, the practice level) and a per-patient cost that stays flat."
+                f"{cpu[1] * 1e6:.1f} µs × patients: a fixed cost (starting Python"
+                + (
+                    " and Spark's JVM, planning and checkpointing the query's stages"
+                    if engine == "spark"
+                    else ""
+                )
+                + ", reading the definition, the practice level) and a per-patient cost."
             )
     one_m = figures["sizes"].get("1000000", {}).get("evaluate", {}).get("duckdb")
     if one_m:
@@ -560,7 +572,8 @@ def section(figures: dict[str, Any], engines: list[str]) -> list[str]:
                 if row.get("engine_sweep")
             ),
             "",
-            "The second row is the DuckDB engine's own sweep (`DuckDBRecordEngine.sweep`) in a fresh "
+            "`qframe sweep` on a record folder goes through the record engine's one-scan sweep "
+            "(docs/records.md §6): the last row is that sweep alone (`DuckDBRecordEngine.sweep`) in a fresh "
             "process: the records read and checked once, the fields computed once, the measures that "
             "depend on the target counted over the fields × a 20-row scenarios table (DM007's numerator "
             "rises monotonically with the target: "
@@ -569,9 +582,8 @@ def section(figures: dict[str, Any], engines: list[str]) -> list[str]:
                 for row in figures["sizes"].values()
                 if row.get("engine_sweep")
             )
-            + "). Where `qframe sweep` counts the records once per value, the first row is that "
-            "many whole evaluations; once the CLI's sweep uses the engine's sweep, it costs about "
-            "the second row plus the practice-level sweep.",
+            + "). The whole 20-step sweep costs about one evaluation and a half: the records are not "
+            "counted once per value (that path took 306.8 s wall and 132.5 s CPU at 1M).",
         ]
     else:
         lines.append("*Not measured in this run.*")
@@ -611,13 +623,34 @@ def section(figures: dict[str, Any], engines: list[str]) -> list[str]:
         "synthetic data (about 10; real records hold more, so scale *b* by events per patient ÷ 10), "
         f"a cluster core as fast as one of this machine's, and a parallel efficiency of {EFFICIENCY} "
         "(Spark's shuffles by patient and practice, task start-up, skew). DuckDB's row is one "
-        "process on this machine's 2 cores; the Spark rows use Spark local's own fit (driver and "
-        "JVM together).",
+        "process on this machine's 2 cores; the Spark rows use Spark local's own CPU fit (driver and "
+        "JVM together, so its fixed cost: starting the JVM and planning the stages, stays whole). "
+        "Memory: Spark local's measured peak is the heap it was given (60% of RAM), not what the "
+        "query needs, so the memory per executor is the working set DuckDB measured per patient "
+        "(the same rows held) shared among the executors: the data held, before Spark's overheads "
+        "(give executors about twice it).",
         "",
         *national_lines(figures, ["duckdb", "spark"]),
         "",
+        *reading(figures),
     ]
     return lines
+
+
+def reading(figures: dict[str, Any]) -> list[str]:
+    """What the two engines' fits say, in words (when both were measured)."""
+    duck, spark = fit(figures, "duckdb", "cpu"), fit(figures, "spark", "cpu")
+    if not (duck and spark) or duck[1] <= 0:
+        return []
+    return [
+        f"Read together: on one machine DuckDB is the engine to use; Spark local spends about "
+        f"{spark[1] / duck[1]:.0f} times DuckDB's CPU per patient (its stages are planned, "
+        "checkpointed and shuffled between tasks even on one machine) and about "
+        f"{spark[0]:.0f} s before the first patient (starting its JVM, planning the stages). Spark "
+        "pays off when the records do not fit one machine or already live in a Spark platform: "
+        "the definition file is the same.",
+        "",
+    ]
 
 
 def write_doc(figures: dict[str, Any], engines: list[str]) -> None:
