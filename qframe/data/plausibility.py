@@ -170,9 +170,13 @@ def table_problems(
 
 
 def value_problems(
-    measures: pd.DataFrame, measures_name: str, bounds: Bounds | None = None
+    measures: pd.DataFrame,
+    measures_name: str,
+    bounds: Bounds | None = None,
+    rows: MeasureRows | None = None,
 ) -> list[Diagnostic]:
-    """Values no payment should rest on (``value`` already numbers): D301, D300, D303."""
+    """Values no payment should rest on (``value`` already numbers): D301, D300, D303.
+    ``rows``: the table's :class:`MeasureRows`, if already made."""
     limits = bounds or Bounds()
     values = measures["value"].to_numpy(dtype=np.float64, na_value=np.nan)
     problems: list[Diagnostic] = []
@@ -201,13 +205,15 @@ def value_problems(
                 "beside the units file (max_value: 1e12)",
             )
         )
-    problems.extend(_prevalence_problems(measures, measures_name, limits))
+    problems.extend(_prevalence_problems(measures, measures_name, limits, rows))
     return problems
 
 
-def _prevalence_problems(measures: pd.DataFrame, file: str, limits: Bounds) -> list[Diagnostic]:
+def _prevalence_problems(
+    measures: pd.DataFrame, file: str, limits: Bounds, known: MeasureRows | None
+) -> list[Diagnostic]:
     """D303: a register larger than the list size of its unit and period."""
-    rows = MeasureRows(measures)
+    rows = measure_rows(measures, known)
     registers, lists = rows.of("register"), rows.of("list_size")
     if registers.size == 0 or lists.size == 0:
         return []
