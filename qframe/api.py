@@ -216,6 +216,7 @@ class Framework:
         D309: exceptions and denominator above the group's register (once per dataset and
         framework)."""
         from qframe.data import plausibility
+        from qframe.data.dataset import MEASURE_ROWS
 
         fw = self.definition
         keyed = {i.data_name: i.key for i in fw.inputs.values() if i.key in ("indicator", "group")}
@@ -223,9 +224,9 @@ class Framework:
         cache_key = ("stray keys", tuple(sorted(keyed.items())), self.plan.indicator_ids)
         if cache_key not in ds.cache:
             group_of = {iid: ind.group for iid, ind in fw.indicators.items()}
-            if "measure rows" not in ds.cache:  # shared by every framework evaluated on ds
-                ds.cache["measure rows"] = plausibility.MeasureRows(ds.measures)
-            rows = ds.cache["measure rows"]
+            if MEASURE_ROWS not in ds.cache:  # shared by every framework evaluated on ds
+                ds.cache[MEASURE_ROWS] = plausibility.MeasureRows(ds.measures)
+            rows = ds.cache[MEASURE_ROWS]
             ds.cache[cache_key] = [
                 *plausibility.unknown_keys(
                     ds.measures, keyed, self.plan.indicator_ids, groups, ds.source, rows

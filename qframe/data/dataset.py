@@ -26,9 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.data.validate import validate_frames
+from qframe.data.validate import ValidFrames, validate_frames
 from qframe.errors.diagnostics import DataError, Diagnostic, error
 from qframe.model.periods import QUARTER, YEAR
+
+#: The key in :attr:`Dataset.cache` of the measures' rows as integers
+#: (:class:`qframe.data.plausibility.MeasureRows`), shared by the checks that join rows.
+MEASURE_ROWS = "measure rows"
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,15 @@ class Dataset:
         cls, units: pd.DataFrame, measures: pd.DataFrame, source: str = "<memory>"
     ) -> Dataset:
         """Validate two DataFrames (the layout of units.csv and measures.csv)."""
-        valid = validate_frames(units, measures, "units", "measures")
-        return cls(valid.units, valid.measures, source, "", valid.warnings)
+        return cls.from_valid(validate_frames(units, measures, "units", "measures"), source)
+
+    @classmethod
+    def from_valid(cls, valid: ValidFrames, source: str, content_hash: str = "") -> Dataset:
+        """The dataset of two validated tables, keeping what validation made of their rows."""
+        ds = cls(valid.units, valid.measures, source, content_hash, valid.warnings)
+        if valid.rows is not None:
+            ds.cache[MEASURE_ROWS] = valid.rows
+        return ds
 
     @property
     def unit_ids(self) -> np.ndarray:

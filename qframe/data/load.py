@@ -74,7 +74,7 @@ def load_dataset(path: str | Path) -> Dataset:
         digest.update(f.name.encode())
         digest.update(f.read_bytes())
     valid = validate_frames(units, measures, str(units_file), str(measures_file))
-    return Dataset(valid.units, valid.measures, str(folder), digest.hexdigest(), valid.warnings)
+    return Dataset.from_valid(valid, str(folder), digest.hexdigest())
 
 
 def _find(folder: Path, stem: str) -> Path:

@@ -170,9 +170,13 @@ def table_problems(
 
 
 def value_problems(
-    measures: pd.DataFrame, measures_name: str, bounds: Bounds | None = None
+    measures: pd.DataFrame,
+    measures_name: str,
+    bounds: Bounds | None = None,
+    rows: MeasureRows | None = None,
 ) -> list[Diagnostic]:
-    """Values no payment should rest on (``value`` already numbers): D301, D300, D303."""
+    """Values no payment should rest on (``value`` already numbers): D301, D300, D303.
+    ``rows``: the table's :class:`MeasureRows`, if already made."""
     limits = bounds or Bounds()
     values = measures["value"].to_numpy(dtype=np.float64, na_value=np.nan)
     problems: list[Diagnostic] = []
@@ -201,13 +205,15 @@ def value_problems(
                 "beside the units file (max_value: 1e12)",
             )
         )
-    problems.extend(_prevalence_problems(measures, measures_name, limits))
+    problems.extend(_prevalence_problems(measures, measures_name, limits, rows))
     return problems
 
 
-def _prevalence_problems(measures: pd.DataFrame, file: str, limits: Bounds) -> list[Diagnostic]:
+def _prevalence_problems(
+    measures: pd.DataFrame, file: str, limits: Bounds, known: MeasureRows | None
+) -> list[Diagnostic]:
     """D303: a register larger than the list size of its unit and period."""
-    rows = MeasureRows(measures)
+    rows = measure_rows(measures, known)
     registers, lists = rows.of("register"), rows.of("list_size")
     if registers.size == 0 or lists.size == 0:
         return []
@@ -280,12 +286,30 @@ class MeasureRows:
         self.keys = keys
         self.key_span = len(self.key_labels) + 1
         self.unit_periods = span // self.key_span
+        self.positions: dict[str, np.ndarray] = {}  # per measure, its rows (found once)
+        self.matches: dict[tuple[str, str], np.ndarray] = {}  # see matched()
 
     def of(self, measure: str) -> np.ndarray:
-        """The positions of the rows of one measure, in order."""
-        if measure not in self.measure_labels:
-            return np.zeros(0, dtype=np.intp)
-        return np.flatnonzero(self.measure_codes == self.measure_labels.index(measure))
+        """The positions of the rows of one measure, in order (read-only: kept for the next
+        check, and the next framework evaluated on the same data)."""
+        if measure not in self.positions:
+            if measure not in self.measure_labels:
+                found = np.zeros(0, dtype=np.intp)
+            else:
+                code = self.measure_labels.index(measure)
+                found = np.flatnonzero(self.measure_codes == code)
+            found.setflags(write=False)
+            self.positions[measure] = found
+        return self.positions[measure]
+
+    def matched(self, measure: str, other: str) -> np.ndarray:
+        """For each row of ``measure`` (in :meth:`of`'s order), the first row of ``other`` with
+        the same unit, period and key (-1: none); found once (read-only)."""
+        if (measure, other) not in self.matches:
+            found = self.find(self.keys[self.of(measure)], self.of(other))
+            found.setflags(write=False)
+            self.matches[(measure, other)] = found
+        return self.matches[(measure, other)]
 
     def key(self, rows: np.ndarray) -> np.ndarray:
         """The key of some rows, from 1 (0: missing), as it counts in :attr:`keys`."""
@@ -445,9 +469,8 @@ def excepted_beyond_register(
         [-1] + [code_of.get(group_of.get(label, ""), -1) for label in rows.key_labels],
         dtype=np.int64,
     )
-    keys = rows.key(exceptions)
-    exceptions = exceptions[group_key[keys] >= 0]  # rows of the framework's indicators
-    at = rows.find(rows.keys[exceptions], denominators)
+    ours = group_key[rows.key(exceptions)] >= 0  # rows of the framework's indicators
+    exceptions, at = exceptions[ours], rows.matched("exceptions", "denominator")[ours]
     exceptions, denominators = exceptions[at >= 0], at[at >= 0]
     keys = rows.key(exceptions)
     group_keys = rows.keys[exceptions] - keys + group_key[keys]

@@ -30,6 +30,9 @@ class ValidFrames:
     units: pd.DataFrame
     measures: pd.DataFrame
     warnings: tuple[Diagnostic, ...] = ()
+    #: The measures' rows as integers (made for the plausibility checks; later checks that join
+    #: rows reuse them: :data:`qframe.data.dataset.MEASURE_ROWS`).
+    rows: plausibility.MeasureRows | None = None
 
 
 def _shown_rows(mask: np.ndarray | pd.Series) -> tuple[tuple[int, ...], int]:
@@ -218,15 +221,18 @@ def validate_frames(
         measures[name] = column.categorical()
     measures["value"] = values
     measures["key"] = key.categorical()
+    rows = plausibility.MeasureRows(measures)
     problems.extend(
-        plausibility.value_problems(measures, measures_name, plausibility.bounds_for(units_name))
+        plausibility.value_problems(
+            measures, measures_name, plausibility.bounds_for(units_name), rows
+        )
     )
     errors = [p for p in problems if p.is_error]
     if errors:
         raise DataError(errors)
     warnings.extend(p for p in problems if not p.is_error)  # plausibility warnings, rows kept
     units = units.sort_values("unit_id", kind="stable").reset_index(drop=True)
-    return ValidFrames(units, measures, tuple(warnings))
+    return ValidFrames(units, measures, tuple(warnings), rows)
 
 
 @dataclass(frozen=True)

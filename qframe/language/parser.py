@@ -275,7 +275,15 @@ def grammar_text() -> str:
 
 
 def parse(text: str) -> ast.Node:
-    """Parse one expression. Raises :class:`ExpressionSyntaxError` with a located message."""
+    """Parse one expression. Raises :class:`ExpressionSyntaxError` with a located message.
+
+    The same text gives the same (immutable) tree, parsed once per process: a framework repeats
+    many expressions (``false``, ``50% .. 90%``), and ``compare`` reads several frameworks."""
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(text: str) -> ast.Node:
     if not text.strip():
         raise ExpressionSyntaxError(
             "empty expression", 0, "write an expression, e.g. `numerator / denominator`"

@@ -58,8 +58,9 @@ def round_money(amount: ArrayLike, places: int = 2) -> np.ndarray:
     x = np.asarray(np.abs(a), dtype=np.float64)  # a new array (0-d for a number)
     # an amount of 2^52 pence or more has no fraction of a penny to round (and × scale could
     # overflow): it is kept as it is
-    whole = x >= _WHOLE / scale
-    any_whole = bool(whole.any())
+    # the largest amount first (fmax skips NaN; one pass, no mask): usually none is that large
+    any_whole = x.size > 0 and bool(np.fmax.reduce(x, axis=None) >= _WHOLE / scale)
+    whole = x >= _WHOLE / scale if any_whole else False
     if any_whole:
         x[whole] = 0.0
     x *= scale

@@ -99,11 +99,17 @@ class NumpyEngine:
         known reason; and what is (``rule `payment``` or ``total `payment```)."""
         present = ctx.data.present[periods]
         s, n_units = pay.shape[0], pay.shape[1]
+        # the periods as a slice where they follow one another (a view of each grid, not a copy)
+        chosen: slice | list[int] = periods
+        if periods and periods == list(range(periods[0], periods[-1] + 1)):
+            chosen = slice(periods[0], periods[-1] + 1)
         for name, grid, known in ctx.computed_rules():
-            values = grid[:, :, periods, :]
+            values = grid[:, :, chosen, :]
             bad = np.isinf(values)
             if overflowed:
-                bad |= np.isnan(values) & known[:, :, periods, :]
+                bad |= np.isnan(values) & known[:, :, chosen, :]
+            elif not bad.any():  # the usual case: nothing infinite anywhere
+                continue
             bad &= present[None, None, :, None]
             if bad.any():
                 mask = np.broadcast_to(bad.any(axis=(2, 3)), (s, n_units))
