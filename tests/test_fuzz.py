@@ -66,6 +66,20 @@ def test_generated_expressions(text: str, rule: str) -> None:
     classify(lambda: run_expression(text, rule))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '(band("DM", "DM", 0))',  # the long run of 1 December 2026: text reached band's scoring
+        'band(1, 2, "x")',
+        'slide("a", 1, 2)',
+        'all_or_nothing("a", 1)',
+    ],
+)
+def test_found_by_the_long_run(text: str) -> None:
+    """Inputs the long run found: each is a located error before any data is read."""
+    assert classify(lambda: run_expression(text, "achievement")) == "rejected"
+
+
 @_settings(60)
 @given(mutated_definitions(TEXTS[:1]))
 def test_mutated_definitions(text: str) -> None:

@@ -54,7 +54,7 @@ def band(compiler: Compiler, spec: FunctionSpec, node: ast.Call, scope: Scope) -
             "write band(value, cut1, score1, cut2, score2)",
         )
         ok = False
-    if not ok:
+    if not ok or not positional_kinds(compiler, spec, scope, args):  # numbers, money or durations
         return unknown(node)
     value, cuts, scores = args[0], args[1::2], args[2::2]
     if same_kind(compiler, scope, node, [value, *cuts]) is None:
