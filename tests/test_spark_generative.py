@@ -20,9 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from record_ir import program
-from test_records_property import CLUSTERS, FIELDS, PATIENT, RULE, make_rule
+from record_populations import POPULATIONS, generated_program
 
 from qframe.engines.records.engine import DuckDBRecordEngine
 from qframe.engines.spark.engine import SparkRecordEngine
@@ -76,26 +74,13 @@ def same_counts(
     second: list[Any],
     target: int,
 ) -> None:
-    prog = program(
-        CLUSTERS, FIELDS, {"G": [make_rule(r) for r in register]},
-        {"I1": ("G", [make_rule(r) for r in first]), "I2": ("G", [make_rule(r) for r in second])},
-        {"t": target},
-    )  # fmt: skip
+    prog = generated_program(register, first, second, target)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_records(rows, folder)
         duck = DuckDBRecordEngine(threads=1).counts(prog, folder)
         spark = SparkRecordEngine(session=spark_session).counts(prog, folder)
     pd.testing.assert_frame_equal(spark, duck)
-
-
-POPULATIONS = dict(
-    rows=st.lists(PATIENT, min_size=1, max_size=8),
-    register=st.lists(RULE, min_size=1, max_size=3),
-    first=st.lists(RULE, min_size=1, max_size=4),
-    second=st.lists(RULE, min_size=0, max_size=4),
-    target=st.sampled_from([45, 59, 64, 75]),
-)
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
