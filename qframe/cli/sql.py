@@ -39,17 +39,8 @@ def command(
     from qframe.api import load
     from qframe.check.overrides import parse_assignments
     from qframe.engines.registry import record_engine
-    from qframe.errors.diagnostics import DefinitionError, did_you_mean
     from qframe.tools.patient import record_program
 
     fw = load(framework)
-    program = record_program(fw, parse_assignments(assignments))
-    if indicator is not None and indicator not in program.indicators:
-        raise DefinitionError.single(
-            "Q431",
-            f"{fw.id} has no record-level rules for `{indicator}`",
-            None,
-            did_you_mean(indicator, program.indicators)
-            or f"indicators with rules: {', '.join(sorted(program.indicators))}",
-        )
+    program = record_program(fw, parse_assignments(assignments), indicator)
     click.echo(record_engine("duckdb").sql(program, indicator, dialect))

@@ -18,14 +18,25 @@ from qframe.errors.diagnostics import DefinitionError, did_you_mean
 from qframe.ir.records import RecordProgram
 
 
-def record_program(fw: Any, params: Mapping[str, Any] | None = None) -> RecordProgram:
+def record_program(
+    fw: Any, params: Mapping[str, Any] | None = None, indicator: str | None = None
+) -> RecordProgram:
     """The framework's record program with any record-level parameters set (a located error when
-    the framework has no record-level rules)."""
+    the framework has no record-level rules, Q431 when ``indicator`` is given and has none)."""
     program = required_program(
         fw.id, fw.plan.program.records if fw.plan.program is not None else None
     )
     values = resolve(fw.plan, params or {}).records
-    return record_program_with(fw.definition, values) if values else program
+    program = record_program_with(fw.definition, values) if values else program
+    if indicator is not None and indicator not in program.indicators:
+        raise DefinitionError.single(
+            "Q431",
+            f"{fw.id} has no record-level rules for `{indicator}`",
+            None,
+            did_you_mean(indicator, program.indicators)
+            or f"indicators with rules: {', '.join(sorted(program.indicators))}",
+        )
+    return program
 
 
 def explain_patient(
@@ -38,15 +49,7 @@ def explain_patient(
 ) -> PatientExplanation:
     """Why ``patient`` is (or is not) in ``indicator``'s numerator, denominator or exceptions
     (``engine``: the record engine, by name or made with its settings)."""
-    program = record_program(fw, params)
-    if indicator not in program.indicators:
-        raise DefinitionError.single(
-            "Q431",
-            f"{fw.id} has no record-level rules for `{indicator}`",
-            None,
-            did_you_mean(indicator, program.indicators)
-            or f"indicators with rules: {', '.join(sorted(program.indicators))}",
-        )
+    program = record_program(fw, params, indicator)
     loaded = load_records(records)
     runner = record_engine(engine) if isinstance(engine, str) else engine
     return runner.explain_patient(program, loaded, patient, indicator)
