@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from qframe.data.records.load import table_source
 from qframe.errors.diagnostics import DataError, error
 
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -37,20 +38,16 @@ def quote(text: str) -> str:
 
 
 def source(folder: Path, name: str) -> str | None:
-    """The DuckDB reader of one table of the folder, or None when the folder lacks it."""
-    for suffix, reader in ((".parquet", "read_parquet"), (".csv", "read_csv")):
-        path = folder / f"{name}{suffix}"
-        if path.is_file():
-            extra = ", header = true" if reader == "read_csv" else ""
-            return f"{reader}({quote(str(path))}{extra})"
-    directory = folder / name
-    if directory.is_dir():
-        if any(directory.rglob("*.parquet")):
-            glob = quote(str(directory / "**" / "*.parquet"))
-            return f"read_parquet({glob}, hive_partitioning = true)"
-        if any(directory.rglob("*.csv")):
-            return f"read_csv({quote(str(directory / '**' / '*.csv'))}, header = true)"
-    return None
+    """The DuckDB reader of one table of the folder, or None when the folder lacks it (the files
+    found as the loader finds them: :func:`qframe.data.records.load.table_source`)."""
+    found = table_source(folder, name)
+    if found is None:
+        return None
+    path, fmt = found
+    if fmt == "csv":
+        return f"read_csv({quote(path)}, header = true)"
+    partitioned = ", hive_partitioning = true" if "**" in path else ""
+    return f"read_parquet({quote(path)}{partitioned})"
 
 
 def attach_folder(connection: duckdb.DuckDBPyConnection, folder: str | Path) -> None:

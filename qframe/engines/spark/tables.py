@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from qframe.data.records.load import table_source
 from qframe.engines.records.tables import COLUMNS, OPTIONAL
 from qframe.engines.spark.session import first_line
 from qframe.errors.diagnostics import DataError, ExitCode, QframeError, error
@@ -22,21 +23,17 @@ SPARK_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "DATE": "DATE", "DOUBLE"
 
 
 def table_files(folder: Path, name: str) -> tuple[str, str] | None:
-    """Where a table's data is and its format (Spark reads a folder of files as one table).
+    """Where a table's data is and its format, found as the loader finds it
+    (:func:`qframe.data.records.load.table_source`); Spark reads a folder of files as one table.
 
     >>> table_files(Path("/nonexistent"), "events") is None
     True
     """
-    for suffix, fmt in ((".parquet", "parquet"), (".csv", "csv")):
-        path = folder / f"{name}{suffix}"
-        if path.is_file():
-            return str(path.resolve()), fmt
-    directory = folder / name
-    if directory.is_dir():
-        for fmt in ("parquet", "csv"):
-            if any(directory.rglob(f"*.{fmt}")):
-                return str(directory.resolve()), fmt
-    return None
+    found = table_source(folder, name)
+    if found is None:
+        return None
+    path, fmt = found
+    return str((folder / name if "**" in path else Path(path)).resolve()), fmt
 
 
 def unreadable(folder: Path, name: str, why: str) -> QframeError:
