@@ -82,3 +82,21 @@ def spark() -> object:
     from qframe.engines.spark.session import spark_session
 
     return spark_session()
+
+
+class Terminal:
+    """A stand-in for standard error on a terminal: records what is written."""
+
+    def __init__(self, tty: bool = True) -> None:
+        self.text = ""
+        self.tty = tty
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self.tty

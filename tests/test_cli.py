@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import replace_every, replace_once, run
+from conftest import Terminal, replace_every, replace_once, run
 
 from qframe.cli.main import cli
 from qframe.errors.diagnostics import ExitCode
@@ -344,24 +344,6 @@ def test_grouping_by_a_missing_attribute_points_at_the_definition(
 
 
 # ---------------------------------------------------------------- progress on a terminal
-
-
-class Terminal:
-    """A stand-in for standard error on a terminal: records what is written."""
-
-    def __init__(self, tty: bool = True) -> None:
-        self.text = ""
-        self.tty = tty
-
-    def write(self, text: str) -> int:
-        self.text += text
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return self.tty
 
 
 def test_progress_is_drawn_only_on_a_terminal_and_not_when_quiet() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import Terminal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -345,23 +346,6 @@ def test_a_year_missing_a_quarter_is_refused_by_name(together: qframe.Framework)
 def test_uncertainty_names_its_period(together: qframe.Framework) -> None:
     result = sc.uncertainty(together, ROOT / "data" / "sample", samples=10, period="2015-16")
     assert result.period.startswith("2015-16 (the sum of its quarters")
-
-
-class Terminal:
-    """A stand-in for standard error on a terminal: records what is written."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> int:
-        self.text += text
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return True
 
 
 def test_scenario_tools_report_their_steps(
