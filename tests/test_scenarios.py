@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import Terminal
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 import qframe
 from qframe.cli.main import cli, main
 from qframe.tools import scenarios as sc
+from qframe.tools.scenarios.sweep import SUMMARISED_TOGETHER, nan_percentiles
 
 ROOT = Path(__file__).parents[1]
 MINI = Path(__file__).parent / "fixtures" / "mini"
@@ -69,6 +72,60 @@ def test_sweep_point_equals_a_single_evaluation(
         np.testing.assert_allclose(
             result.payments.iloc[:, k].reindex(per_practice.index), per_practice, atol=0.005
         )
+
+
+def test_sweep_numbers_do_not_depend_on_chunks_and_equal_single_evaluations_exactly() -> None:
+    """Issue 16: chunks of any size (a scenario at a time on national data, many on small data)
+    and summaries made many scenarios at a time give the same numbers, to the bit; each grid
+    point's payments are exactly those of evaluating it alone."""
+    fw = qframe.load(ROOT / "frameworks" / "qof_2014")
+    data = qframe.load_dataset(ROOT / "data" / "sample")
+    values = [f"{100 + 1.37 * k:.2f}" for k in range(70)]  # more than are summarised together
+    assert len(values) > SUMMARISED_TOGETHER
+    results = [sc.sweep(fw, data, {"point_value": values}, chunk=c) for c in (None, 1, 9)]
+    for other in results[1:]:
+        pd.testing.assert_frame_equal(other.table, results[0].table, check_exact=True)
+        pd.testing.assert_frame_equal(other.payments, results[0].payments, check_exact=True)
+    swept = results[0]
+    for k in (0, 33, 69):
+        units = fw.evaluate(data, params={"point_value": float(values[k])}).units
+        alone = units[units["period"] == swept.period].set_index("unit_id")["payment"]
+        column = swept.payments.iloc[:, k]
+        assert column.index.equals(alone.index)
+        assert np.array_equal(column.to_numpy(), alone.to_numpy(), equal_nan=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(2, 6).flatmap(
+        lambda rows: st.tuples(
+            st.lists(
+                st.lists(st.floats(-1e6, 1e6), min_size=rows, max_size=rows), min_size=1, max_size=9
+            ),
+            st.lists(st.booleans(), min_size=1, max_size=9),
+            st.booleans(),
+        )
+    )
+)
+def test_percentiles_of_rows_are_numpys_to_the_bit(
+    case: tuple[list[list[float]], list[bool], bool],
+) -> None:
+    """The sweep's percentiles per scenario, vectorised where every row misses the same columns,
+    are np.nanpercentile's numbers bit for bit (and numpy's own when the rows differ)."""
+    columns, missing, differ = case
+    matrix = np.array(columns, dtype=np.float64).T  # rows × columns
+    holes = np.resize(np.array(missing), matrix.shape[1])
+    matrix[:, holes] = np.nan
+    if differ:
+        matrix[0, 0] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a row with nothing but missing values
+        got = nan_percentiles(matrix, [10, 50, 90])
+        want = np.nanpercentile(matrix, [10, 50, 90], axis=1)
+    assert got.shape == want.shape
+    gaps = np.isnan(want)
+    assert np.array_equal(np.isnan(got), gaps)
+    assert np.array_equal(got[~gaps].view(np.int64), want[~gaps].view(np.int64))
 
 
 def test_sweep_of_point_value_is_linear(mini: qframe.Framework, mini_data: qframe.Dataset) -> None:

@@ -121,3 +121,23 @@ def test_the_cli_sweep_exits_with_the_data_error(
     assert code == ExitCode.DATA_ERROR
     assert "D095" in err and "scale=1e308" in err and "Traceback" not in err
     assert not (tmp_path / "out" / "sweep.csv").exists()
+
+
+def test_an_infinite_rule_no_scenario_changes_is_refused_in_every_sweep(tmp_path: Path) -> None:
+    """A rule that reads nothing swept is computed once for every chunk (its check for infinite
+    values is made once too, and remembered): it is still refused, in the first sweep and in the
+    next one on the same data, naming the rule."""
+    folder = tmp_path / "fw"
+    shutil.copytree(MINI, folder)
+    path = folder / "framework.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "  points: max_points * slide(achievement, lower, upper)\n"
+    assert old in text
+    path.write_text(text.replace(old, old.rstrip("\n") + " * 1e308\n", 1), encoding="utf-8")
+    fw = qframe.load(folder)
+    data = qframe.load_dataset(MINI / "data")
+    for _ in range(2):
+        with pytest.raises(DataError) as info:
+            sc.sweep(fw, data, {"point_value": ["150", "160", "170"]}, chunk=1)
+        message = d095(info)
+        assert "scenario `point_value=150`" in message and "rule `points` is infinite" in message

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from qframe.scoring.outcome import round_money
@@ -180,6 +180,72 @@ def test_round_money_array_and_places() -> None:
     assert float(round_money(2.5, places=0)) == 3.0  # half a pound → away from zero
     assert float(round_money(-2.5, places=0)) == -3.0
     assert float(round_money(1234.5, places=-1)) == 1230.0  # to the ten pounds: 123.45 → 123
+
+
+def _round_money_as_before(amount: object, places: int = 2) -> np.ndarray:
+    """round_money as it was before its fast path for amounts with no sign bit (issue 16): the
+    reference the property below holds it to, bit for bit."""
+    a = np.asarray(amount, dtype=np.float64)
+    scale = 10.0**places
+    x = np.asarray(np.abs(a), dtype=np.float64)
+    whole_from = float(2**52) / scale
+    any_whole = x.size > 0 and bool(np.fmax.reduce(x, axis=None) >= whole_from)
+    whole = x >= whole_from if any_whole else False
+    if any_whole:
+        x[whole] = 0.0
+    x *= scale
+    x += 0.5 + 5e-7
+    np.floor(x, out=x)
+    x /= scale
+    out = np.copysign(x, a, out=x)
+    return np.asarray(np.where(whole, a, out) if any_whole else out)
+
+
+# amounts money rounding meets: pennies and exact half pennies (k + 1/2) / 100, the floating-point
+# neighbours of half pennies, any float, -0.0, missing values, infinities and amounts too large
+# to have pennies; mostly non-negative (payments), sometimes with a negative among them
+_HALF_PENNIES = st.one_of(st.integers(-(10**6), 10**6), st.integers(-(2**53), 2**53)).map(
+    lambda k: (k + 0.5) / 100
+)
+# exact halves of a pound (for places=0) up to where floats have no halves: × 1 adds nothing, so
+# a rounding that ties to even (np.rint) would differ from the rule here
+_HALF_POUNDS = st.integers(-(2**52), 2**52).map(lambda k: k + 0.5)
+_NEAR_HALF = _HALF_PENNIES.flatmap(
+    lambda h: st.sampled_from([h, math.nextafter(h, math.inf), math.nextafter(h, -math.inf)])
+)
+_AMOUNTS = st.one_of(
+    _HALF_PENNIES,
+    _HALF_POUNDS,
+    _NEAR_HALF,
+    st.integers(0, 10**9).map(lambda k: k / 100),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(0, 1e6),
+    st.sampled_from([0.0, -0.0, math.nan, -math.nan, math.inf, 2.0**52 / 100, 2.0**60, 1e308]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+# exact halves where floats are too coarse for the 6th-decimal tolerance to move them: the rule
+# rounds them away from zero, where a round-half-to-even (np.rint) would go down to the even one
+@example(amounts=[8589934594.5, 2.0**40 + 0.5, 0.0], places=0)
+@example(amounts=[10995116277.765, 1000000000.005, 687194767.405], places=2)
+@given(
+    st.lists(_AMOUNTS, max_size=40)
+    | st.lists(st.floats(0, 1e7) | _HALF_PENNIES.map(abs) | _HALF_POUNDS.map(abs)),
+    st.sampled_from([2, 2, 2, 0, 1, 3, -1]),
+)
+def test_round_money_same_bits_as_before(amounts: list[float], places: int) -> None:
+    """The fast path (no sign bit among the amounts: no abs() copy, no copysign() pass) gives
+    exactly the pennies of the rule as it was, bit for bit (halves, -0.0, NaN, ∞, huge amounts),
+    for arrays, their strided views and single numbers."""
+    a = np.array(amounts, dtype=np.float64)
+    for given_amount in (a, a[::2], a.reshape(-1, 1)):
+        got, want = round_money(given_amount, places), _round_money_as_before(given_amount, places)
+        assert got.shape == want.shape
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))
+    for number in amounts[:3]:
+        got, want = round_money(number, places), _round_money_as_before(number, places)
+        assert np.asarray(got).view(np.int64) == want.view(np.int64)
 
 
 # --- QOF 2014/15 worked example (payment.md §6) ----------------------------------------------------

@@ -54,17 +54,25 @@ def round_money(amount: ArrayLike, places: int = 2) -> np.ndarray:
     """
     a = np.asarray(amount, dtype=np.float64)
     scale = 10.0**places
-    # in place, few passes: this runs over every payment of every scenario of a sweep
+    # in few passes: this runs over every payment of every scenario of a sweep. An amount of
+    # 2^52 pence or more has no fraction of a penny to round (and × scale could overflow): it is
+    # kept as it is. The largest amount (fmax skips NaN; one pass, no mask): usually none is that
+    # large; and no sign bit set (the bits read as integers: no negative amount, no -0.0): then
+    # the amounts are their own magnitudes and need no abs() copy nor copysign() pass.
+    largest = np.fmax.reduce(a, axis=None) if a.size > 0 else 0.0
+    if not largest >= _WHOLE / scale and (a.size == 0 or a.view(np.int64).min() >= 0):
+        x = np.asarray(np.multiply(a, scale))  # a new array (0-d for a number)
+        x += 0.5 + 5e-7  # half a penny, and the 6th-decimal tolerance for floating point
+        np.floor(x, out=x)
+        x /= scale
+        return x
     x = np.asarray(np.abs(a), dtype=np.float64)  # a new array (0-d for a number)
-    # an amount of 2^52 pence or more has no fraction of a penny to round (and × scale could
-    # overflow): it is kept as it is
-    # the largest amount first (fmax skips NaN; one pass, no mask): usually none is that large
     any_whole = x.size > 0 and bool(np.fmax.reduce(x, axis=None) >= _WHOLE / scale)
     whole = x >= _WHOLE / scale if any_whole else False
     if any_whole:
         x[whole] = 0.0
     x *= scale
-    x += 0.5 + 5e-7  # half a penny, and the 6th-decimal tolerance for floating point
+    x += 0.5 + 5e-7
     np.floor(x, out=x)
     x /= scale
     out = np.copysign(x, a, out=x)

@@ -218,18 +218,22 @@ class Ctx:
         (each on the full grid, for the indicators computed so far)."""
         return self._flags[name]
 
-    def computed_rules(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        """The rules computed so far with numbers (in the plan's order): each rule's name, grid
-        and mask of where it is computed and not missing for a known reason (an input missing,
-        a division by zero)."""
+    def computed_rules(self) -> list[tuple[str, np.ndarray]]:
+        """The rules computed so far with numbers (in the plan's order): each rule's name and
+        grid."""
         out = []
         for name in self.plan.value_order:
             grid = self._values.get(name)
             if self.plan.values[name].kind != "rule" or grid is None or grid.dtype.kind != "f":
                 continue
-            missing, zero = self._flags[name]
-            out.append((name, grid, self._done[name][None, None, None, :] & ~missing & ~zero))
+            out.append((name, grid))
         return out
+
+    def known(self, name: str) -> np.ndarray:
+        """Where computed rule ``name`` is computed and not missing for a known reason (an input
+        missing, a division by zero)."""
+        missing, zero = self._flags[name]
+        return self._done[name][None, None, None, :] & ~missing & ~zero
 
     def expression_value(self, fn: Callable[[Ctx], Any], indicator: int | None) -> Any:
         """The value of a lowered expression for one indicator (None: per unit), on the grid
@@ -258,24 +262,16 @@ class Ctx:
             base.ensure(name, np.arange(self.n_indicators, dtype=np.intp))
             self._values[name], self._flags[name] = base._values[name], base._flags[name]
             self._done[name] = base._done[name]
-        if name not in self._values:
-            is_text = iv.type.kind.value == "string"
-            shape = (1, self.n_units, self.n_periods, self.n_indicators)
-            self._values[name] = np.full(
-                shape, None if is_text else np.nan, dtype=object if is_text else np.float64
-            )
-            self._flags[name] = (np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool))
+        if name not in self._done:
             self._done[name] = np.zeros(self.n_indicators, dtype=bool)
         done = self._done[name]
         todo = sel[~done[sel]]
         if todo.size == 0:
-            return self._values[name]
+            return self._blank(name)
         if name in self._computing:  # pragma: no cover - the compiler rejects cycles
             raise RuntimeError(f"cycle through {name}")
         self._computing.append(name)
         try:
-            out = self._values[name]
-            missing, zero = self._flags[name]
             wanted = np.zeros(self.n_indicators, dtype=bool)
             wanted[todo] = True
             for variant in iv.variants:
@@ -290,21 +286,35 @@ class Ctx:
                     fw.rounding, name in self.plan.money_values, name in fw.rounded
                 ):
                     result = outcome.round_money(result)
-                if self._all(part):  # one expression for every indicator: keep its result as is
-                    out = np.asarray(result)
-                    self._values[name] = out
-                    missing[...], zero[...] = frame[0], frame[1]
+                if self._all(part):  # one expression for every indicator: its result as is
+                    self._values[name] = np.asarray(result)
+                    self._flags[name] = (frame[0], frame[1])  # the frame's own arrays
                     continue
+                out = self._blank(name)
                 if result.shape[0] > out.shape[0]:  # the value varies by scenario
                     out = np.repeat(out, result.shape[0], axis=0)
                     self._values[name] = out
                 out[..., part] = result
+                missing, zero = self._flags[name]
                 missing[..., part] = frame[0]
                 zero[..., part] = frame[1]
             done[todo] = True
-            return out
+            return self._values[name]
         finally:
             self._computing.pop()
+
+    def _blank(self, name: str) -> np.ndarray:
+        """Value ``name``'s grid, made missing (and its flags clear) when nothing is computed
+        yet: filled in parts, a variant's indicators at a time (a value computed for every
+        indicator at once keeps its result instead, with no such grid made first)."""
+        if name not in self._values:
+            is_text = self.plan.values[name].type.kind.value == "string"
+            shape = (1, self.n_units, self.n_periods, self.n_indicators)
+            self._values[name] = np.full(
+                shape, None if is_text else np.nan, dtype=object if is_text else np.float64
+            )
+            self._flags[name] = (np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool))
+        return self._values[name]
 
     def split_by_indicator(
         self, cond: Any, then: Callable[[Ctx], Any], orelse: Callable[[Ctx], Any], text: bool

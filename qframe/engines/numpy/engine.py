@@ -35,6 +35,8 @@ class NumpyEngine:
 
     def __init__(self) -> None:
         self._bases: dict[tuple[int, int, str], Ctx] = {}
+        # whether each rule of the base context is finite in the periods of a sweep
+        self._finite: dict[tuple[str, tuple[int, ...]], bool] = {}
 
     def layout(self, dataset: Dataset, frequency: str) -> DataArrays:
         return prepare(dataset, frequency)
@@ -103,13 +105,24 @@ class NumpyEngine:
         chosen: slice | list[int] = periods
         if periods and periods == list(range(periods[0], periods[-1] + 1)):
             chosen = slice(periods[0], periods[-1] + 1)
-        for name, grid, known in ctx.computed_rules():
+        shared = self._shared_rules(ctx)
+        for name, grid in ctx.computed_rules():
             values = grid[:, :, chosen, :]
+            if not overflowed:  # the usual case: nothing infinite anywhere
+                if grid is shared.get(name):  # the base's, the same in every chunk: once
+                    key = (name, tuple(periods))
+                    if key not in self._finite:
+                        self._finite[key] = (
+                            _finite(values)
+                            or not (np.isinf(values) & present[None, None, :, None]).any()
+                        )
+                    if self._finite[key]:
+                        continue
+                elif _finite(values):
+                    continue
             bad = np.isinf(values)
             if overflowed:
-                bad |= np.isnan(values) & known[:, :, chosen, :]
-            elif not bad.any():  # the usual case: nothing infinite anywhere
-                continue
+                bad |= np.isnan(values) & ctx.known(name)[:, :, chosen, :]
             bad &= present[None, None, :, None]
             if bad.any():
                 mask = np.broadcast_to(bad.any(axis=(2, 3)), (s, n_units))
@@ -117,14 +130,29 @@ class NumpyEngine:
         bad = np.isinf(pay) & present[None, None, :]
         return bad.any(axis=2), f"total `{total}`"
 
+    @staticmethod
+    def _shared_rules(ctx: Ctx) -> dict[str, np.ndarray]:
+        """The rules a chunk's context took from its base (the same arrays in every chunk)."""
+        return dict(ctx.base.computed_rules()) if ctx.base is not None else {}
+
     def _base(self, plan: Plan, arrays: DataArrays, params: Params) -> Ctx:
         """One context per plan, dataset and shared parameter values holding what no sweep
         changes (computed lazily, kept for the next sweep of the same plan)."""
         key = (id(plan), id(arrays), _fingerprint(params))
         if key not in self._bases:
             self._bases.clear()  # keep one: a base holds arrays the size of the data
+            self._finite.clear()
             self._bases[key] = Ctx(plan, arrays, dict(params))
         return self._bases[key]
+
+
+def _finite(values: np.ndarray) -> bool:
+    """No value is infinite (missing values aside), told by the largest and the smallest: two
+    passes that read the grid and allocate nothing (``np.isinf`` makes a mask as large)."""
+    if values.size == 0:
+        return True
+    largest, smallest = np.fmax.reduce(values, axis=None), np.fmin.reduce(values, axis=None)
+    return not (np.isinf(largest) or np.isinf(smallest))
 
 
 def _arrays(layout: DataLayout) -> DataArrays:

@@ -107,6 +107,12 @@ def choose(cond: Value, then: Value, orelse: Value) -> Value:
     c = truth(cond)
     if _is_text(then) or _is_text(orelse):
         return np.where(c == 1, np.asarray(then, dtype=object), np.asarray(orelse, dtype=object))
+    # one condition for every row (a switch) and a single value for the other branch: the taken
+    # branch as it is, not a copy of it (the same numbers and shape as np.where would give)
+    if c.ndim == 0 and c == 1 and np.ndim(orelse) == 0:
+        return as_float(then)
+    if c.ndim == 0 and c == 0 and np.ndim(then) == 0:
+        return as_float(orelse)
     return np.where(c == 1, as_float(then), np.where(c == 0, as_float(orelse), np.nan))
 
 

@@ -28,6 +28,18 @@ from qframe.tools.scenarios.grid import SHIFT, Point, grid_points
 from qframe.tools.scenarios.periods import CostedPeriod, costed_period
 from qframe.tools.stats import gini_rows
 
+#: What one chunk of a sweep aims to hold, when no chunk size is given: its grid of scenarios ×
+#: units × periods × indicators at 8 bytes a value. A few megabytes keep each pass over the grid
+#: in the processor's cache and let the allocator reuse the arrays rather than map them afresh;
+#: national QOF (7,779 practices × 81 indicators, 5 MB a scenario) goes a scenario at a time
+#: (docs/performance.md, "Scenarios").
+CHUNK_BYTES = 4 * 2**20
+#: The most scenarios in one chunk (small data: the per-chunk work in Python is then negligible).
+MOST_PER_CHUNK = 256
+#: Scenarios summarised at once (the percentiles, the Gini: a call per row costs more than its
+#: numbers), whatever the chunks.
+SUMMARISED_TOGETHER = 64
+
 
 @dataclass(frozen=True)
 class SweepResult:
@@ -72,7 +84,7 @@ def sweep(
     points: Sequence[Point] | None = None,
     period: str | None = None,
     total: str = "payment",
-    chunk: int = 20,
+    chunk: int | None = None,
     engine: str | Engine = "numpy",
     progress: Callable[[str, int], None] | None = None,
     record_engine: str | RecordEngine = "duckdb",
@@ -82,7 +94,8 @@ def sweep(
     quarterly framework's year is the sum of its quarters: :mod:`~qframe.tools.scenarios.periods`).
     ``progress(message, steps)`` is called after each chunk with the number of grid points it
     evaluated (e.g. :meth:`qframe.results.progress.Progress.advance`). GP records as ``data``
-    are counted by ``record_engine`` (``duckdb``, ``spark``, or an engine with its settings)."""
+    are counted by ``record_engine`` (``duckdb``, ``spark``, or an engine with its settings).
+    ``chunk``: grid points per pass (default: as many as fit :data:`CHUNK_BYTES`)."""
     if points is None:
         points = grid_points(axes or {})
     points = [_money_as_pounds(fw, pt) for pt in points]
@@ -98,6 +111,7 @@ def sweep(
     shared = fw.parameter_values({})
     rows: dict[int, dict[str, Any]] = {}
     columns: dict[int, np.ndarray] = {}
+    flagged: dict[int, np.ndarray] = {}  # each unit's escalation level, per point (if levels)
     # points that set a record-level parameter (a clinical target in records.yaml) need the
     # counts recomputed from the records: one layout per distinct record-level setting, the rest
     # of each group swept along the scenario axis as usual
@@ -107,21 +121,36 @@ def sweep(
         layout = runner.layout(dataset, fw.definition.frequency)
         costed = costed_period(layout, fw.definition.frequency, period)
         list_size = _list_size(layout, costed)
-        for start in range(0, len(members), chunk):
-            indices = members[start : start + chunk]
+        size = chunk or chunk_size(layout, len(fw.plan.indicator_ids))
+        pending: list[int] = []  # evaluated, not summarised yet (summaries go many at a time)
+        for start in range(0, len(members), size):
+            indices = members[start : start + size]
             part = [_without_records(fw, points[i]) for i in indices]
             axis = _scenario_axis(fw, shared, part)
             swept = runner.sweep(fw.plan, layout, shared, axis, total=total, period=costed.indices)
             refuse_non_finite(swept, [points[i] for i in indices], layout, costed, total)
-            summaries = _summaries(part, swept.totals, list_size, swept.levels, levels)
             for k, i in enumerate(indices):
-                row = {"scenario": points[i].label}
-                row.update({n: str(v) for n, v in points[i].overrides.items()})
-                row.update({n: v for n, v in summaries[k].items() if n != "scenario"})
-                rows[i] = row
                 columns[i] = swept.totals[k]
+                if swept.levels is not None:
+                    flagged[i] = swept.levels[k]
+            pending += indices
+            last = start + size >= len(members)
+            if len(pending) >= SUMMARISED_TOGETHER or last:
+                summaries = _summaries(
+                    [_without_records(fw, points[i]) for i in pending],
+                    np.vstack([columns[i] for i in pending]),
+                    list_size,
+                    np.vstack([flagged[i] for i in pending]) if pending[0] in flagged else None,
+                    levels,
+                )
+                for i, summary in zip(pending, summaries, strict=True):
+                    row = {"scenario": points[i].label}
+                    row.update({n: str(v) for n, v in points[i].overrides.items()})
+                    row.update({n: v for n, v in summary.items() if n != "scenario"})
+                    rows[i] = row
+                pending = []
             if progress is not None:
-                progress(f"{len(rows)} of {len(points)} scenarios", len(indices))
+                progress(f"{len(columns)} of {len(points)} scenarios", len(indices))
     order = range(len(points))
     payments = pd.DataFrame(
         np.vstack([columns[i] for i in order]).T,
@@ -130,6 +159,19 @@ def sweep(
     )
     table = pd.DataFrame([rows[i] for i in order])
     return SweepResult(table, payments, costed.label, total, costed.periods)
+
+
+def chunk_size(layout: DataLayout, indicators: int) -> int:
+    """Grid points per pass of a sweep: as many as fit :data:`CHUNK_BYTES`, at least one.
+
+    >>> from types import SimpleNamespace as Layout
+    >>> chunk_size(Layout(unit_ids=range(7779), periods=["2014-15"]), 81)  # national: 5 MB each
+    1
+    >>> chunk_size(Layout(unit_ids=range(1000), periods=["2014-15"]), 81)
+    6
+    """
+    per_scenario = 8 * max(1, len(layout.unit_ids) * len(layout.periods) * indicators)
+    return max(1, min(MOST_PER_CHUNK, CHUNK_BYTES // per_scenario))
 
 
 def refuse_non_finite(
@@ -283,6 +325,23 @@ def _scenario_axis(fw: Framework, shared: dict[str, Any], points: Sequence[Point
     return ScenarioAxis(s, params, numbers)
 
 
+def nan_percentiles(matrix: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """``np.nanpercentile(matrix, q, axis=1)``, the same numbers, in one vectorised call when
+    every row is missing the same columns (a sweep's scenarios: a practice unpaid in one is
+    unpaid in all; numpy otherwise takes the rows one by one).
+
+    >>> nan_percentiles(np.array([[1.0, np.nan, 3.0], [4.0, np.nan, 8.0]]), [50]).tolist()
+    [[2.0, 6.0]]
+    """
+    missing = np.isnan(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] < 2 or not (missing == missing[:1]).all():
+        return np.asarray(np.nanpercentile(matrix, q, axis=1))
+    kept = matrix[:, ~missing[0]]  # the rows' values, in their order, without the missing ones
+    if kept.shape[1] == 0:
+        return np.full((len(q), matrix.shape[0]), np.nan)
+    return np.asarray(np.percentile(kept, q, axis=1))
+
+
 def _summaries(
     points: Sequence[Point],
     pay: np.ndarray,
@@ -290,12 +349,12 @@ def _summaries(
     level: np.ndarray | None,
     levels: list[str],
 ) -> list[dict[str, Any]]:
-    """One summary row per scenario of a chunk, computed for the whole chunk at once."""
+    """One summary row per scenario of a batch of them, computed for the batch at once."""
     per_patient = pay / np.where(list_size > 0, list_size, np.nan)[None, :]
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a scenario where no practice is paid
         mean = np.nanmean(per_patient, axis=1)
-        p10, median, p90 = np.nanpercentile(per_patient, [10, 50, 90], axis=1)
+        p10, median, p90 = nan_percentiles(per_patient, [10, 50, 90])
     totals = round_money(np.nansum(pay, axis=1))
     paid = np.sum(~np.isnan(pay), axis=1)
     ginis = gini_rows(per_patient)
