@@ -147,12 +147,9 @@ class NumpyEngine:
 
 
 def _finite(values: np.ndarray) -> bool:
-    """No value is infinite (missing values aside), told by the largest and the smallest: two
-    passes that read the grid and allocate nothing (``np.isinf`` makes a mask as large)."""
-    if values.size == 0:
-        return True
-    largest, smallest = np.fmax.reduce(values, axis=None), np.fmin.reduce(values, axis=None)
-    return not (np.isinf(largest) or np.isinf(smallest))
+    """No value is infinite (missing values aside): one pass that reads the grid (its mask of
+    infinities is an eighth of its size, and the usual answer)."""
+    return not np.isinf(values).any()
 
 
 def _arrays(layout: DataLayout) -> DataArrays:
