@@ -323,18 +323,33 @@ class MeasureRows:
         known = self.keys[among] if among_keys is None else among_keys
         if known.size == 0 or keys.size == 0:
             return np.full(len(keys), -1, dtype=np.intp)
-        size = int(max(known.max(), keys.max())) + 1
-        if size <= 4 * len(self.keys) + 2**20:  # a table by key: no hashing, no sorting
-            table = np.full(size, -1, dtype=np.int32 if len(self.keys) < 2**31 else np.int64)
-            table[known] = among
-            if (table[known] == among).all():  # no key twice
-                return table[keys]
+        found = self.find_unique(keys, among, known)
+        if found is not None:
+            return found
         index = pd.Index(known)
         if not index.is_unique:  # the first of each
             first = ~index.duplicated()
             index, among = index[first], among[first]
         at = index.get_indexer(keys)
         return np.where(at >= 0, among[at], -1)
+
+    def find_unique(
+        self, keys: np.ndarray, among: np.ndarray, among_keys: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """:meth:`find` by a table indexed by key (no hashing, no sorting), when no two rows of
+        ``among`` share a key and the keys are small enough; None otherwise."""
+        known = self.keys[among] if among_keys is None else among_keys
+        if known.size == 0 or keys.size == 0:
+            return np.full(len(keys), -1, dtype=np.intp)
+        size = int(max(known.max(), keys.max())) + 1
+        if size > 4 * len(self.keys) + 2**20:
+            return None
+        table = np.full(size, -1, dtype=np.int32 if len(self.keys) < 2**31 else np.int64)
+        table[known] = among
+        if not (table[known] == among).all():  # a key twice
+            return None
+        found: np.ndarray = table[keys]
+        return found
 
     def unit_period(self, rows: np.ndarray) -> np.ndarray:
         """One integer per unit and period of some rows (below :attr:`unit_periods`)."""
