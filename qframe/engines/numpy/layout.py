@@ -137,7 +137,7 @@ def _frequency_arrays(
 
     def pairs(rows: slice | np.ndarray) -> np.ndarray:
         """The rows' (measure, key) pairs, as their rank in sorted order."""
-        pair = m_code[rows].astype(cell_type)
+        pair: np.ndarray = m_code[rows].astype(cell_type)
         pair *= len(k_labels)
         pair += k_code[rows]
         return pair_rank[pair]
