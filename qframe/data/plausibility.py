@@ -30,6 +30,7 @@ warns (D309) where an indicator's denominator and exceptions together exceed its
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -273,8 +274,11 @@ class MeasureRows:
             else (np.full(len(measures), -1, dtype=np.int8), [])
         )
         self.values = measures["value"].to_numpy(dtype=np.float64, na_value=np.nan)
-        keys, span = np.zeros(len(measures), dtype=np.int64), 1
         columns = [_codes(measures["unit_id"]), _codes(measures["period"])]
+        whole = math.prod(len(labels) + 1 for _, labels in [*columns, (0, self.key_labels)])
+        # 32-bit integers when every combination fits: half the bytes to make and to join
+        keys: np.ndarray = np.zeros(len(measures), dtype=np.int32 if whole < 2**31 else np.int64)
+        span = 1
         for codes, labels in [*columns, (self.key_codes, self.key_labels)]:
             if span * (len(labels) + 1) >= 2**62:  # renumber the combinations present first
                 keys, present = pd.factorize(keys)

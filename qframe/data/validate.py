@@ -177,17 +177,7 @@ def validate_frames(
             )
         )
 
-    dup = _repeated(combined_codes([unit, period, measure, key]))
-    if dup.any():
-        problems.append(
-            mask_problem(
-                "D030",
-                "{n} rows repeat the same unit, period, measure and key",
-                measures_name,
-                dup,
-                "keep one row per unit × period × measure × key (sum or remove the duplicates upstream)",
-            )
-        )
+    repeated_at = len(problems)  # D030 is found below, from the rows as integers, and goes here
 
     known = pd.Index(units["unit_id"].dropna())
     orphan = unit.rows(~pd.Index(unit.labels).isin(known), True)
@@ -225,6 +215,18 @@ def validate_frames(
     problems[above_at:above_at] = _numerator_above_denominator(
         rows, (unit, period, key), values, measures_name
     )
+    dup = _repeated(_row_codes(rows, unit, period, measure, key))
+    if dup.any():
+        problems.insert(
+            repeated_at,
+            mask_problem(
+                "D030",
+                "{n} rows repeat the same unit, period, measure and key",
+                measures_name,
+                dup,
+                "keep one row per unit × period × measure × key (sum or remove the duplicates upstream)",
+            ),
+        )
     problems.extend(
         plausibility.value_problems(
             measures, measures_name, plausibility.bounds_for(units_name), rows
@@ -325,6 +327,26 @@ def combined_codes(columns: list[TextColumn]) -> np.ndarray:
         combined += 1
         size *= radix
     return combined
+
+
+def _row_codes(
+    rows: plausibility.MeasureRows,
+    unit: TextColumn,
+    period: TextColumn,
+    measure: TextColumn,
+    key: TextColumn,
+) -> np.ndarray:
+    """One integer per row for its unit, period, measure and key: the rows' integer keys (unit,
+    period and key) with the measure's code added, in 32 bits when every combination fits."""
+    radix = len(measure.labels) + 1
+    whole = rows.unit_periods * rows.key_span * radix
+    if whole >= 2**62:  # pragma: no cover - beyond any real table: the columns combined anew
+        return combined_codes([unit, period, measure, key])
+    codes: np.ndarray = rows.keys.astype(np.int32 if whole < 2**31 else np.int64)
+    codes *= radix
+    codes += measure.codes
+    codes += 1
+    return codes
 
 
 def _repeated(codes: np.ndarray) -> np.ndarray:
