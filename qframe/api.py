@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -103,11 +104,16 @@ class Framework:
         ds = self.dataset(data, resolved.records, record_engine)
         plan = resolved.apply(self.plan)
         values = self.parameter_values(resolved)
-        layout = runner.layout(ds, self.definition.frequency)
-        for period in periods or ():
-            layout.period_index(period)  # a located error for a period the data lacks
-        ev = runner.evaluate(plan, layout, values)
-        manifest = self._manifest(ds, values)
+        # the checks of stray keys (D307, D309) only read the data: they run on another thread
+        # (numpy's work on arrays runs outside Python's lock) while the engine evaluates
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qframe-checks") as pool:
+            stray = pool.submit(self._stray_keys, ds)
+            layout = runner.layout(ds, self.definition.frequency)
+            for period in periods or ():
+                layout.period_index(period)  # a located error for a period the data lacks
+            ev = runner.evaluate(plan, layout, values)
+            found = stray.result()
+        manifest = self._manifest(ds, values, found)
         if params:
             manifest["overrides"] = {
                 k: str(v[0] if isinstance(v, tuple) else v) for k, v in params.items()
@@ -181,7 +187,10 @@ class Framework:
             values[name] = value
         return values
 
-    def _manifest(self, ds: Dataset, values: dict[str, Any]) -> dict[str, Any]:
+    def _manifest(
+        self, ds: Dataset, values: dict[str, Any], stray: list[Diagnostic]
+    ) -> dict[str, Any]:
+        """What the run used, and the warnings found (``stray``: :meth:`_stray_keys`)."""
         fw = self.definition
         params = {}
         for name, value in values.items():
@@ -206,9 +215,7 @@ class Framework:
             **({"level": _level_manifest(fw, ds)} if fw.level != "practice" else {}),
             "frequency": fw.frequency,
             "money_rounding": fw.rounding,
-            "warnings": [
-                d.to_dict() for d in (*self.warnings, *ds.warnings, *self._stray_keys(ds))
-            ],
+            "warnings": [d.to_dict() for d in (*self.warnings, *ds.warnings, *stray)],
         }
 
     def _stray_keys(self, ds: Dataset) -> list[Diagnostic]:

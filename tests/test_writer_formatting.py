@@ -204,3 +204,35 @@ def test_rounded_a_chunk_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert chunked.decode().splitlines()[1].count(".") == 3  # rounded, not every digit
     back = pd.read_parquet(write_for_people(table, tmp_path / "a.parquet", "parquet", money))
     pd.testing.assert_frame_equal(back, table)  # Parquet keeps every digit
+
+
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_chunks_made_on_threads_are_written_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    """CSV text is made a chunk at a time on worker threads: the bytes are the same for any
+    number of threads and any chunk size, and a chunk's error reaches the caller."""
+    from qframe.results import csvtext
+
+    rng = np.random.default_rng(11)
+    table = pd.DataFrame(
+        {
+            "unit_id": pd.Categorical([f"P{i % 37}" for i in range(1000)]),
+            "value": rng.random(1000) * 100,
+            "count": rng.integers(0, 50, 1000).astype(float),
+        }
+    )
+    expected = table.to_csv(index=False, lineterminator="\n", float_format="%.12g").encode()
+    monkeypatch.setattr(csvtext, "THREADS", threads)
+    monkeypatch.setattr(csvtext, "ROWS_PER_CHUNK", 13)
+    assert csvtext.write_frame(table, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_bytes() == expected
+    assert list(csvtext.in_order(lambda x: x * 2, iter(range(50)))) == list(range(0, 100, 2))
+
+    def fails(item: int) -> int:
+        if item == 7:
+            raise ValueError("chunk 7")
+        return item
+
+    with pytest.raises(ValueError, match="chunk 7"):
+        list(csvtext.in_order(fails, iter(range(20))))

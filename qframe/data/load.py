@@ -14,7 +14,7 @@ import pandas as pd
 
 from qframe.data import plausibility, readers
 from qframe.data.dataset import Dataset
-from qframe.data.files import check_regular_file, ragged_rows, read_measures
+from qframe.data.files import check_regular_file, ragged_rows, read_measures, read_parquet_table
 from qframe.data.validate import validate_frames
 from qframe.errors.diagnostics import DataError, Diagnostic, ExitCode, FileProblem, Severity, error
 
@@ -104,7 +104,7 @@ def _read(file: Path, fast: bool = False) -> pd.DataFrame:
             if frame is not None:
                 return frame
         if file.suffix == ".parquet":
-            frame = pd.read_parquet(file)
+            frame = read_parquet_table(file).to_pandas()
             return frame.astype({c: "string" for c in frame.columns if c != "value"})
         ragged = ragged_rows(file)
         if ragged:  # pandas would pad a short row with empty cells

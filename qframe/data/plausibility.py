@@ -30,6 +30,7 @@ warns (D309) where an indicator's denominator and exceptions together exceed its
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -273,8 +274,11 @@ class MeasureRows:
             else (np.full(len(measures), -1, dtype=np.int8), [])
         )
         self.values = measures["value"].to_numpy(dtype=np.float64, na_value=np.nan)
-        keys, span = np.zeros(len(measures), dtype=np.int64), 1
         columns = [_codes(measures["unit_id"]), _codes(measures["period"])]
+        whole = math.prod(len(labels) + 1 for _, labels in [*columns, (0, self.key_labels)])
+        # 32-bit integers when every combination fits: half the bytes to make and to join
+        keys: np.ndarray = np.zeros(len(measures), dtype=np.int32 if whole < 2**31 else np.int64)
+        span = 1
         for codes, labels in [*columns, (self.key_codes, self.key_labels)]:
             if span * (len(labels) + 1) >= 2**62:  # renumber the combinations present first
                 keys, present = pd.factorize(keys)
@@ -323,18 +327,33 @@ class MeasureRows:
         known = self.keys[among] if among_keys is None else among_keys
         if known.size == 0 or keys.size == 0:
             return np.full(len(keys), -1, dtype=np.intp)
-        size = int(max(known.max(), keys.max())) + 1
-        if size <= 4 * len(self.keys) + 2**20:  # a table by key: no hashing, no sorting
-            table = np.full(size, -1, dtype=np.int32 if len(self.keys) < 2**31 else np.int64)
-            table[known] = among
-            if (table[known] == among).all():  # no key twice
-                return table[keys]
+        found = self.find_unique(keys, among, known)
+        if found is not None:
+            return found
         index = pd.Index(known)
         if not index.is_unique:  # the first of each
             first = ~index.duplicated()
             index, among = index[first], among[first]
         at = index.get_indexer(keys)
         return np.where(at >= 0, among[at], -1)
+
+    def find_unique(
+        self, keys: np.ndarray, among: np.ndarray, among_keys: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """:meth:`find` by a table indexed by key (no hashing, no sorting), when no two rows of
+        ``among`` share a key and the keys are small enough; None otherwise."""
+        known = self.keys[among] if among_keys is None else among_keys
+        if known.size == 0 or keys.size == 0:
+            return np.full(len(keys), -1, dtype=np.intp)
+        size = int(max(known.max(), keys.max())) + 1
+        if size > 4 * len(self.keys) + 2**20:
+            return None
+        table = np.full(size, -1, dtype=np.int32 if len(self.keys) < 2**31 else np.int64)
+        table[known] = among
+        if not (table[known] == among).all():  # a key twice
+            return None
+        found: np.ndarray = table[keys]
+        return found
 
     def unit_period(self, rows: np.ndarray) -> np.ndarray:
         """One integer per unit and period of some rows (below :attr:`unit_periods`)."""

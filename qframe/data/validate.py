@@ -177,17 +177,7 @@ def validate_frames(
             )
         )
 
-    dup = _repeated(combined_codes([unit, period, measure, key]))
-    if dup.any():
-        problems.append(
-            mask_problem(
-                "D030",
-                "{n} rows repeat the same unit, period, measure and key",
-                measures_name,
-                dup,
-                "keep one row per unit × period × measure × key (sum or remove the duplicates upstream)",
-            )
-        )
+    repeated_at = len(problems)  # D030 is found below, from the rows as integers, and goes here
 
     known = pd.Index(units["unit_id"].dropna())
     orphan = unit.rows(~pd.Index(unit.labels).isin(known), True)
@@ -203,7 +193,7 @@ def validate_frames(
             )
         )
 
-    problems.extend(_numerator_above_denominator(unit, period, measure, key, values, measures_name))
+    above_at = len(problems)  # D032 is found below, from the rows as integers, and goes here
     warnings: list[Diagnostic] = []
     without = ~units["unit_id"].isin(unit.labels)
     if without.any():
@@ -222,6 +212,21 @@ def validate_frames(
     measures["value"] = values
     measures["key"] = key.categorical()
     rows = plausibility.MeasureRows(measures)
+    problems[above_at:above_at] = _numerator_above_denominator(
+        rows, (unit, period, key), values, measures_name
+    )
+    dup = _repeated(_row_codes(rows, unit, period, measure, key))
+    if dup.any():
+        problems.insert(
+            repeated_at,
+            mask_problem(
+                "D030",
+                "{n} rows repeat the same unit, period, measure and key",
+                measures_name,
+                dup,
+                "keep one row per unit × period × measure × key (sum or remove the duplicates upstream)",
+            ),
+        )
     problems.extend(
         plausibility.value_problems(
             measures, measures_name, plausibility.bounds_for(units_name), rows
@@ -256,7 +261,9 @@ class TextColumn:
             codes, labels = pd.factorize(column)
             labels = pd.Index(labels)
         stripped = labels.astype("string").str.strip()
-        used = np.bincount(codes[codes >= 0], minlength=len(labels)) > 0
+        used = np.zeros(len(labels) + 1, dtype=bool)
+        used[codes] = True  # a missing cell (-1) marks the last place, dropped below
+        used = used[:-1]
         if used.all() and not stripped.has_duplicates and (stripped == labels).all():
             return cls(codes, np.asarray(stripped, dtype=object))  # clean already: codes kept
         merged_codes, merged = pd.factorize(stripped[used])  # " A" and "A" become one label
@@ -265,8 +272,12 @@ class TextColumn:
         return cls(remap[codes], np.asarray(merged, dtype=object))
 
     def rows(self, per_label: np.ndarray, missing: bool) -> np.ndarray:
-        """A boolean per row from one per label (``missing`` for missing cells)."""
-        return np.append(np.asarray(per_label, dtype=bool), missing)[self.codes]
+        """A boolean per row from one per label (``missing`` for missing cells); no row is
+        looked at when no label (and no missing cell) is marked."""
+        marked = np.append(np.asarray(per_label, dtype=bool), missing)
+        if not marked[:-1].any() and not (missing and (self.codes < 0).any()):
+            return np.zeros(len(self.codes), dtype=bool)
+        return marked[self.codes]
 
     def first(self, mask: np.ndarray) -> object:
         """The label of the first row of ``mask`` (``pd.NA`` for a missing cell)."""
@@ -318,6 +329,26 @@ def combined_codes(columns: list[TextColumn]) -> np.ndarray:
     return combined
 
 
+def _row_codes(
+    rows: plausibility.MeasureRows,
+    unit: TextColumn,
+    period: TextColumn,
+    measure: TextColumn,
+    key: TextColumn,
+) -> np.ndarray:
+    """One integer per row for its unit, period, measure and key: the rows' integer keys (unit,
+    period and key) with the measure's code added, in 32 bits when every combination fits."""
+    radix = len(measure.labels) + 1
+    whole = rows.unit_periods * rows.key_span * radix
+    if whole >= 2**62:  # pragma: no cover - beyond any real table: the columns combined anew
+        return combined_codes([unit, period, measure, key])
+    codes: np.ndarray = rows.keys.astype(np.int32 if whole < 2**31 else np.int64)
+    codes *= radix
+    codes += measure.codes
+    codes += 1
+    return codes
+
+
 def _repeated(codes: np.ndarray) -> np.ndarray:
     """Rows whose code another row has too (sorted once; the rows are found only when some are)."""
     ordered = np.sort(codes)
@@ -347,15 +378,13 @@ def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, object]:
 
 
 def _numerator_above_denominator(
-    unit: TextColumn,
-    period: TextColumn,
-    measure: TextColumn,
-    key: TextColumn,
+    rows: plausibility.MeasureRows,
+    columns: tuple[TextColumn, TextColumn, TextColumn],
     values: np.ndarray,
     file: str,
 ) -> list[Diagnostic]:
     """Numerators above a denominator for the same unit, period and key (any of them, when the
-    denominator is repeated: the lowest)."""
+    denominator is repeated: the lowest). ``columns``: unit, period and key."""
     out: list[Diagnostic] = []
     pairs = (
         (
@@ -367,21 +396,16 @@ def _numerator_above_denominator(
         ),
     )
     for upper_name, lower_name, code, what, hint in pairs:
-        upper_rows = np.flatnonzero(measure.rows(measure.labels == upper_name, False))
-        lower_rows = np.flatnonzero(measure.rows(measure.labels == lower_name, False))
+        upper_rows, lower_rows = rows.of(upper_name), rows.of(lower_name)
         if not upper_rows.size or not lower_rows.size:
             continue
-        both = np.concatenate([lower_rows, upper_rows])
-        where = combined_codes([column.take(both) for column in (unit, period, key)])
-        lower_codes, upper_codes = where[: lower_rows.size], where[lower_rows.size :]
-        # the lowest denominator of each (unit, period, key), by sorting the denominators' codes
-        order = np.argsort(lower_codes, kind="stable")
-        lower_codes = lower_codes[order]
-        starts = np.flatnonzero(np.r_[True, lower_codes[1:] != lower_codes[:-1]])
-        keys = lower_codes[starts]
-        lowest = np.fmin.reduceat(values[lower_rows[order]], starts)  # fmin: NaN only if all are
-        at = np.minimum(np.searchsorted(keys, upper_codes), len(keys) - 1)
-        bound = np.where(keys[at] == upper_codes, lowest[at], np.nan)
+        # the usual case, one denominator per unit, period and key: found by a table by key
+        at = rows.find_unique(rows.keys[upper_rows], lower_rows)
+        bound = (
+            np.where(at >= 0, values[at], np.nan)
+            if at is not None
+            else _lowest_bound(columns, lower_rows, upper_rows, values)
+        )
         with np.errstate(invalid="ignore"):
             above = values[upper_rows] > bound
         if above.any():
@@ -389,3 +413,25 @@ def _numerator_above_denominator(
             mask[upper_rows[above]] = True
             out.append(mask_problem(code, "{n} row(s) have a " + what, file, mask, hint))
     return out
+
+
+def _lowest_bound(
+    columns: tuple[TextColumn, TextColumn, TextColumn],
+    lower_rows: np.ndarray,
+    upper_rows: np.ndarray,
+    values: np.ndarray,
+) -> np.ndarray:
+    """For each upper row, the lowest value of the lower rows with its unit, period and key
+    (NaN: none), when some lower rows share them."""
+    both = np.concatenate([lower_rows, upper_rows])
+    where = combined_codes([column.take(both) for column in columns])
+    lower_codes, upper_codes = where[: lower_rows.size], where[lower_rows.size :]
+    # the lowest of each (unit, period, key), by sorting the lower rows' codes
+    order = np.argsort(lower_codes, kind="stable")
+    lower_codes = lower_codes[order]
+    starts = np.flatnonzero(np.r_[True, lower_codes[1:] != lower_codes[:-1]])
+    keys = lower_codes[starts]
+    lowest = np.fmin.reduceat(values[lower_rows[order]], starts)  # fmin: NaN only if all are
+    at = np.minimum(np.searchsorted(keys, upper_codes), len(keys) - 1)
+    bound: np.ndarray = np.where(keys[at] == upper_codes, lowest[at], np.nan)
+    return bound

@@ -19,7 +19,10 @@ pandas, as before: the bytes are the same either way.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,13 @@ import pandas as pd
 ROWS_PER_CHUNK = 50_000  # rows formatted at once: memory stays flat with the table's length
 FLOAT_TEXT = "%.12g"
 SPECIAL = '[,"\n]'  # a value holding one of these is quoted (csv.QUOTE_MINIMAL)
+#: Threads making CSV text: the machine's cores, up to 4 (the text is the same for any number).
+THREADS = max(
+    1,
+    min(
+        4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    ),
+)
 
 
 def quoted(text: Any) -> Any:
@@ -175,16 +185,52 @@ def write_frame(
             category_cells(c.dtype) if isinstance(c.dtype, pd.CategoricalDtype) else None
             for c in columns_of(frame.iloc[:0], index)
         ]
-        for start in range(0, len(frame), ROWS_PER_CHUNK):
-            part = frame.iloc[start : start + ROWS_PER_CHUNK]
-            columns = columns_of(prepare(part) if prepare else part, index)
+
+        def text(columns: list[pd.Series]) -> Any:
+            """The CSV text of a chunk of rows, as one Arrow text array (a line per row)."""
             cells = [column_cells(c, known) for c, known in zip(columns, labels, strict=True)]
             if lone:
                 rows = pc.if_else(pc.equal(cells[0], ""), '""', cells[0])
             else:
                 rows = pc.binary_join_element_wise(*cells, ",")
-            handle.write(text_bytes(pc.binary_join_element_wise(rows, "", "\n")))
+            return pc.binary_join_element_wise(rows, "", "\n")
+
+        # chunks are cut (and prepared) here, in order, and made into text by worker threads
+        # (Arrow's kernels run outside Python's lock), a few ahead of the one being written
+        chunks = (
+            columns_of(prepare(part) if prepare else part, index)
+            for part in (
+                frame.iloc[start : start + ROWS_PER_CHUNK]
+                for start in range(0, len(frame), ROWS_PER_CHUNK)
+            )
+        )
+        for made in in_order(text, chunks):
+            handle.write(text_bytes(made))
     return True
+
+
+def in_order(work: Callable[[Any], Any], items: Iterator[Any]) -> Iterator[Any]:
+    """``work`` of each item, in the items' order: on :data:`THREADS` worker threads, at most
+    twice as many items ahead of the one taken (memory stays a few chunks), or here when there
+    is one thread or one item. An error in ``work`` is raised here, as it would be inline."""
+    first = next(items, None)
+    if first is None:
+        return
+    second = next(items, None)
+    if second is None or THREADS == 1:
+        yield work(first)
+        if second is not None:
+            yield work(second)
+            yield from (work(item) for item in items)
+        return
+    with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="qframe-csv") as pool:
+        pending = deque([pool.submit(work, first), pool.submit(work, second)])
+        for item in items:
+            if len(pending) >= 2 * THREADS:
+                yield pending.popleft().result()
+            pending.append(pool.submit(work, item))
+        while pending:
+            yield pending.popleft().result()
 
 
 def columns_of(frame: pd.DataFrame, index: bool) -> list[pd.Series]:

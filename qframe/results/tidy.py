@@ -107,14 +107,21 @@ def tidy(
     unit_ids = data.unit_ids
 
     def cat(labels: np.ndarray, codes: np.ndarray) -> pd.Categorical:
-        # categorical columns: compact and fast; written as plain text in CSV
-        return pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object))
+        # categorical columns: compact and fast; written as plain text in CSV. The codes are
+        # made below in range and in the smallest integer type pandas keeps: not checked again
+        return pd.Categorical.from_codes(
+            codes, categories=pd.Index(labels, dtype=object), validate=False
+        )
+
+    def numbered(count: int) -> np.ndarray:
+        """0 .. count - 1 in the smallest integer type a categorical keeps for ``count`` labels."""
+        return np.arange(count, dtype=np.min_scalar_type(-max(count, 1)))
 
     # ---- indicators: one row per unit × period × indicator
     n = U * P * n_ind
-    u_codes = np.repeat(np.arange(U), P * n_ind)
-    p_codes = np.tile(np.repeat(np.arange(P), n_ind), U)
-    i_codes = np.tile(np.arange(n_ind), U * P)
+    u_codes = np.repeat(numbered(U), P * n_ind)
+    p_codes = np.tile(np.repeat(numbered(P), n_ind), U)
+    i_codes = np.tile(numbered(n_ind), U * P)
     ids = np.asarray(plan.indicator_ids, dtype=object)
     ind_cols: dict[str, Any] = {
         "framework": cat(np.array([fw.id], dtype=object), np.zeros(n, dtype=np.int8)),
@@ -125,7 +132,7 @@ def tidy(
     }
     for fld in ("title", "group", "domain", "kind"):
         labels, codes = np.unique(plan.indicator_strings[fld].astype(str), return_inverse=True)
-        ind_cols[fld] = cat(labels.astype(object), codes[i_codes])
+        ind_cols[fld] = cat(labels.astype(object), codes.astype(i_codes.dtype)[i_codes])
     for fld in ("max_points", "lower", "upper"):
         ind_cols[fld] = plan.indicator_numbers[fld][i_codes]
     for name in plan.value_order:

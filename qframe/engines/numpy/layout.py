@@ -120,30 +120,45 @@ def _frequency_arrays(
     m_code, m_labels = _codes(meas["measure"])
     k_code, k_labels = _codes(meas["key"])
     value = meas["value"].to_numpy(dtype=np.float64)
-    # per label: its place on the grid (-1: another frequency's period); a missing cell is -1
+    # per label: its place on the grid (-1: another frequency's period); a missing cell is -1.
+    # Small integer types: each is gathered once per row.
     period_of = np.append(pd.Index(periods).get_indexer(pd.Index(period_labels)), -1)
     unit_of = np.append(pd.Index(unit_ids).get_indexer(pd.Index(unit_labels)), -1)
-    m_rank, k_rank = _ranks(m_labels), _ranks(k_labels)
     n_pairs = len(m_labels) * len(k_labels)
+    # per (measure, key) code pair, its rank in sorted order (one array: one gather per row)
+    pair_rank = (_ranks(m_labels)[:, None] * len(k_labels) + _ranks(k_labels)[None, :]).ravel()
+    cell_type = np.int64 if len(unit_ids) * len(periods) * max(n_pairs, 1) >= 2**31 else np.int32
+    period_of, unit_of, pair_rank = (a.astype(cell_type) for a in (period_of, unit_of, pair_rank))
 
-    def blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(rows of this frequency, their (measure, key) pair in sorted order), block by block."""
-        for start in range(0, len(value), BLOCK_ROWS):
-            block = slice(start, start + BLOCK_ROWS)
-            rows = np.flatnonzero(period_of[period_code[block]] >= 0) + start
-            pair = m_rank[m_code[rows]] * len(k_labels) + k_rank[k_code[rows]]
-            yield rows, pair
+    def own_rows(block: slice) -> slice | np.ndarray:
+        """The rows of a block at this frequency (the block itself when all are)."""
+        own = period_of[period_code[block]] >= 0
+        return block if own.all() else np.flatnonzero(own) + block.start
 
+    def pairs(rows: slice | np.ndarray) -> np.ndarray:
+        """The rows' (measure, key) pairs, as their rank in sorted order."""
+        pair: np.ndarray = m_code[rows].astype(cell_type)
+        pair *= len(k_labels)
+        pair += k_code[rows]
+        return pair_rank[pair]
+
+    blocks = [slice(s, min(s + BLOCK_ROWS, len(value))) for s in range(0, len(value), BLOCK_ROWS)]
     # the (measure, key) pairs this frequency has, in sorted order: one column each
     present = np.zeros(n_pairs, dtype=bool)
-    for _, pair in blocks():
-        present |= np.bincount(pair, minlength=n_pairs) > 0
+    for block in blocks:
+        present[pairs(own_rows(block))] = True
     pair_uniques = np.flatnonzero(present)
-    column_of_pair = np.cumsum(present) - 1
+    column_of_pair = (np.cumsum(present) - 1).astype(cell_type)
     values = np.full((len(unit_ids), len(periods), len(pair_uniques)), np.nan)
-    for rows, pair in blocks():
-        at = (unit_of[unit_code[rows]], period_of[period_code[rows]], column_of_pair[pair])
-        values[at] = value[rows]
+    flat = values.reshape(-1)  # a view: each row's value goes to one cell
+    for block in blocks:
+        rows = own_rows(block)
+        place = unit_of[unit_code[rows]]
+        place *= len(periods)
+        place += period_of[period_code[rows]]
+        place *= len(pair_uniques)
+        place += column_of_pair[pairs(rows)]
+        flat[place] = value[rows]
     m_sorted, k_sorted = np.sort(m_labels), np.sort(k_labels)
     columns = {
         (str(m_sorted[c // len(k_labels)]), str(k_sorted[c % len(k_labels)])): i
