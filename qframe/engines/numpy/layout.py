@@ -8,7 +8,6 @@ other frequency's measures apart, converted when an input reads them (:func:`com
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
