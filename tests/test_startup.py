@@ -6,6 +6,7 @@ timing."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,3 +59,29 @@ print(json.dumps([light, qframe.check is api.check, qframe.load is api.load,
     light, *same = fresh_modules(code, *HEAVY)
     assert light == []
     assert same == [True, True, True, True]
+
+
+PARSE = """
+from qframe.language.parser import parse
+print(parse("numerator / denominator >= 50%"))
+"""
+
+
+def test_parser_tables_cached_in_the_user_cache_folder(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    for _ in range(2):  # made by the first process, read by the second
+        done = subprocess.run(
+            [sys.executable, "-c", PARSE], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0 and "Binary" in done.stdout and not done.stderr
+    assert [p.suffix for p in (tmp_path / "qframe").iterdir()] == [".lark"]
+
+
+def test_parser_works_where_its_cache_cannot_be_written(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("", encoding="utf-8")
+    env = {**os.environ, "XDG_CACHE_HOME": str(not_a_folder)}
+    done = subprocess.run(
+        [sys.executable, "-c", PARSE], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "Binary" in done.stdout and not done.stderr
