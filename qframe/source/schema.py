@@ -12,13 +12,14 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
-from typing import Any, NamedTuple
-
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qframe.errors.diagnostics import Diagnostic, did_you_mean, error
 from qframe.source.yamldoc import YamlDocument, YamlPath
+
+if TYPE_CHECKING:  # jsonschema is imported when a schema is first checked
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 #: The code of each kind of schema problem, as definition files report them. Another YAML format
 #: maps these to its own codes (see :func:`schema_diagnostics`).
@@ -46,13 +47,15 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 #: A validator per schema (by identity; the schema kept alive with it): made once per process.
-VALIDATORS: dict[int, tuple[dict[str, Any], jsonschema.Draft202012Validator]] = {}
+VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
 
 
-def validator_of(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+def validator_of(schema: dict[str, Any]) -> Draft202012Validator:
     """The validator of ``schema``, its references to its own definitions written out in place
     (:func:`inline_references`: the same checks and errors, in half the time)."""
     if id(schema) not in VALIDATORS:
+        import jsonschema
+
         VALIDATORS[id(schema)] = (
             schema,
             jsonschema.Draft202012Validator(inline_references(schema)),
@@ -154,6 +157,8 @@ def _what(path: YamlPath, subject: str) -> str:
 
 def _chosen(err: ValidationError) -> ValidationError:
     """Of the branches of a oneOf/anyOf, the one to report."""
+    from jsonschema.exceptions import best_match
+
     inner = best_match(err.context)
     # prefer the branch whose type matches what was written
     for sub in err.context:
