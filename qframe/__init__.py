@@ -40,6 +40,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'qframe' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *LAZY})
+
+
 class Package(types.ModuleType):
     """The module ``qframe``: importing the checker (the subpackage ``qframe.check``) does not
     bind its name over the API's :func:`~qframe.api.check`, which ``qframe.check`` stays."""
