@@ -8,30 +8,28 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
-import numpy as np
-
 import qframe
-from qframe.check.overrides import Resolved, resolve
-from qframe.engines.base import Engine
-from qframe.engines.numpy.lower import compile_framework
-from qframe.engines.numpy.plan import Plan
+from qframe.check.compiler import check_framework
 from qframe.errors.diagnostics import DataError, DefinitionError, Diagnostic, QframeError, error
 from qframe.ir import kinds as t
+from qframe.ir import nodes as ir
 from qframe.model import definition as m
 from qframe.model.build import read_definition
 from qframe.model.periods import normalise_period
 
-if TYPE_CHECKING:  # data, engines and results are imported when a framework is evaluated
+if TYPE_CHECKING:  # numpy, the engines, data and results are imported when they are used:
+    # `qframe validate` (:func:`problems`) reads and checks a definition without any of them
     import pandas as pd
 
+    from qframe.check.overrides import Resolved
     from qframe.data.dataset import Dataset
+    from qframe.engines.base import Engine
+    from qframe.engines.numpy.plan import Plan
     from qframe.engines.records.base import RecordEngine
     from qframe.results.tidy import Result
 
@@ -94,6 +92,9 @@ class Framework:
         ones are still read for lags and baselines). ``engine`` names the engine that evaluates
         (see :mod:`qframe.engines.registry`), or is one; ``record_engine`` the one that counts
         GP records given as ``data`` (``duckdb``, ``spark``: docs/spark.md), or is one."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from qframe.check.overrides import resolve
         from qframe.engines.registry import engine as engine_named
         from qframe.results.apportioned import at_level as level_result
         from qframe.results.tidy import tidy
@@ -125,6 +126,8 @@ class Framework:
         ``region``…) per period: additive totals only (money, sums and counts; never a rate).
         A level framework with apportionment rolls up its practices' shares when its level units
         do not carry ``by``."""
+        import numpy as np
+
         from qframe.results.rollup import additive_totals, rollup
         from qframe.scoring.outcome import round_money
 
@@ -172,6 +175,10 @@ class Framework:
     def parameter_values(self, overrides: Resolved | Mapping[str, Any]) -> dict[str, Any]:
         """Each parameter's value for an evaluation: a scalar, or an array over the indicators
         where some indicator sets its own."""
+        import numpy as np
+
+        from qframe.check.overrides import Resolved, resolve
+
         resolved = overrides if isinstance(overrides, Resolved) else resolve(self.plan, overrides)
         values: dict[str, Any] = {}
         n = len(self.plan.indicator_ids)
@@ -191,6 +198,8 @@ class Framework:
         self, ds: Dataset, values: dict[str, Any], stray: list[Diagnostic]
     ) -> dict[str, Any]:
         """What the run used, and the warnings found (``stray``: :meth:`_stray_keys`)."""
+        import hashlib
+
         fw = self.definition
         params = {}
         for name, value in values.items():
@@ -259,6 +268,8 @@ def _level_manifest(fw: m.FrameworkDef, ds: Dataset) -> dict[str, Any]:
 
 
 def _param_text(value: Any, kind: t.Kind) -> Any:
+    import numpy as np
+
     if isinstance(value, np.ndarray):
         return [_param_text(v, kind) for v in value.tolist()]
     if kind is t.Kind.MONEY:
@@ -291,15 +302,36 @@ def as_dataset(data: DataLike) -> Dataset:
     )
 
 
+def fold_constant(node: ir.Node) -> tuple[bool, Any]:
+    """The checker's constant folding by the numpy engine (for bit-identical values), imported
+    the first time a constant needs it: ranges of literals, which most definitions hold, are
+    folded by the checker itself (:mod:`qframe.check.folding`)."""
+    from qframe.engines.numpy.lower import fold_constant as numpy_fold
+
+    return numpy_fold(node)
+
+
 def check(path: str | Path) -> tuple[m.FrameworkDef | None, Plan | None, list[Diagnostic]]:
     """Load and compile a definition, returning every diagnostic (nothing is raised for problems
     in the definition itself)."""
+    from qframe.engines.numpy.lower import lower
+
     definition, diags = read_definition(path)
     if definition is None:
         return None, None, diags
     # Syntax errors in expressions still let the compiler find the other problems.
-    plan = compile_framework(definition)
+    plan = lower(check_framework(definition, fold_constant))
     return definition, plan, [*diags, *plan.diagnostics]
+
+
+def problems(path: str | Path) -> list[Diagnostic]:
+    """Every error and warning in a definition, as :func:`check` finds them, without compiling
+    it for an engine (what `qframe validate` reports: numpy is not imported). Raises
+    :class:`~qframe.errors.diagnostics.FileProblem` when a file cannot be read."""
+    definition, diags = read_definition(path)
+    if definition is None:
+        return diags
+    return [*diags, *check_framework(definition, fold_constant).diagnostics]
 
 
 def load(path: str | Path) -> Framework:
@@ -315,6 +347,6 @@ def load(path: str | Path) -> Framework:
 def validate(path: str | Path) -> list[Diagnostic]:
     """Every error and warning in a definition."""
     try:
-        return check(path)[2]
+        return problems(path)
     except QframeError as exc:
         return exc.diagnostics

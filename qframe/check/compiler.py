@@ -19,6 +19,7 @@ from typing import Any
 
 from qframe.check import calls, indicators, names, operators
 from qframe.check.compiled import Compiled, Scope, unknown
+from qframe.check.folding import folded_without_engine
 from qframe.check.records.program import check_records
 from qframe.check.rules import (
     cycles,
@@ -312,7 +313,8 @@ class Compiler:
         if parts and all(p.static for p in parts) and not c.static:
             c = Compiled(c.ir, c.const, c.node, True)
         if all(p.is_const for p in parts) and not c.type.per_indicator:
-            folded, value = self.evaluate(c.ir)
+            known = folded_without_engine(c.ir)
+            folded, value = known if known is not None else self.evaluate(c.ir)
             if not folded:  # a constant that cannot be folded stays dynamic
                 return c
             if not _finite(value):

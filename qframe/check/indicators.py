@@ -4,10 +4,9 @@ per-indicator value (a rule or an indicator-keyed input) with its variants — i
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from qframe.check.compiled import Compiled, Scope
 from qframe.check.rules import thresholds
@@ -21,13 +20,15 @@ if TYPE_CHECKING:
     from qframe.check.compiler import Compiler
 
 
-def indicator_table(compiler: Compiler) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Each indicator's string and number fields, one array a field; kinds and thresholds
-    checked on the way."""
+def indicator_table(
+    compiler: Compiler,
+) -> tuple[dict[str, list[str | None]], dict[str, list[float]]]:
+    """Each indicator's string and number fields, one list a field (an engine makes them its
+    own arrays; a missing number is NaN); kinds and thresholds checked on the way."""
     fw = compiler.fw
     n = len(compiler.ids)
-    strings = {f: np.empty(n, dtype=object) for f in m.INDICATOR_STRINGS}
-    numbers = {f: np.full(n, np.nan) for f in m.INDICATOR_NUMBERS}
+    strings: dict[str, list[str | None]] = {f: [None] * n for f in m.INDICATOR_STRINGS}
+    numbers: dict[str, list[float]] = {f: [math.nan] * n for f in m.INDICATOR_NUMBERS}
     for i, (iid, ind) in enumerate(fw.indicators.items()):
         strings["id"][i] = iid
         strings["title"][i] = ind.info.title

@@ -35,7 +35,7 @@ def command(paths: Sequence[Path], strict: bool, fmt: str) -> None:
     file_problem = False
     for path in paths:
         try:
-            diags = sorted(api.check(path)[2], key=sort_key)
+            diags = sorted(api.problems(path), key=sort_key)
         except FileProblem as exc:  # reported like every other problem, also in JSON
             diags, file_problem = exc.diagnostics, True
         all_diags.extend(diags)

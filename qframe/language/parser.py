@@ -1,19 +1,26 @@
 """Parse expression text into the syntax tree of :mod:`qframe.language.ast`.
 
-The Lark LALR parser is built once per process from ``grammar.lark``. Syntax errors become
+The Lark LALR parser is built from ``grammar.lark`` once, then loaded from its cache in the user's
+cache folder (:func:`parser_cache`) by each process. Syntax errors become
 :class:`ExpressionSyntaxError` with the offset of the offending character and a hint written for
 people, never Lark's raw "Unexpected token" text.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import hashlib
 import math
+import os
 import re
+import sys
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
+import lark
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
@@ -259,14 +266,31 @@ for _rule, _op in _BINARY_RULES.items():
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
+    grammar = grammar_text()
     return Lark(
-        grammar_text(),
+        grammar,
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=True,
         lexer_callbacks={"NAME": _reserve_keyword},
-        cache=True,  # the LALR tables, kept in the temp folder: a new process starts faster
+        cache=str(parser_cache(grammar)),  # the LALR tables: a new process starts faster
     )
+
+
+def parser_cache(grammar: str) -> Path:
+    """Where the parser's tables are kept between processes: the user's cache folder
+    (``$XDG_CACHE_HOME``, else ``~/.cache``; ``%LOCALAPPDATA%`` on Windows), ``qframe/``, one file
+    per grammar, Lark and Python version. Lark reads it only when it was made from this same
+    grammar, and carries on without it when the folder cannot be read or written."""
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        base = Path(os.environ["LOCALAPPDATA"])
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "qframe"
+    with contextlib.suppress(OSError):  # then Lark builds the parser and fails quietly to save it
+        folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(f"{grammar}\0{lark.__version__}".encode()).hexdigest()[:16]
+    return folder / f"expression-parser-{digest}-py{sys.version_info[0]}{sys.version_info[1]}.lark"
 
 
 def grammar_text() -> str:

@@ -12,13 +12,14 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
-from typing import Any, NamedTuple
-
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qframe.errors.diagnostics import Diagnostic, did_you_mean, error
 from qframe.source.yamldoc import YamlDocument, YamlPath
+
+if TYPE_CHECKING:  # jsonschema is imported when a schema is first checked
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 #: The code of each kind of schema problem, as definition files report them. Another YAML format
 #: maps these to its own codes (see :func:`schema_diagnostics`).
@@ -43,6 +44,69 @@ def load_schema(name: str) -> dict[str, Any]:
     text = files("qframe.source.schemas").joinpath(name).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+#: A validator per schema (by identity; the schema kept alive with it): made once per process.
+VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+
+
+def validator_of(schema: dict[str, Any]) -> Draft202012Validator:
+    """The validator of ``schema``, its references to its own definitions written out in place
+    (:func:`inline_references`: the same checks and errors, in half the time)."""
+    if id(schema) not in VALIDATORS:
+        import jsonschema
+
+        VALIDATORS[id(schema)] = (
+            schema,
+            jsonschema.Draft202012Validator(inline_references(schema)),
+        )
+    return VALIDATORS[id(schema)][1]
+
+
+LOCAL = "#/$defs/"
+#: Keywords that only describe: beside a reference, they check nothing.
+ANNOTATIONS = frozenset({"description", "default", "title", "examples", "$comment"})
+#: Keywords whose value is not a schema, and those whose value names schemas.
+NOT_SCHEMAS = frozenset({"$defs", "const", "enum", "required", "type", *ANNOTATIONS})
+NAMED_SCHEMAS = frozenset({"properties", "patternProperties", "dependentSchemas"})
+
+
+def inline_references(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with each reference to one of its definitions (``{"$ref": "#/$defs/name"}``
+    alone) replaced by that definition, except inside the definition itself (a recursive one stays
+    a reference). jsonschema looks a reference up each time it is used, which is most of the time
+    it takes; a written-out definition checks the same and gives the same errors."""
+    definitions: dict[str, Any] = schema.get("$defs", {})
+
+    def expand(node: Any, inside: tuple[str, ...]) -> Any:
+        """The subschema ``node`` written out (a list of subschemas, each)."""
+        if isinstance(node, list):
+            return [expand(item, inside) for item in node]
+        if not isinstance(node, dict):
+            return node
+        reference = node.get("$ref")
+        if (
+            isinstance(reference, str)
+            and reference.startswith(LOCAL)
+            and set(node) <= {"$ref", *ANNOTATIONS}
+        ):
+            name = reference.removeprefix(LOCAL)
+            if name in definitions and name not in inside:
+                # the notes beside a reference check nothing, and jsonschema's errors come from
+                # (and carry) the definition alone
+                return expand(definitions[name], (*inside, name))
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in NOT_SCHEMAS:
+                out[key] = value
+            elif key in NAMED_SCHEMAS and isinstance(value, dict):
+                out[key] = {name: expand(sub, inside) for name, sub in value.items()}
+            else:
+                out[key] = expand(value, inside)
+        return out
+
+    return dict(expand(schema, ()))
 
 
 class SchemaProblem(NamedTuple):
@@ -73,7 +137,7 @@ def schema_problems(
     codes: Mapping[str, str] = DEFINITION_CODES,
 ) -> list[SchemaProblem]:
     """:func:`schema_diagnostics` with the path of each problem's value in the document."""
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = validator_of(schema)
     out: list[SchemaProblem] = []
     seen: set[tuple[int, str]] = set()
     for err in sorted(
@@ -93,6 +157,8 @@ def _what(path: YamlPath, subject: str) -> str:
 
 def _chosen(err: ValidationError) -> ValidationError:
     """Of the branches of a oneOf/anyOf, the one to report."""
+    from jsonschema.exceptions import best_match
+
     inner = best_match(err.context)
     # prefer the branch whose type matches what was written
     for sub in err.context:

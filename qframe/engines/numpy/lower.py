@@ -228,8 +228,12 @@ def lower(program: Program, *, tracing: bool = False) -> Plan:
     return Plan(
         framework=program.framework,
         indicator_ids=program.indicator_ids,
-        indicator_strings=program.indicator_strings,
-        indicator_numbers=program.indicator_numbers,
+        indicator_strings={
+            f: np.array(v, dtype=object) for f, v in program.indicator_strings.items()
+        },
+        indicator_numbers={
+            f: np.array(v, dtype=np.float64) for f, v in program.indicator_numbers.items()
+        },
         params={name: lowering.root(node) for name, node in program.params.items()},
         param_types=program.param_types,
         param_overrides={
