@@ -93,14 +93,19 @@ def process_section(process: dict[str, object]) -> list[str]:
         "",
         *([str(process["note"]), ""] if process.get("note") else []),
         "Reading and validating the data is done by Arrow and integer codes (`qframe/data/files.py`, "
-        "`qframe/data/validate.py`): text columns are read dictionary-encoded and stay categorical, every "
-        "rule runs once per distinct label, and duplicates are found by sorting one compact integer per "
-        "row. Tables are written by Arrow: Parquet through pandas' Arrow writer, and CSV as text made by "
-        "Arrow's compute kernels 50,000 rows at a time (`qframe/results/csvtext.py`), in the bytes "
-        "`DataFrame.to_csv` wrote (numbers rounded to the documented places a chunk at a time, then as "
-        "`%.12g` writes them; quotes only where needed). `comparison.xlsx` is written by XlsxWriter a row "
-        "at a time. The plausibility checks that join rows (D303/D310, D307, D309) join integer keys made "
-        "once per dataset, not text.",
+        "`qframe/data/validate.py`): Parquet is read by Arrow's file reader (its dataset layer costs "
+        "0.3 s to import), text columns are read dictionary-encoded and stay categorical, every rule runs "
+        "once per distinct label, and the checks that join rows (duplicates D030, numerators above their "
+        "denominator D032, D303/D310, D307, D309) use one integer per row for its unit, period and key, "
+        "made once per dataset, in 32 bits where the combinations fit. The layout writes each row's value "
+        "through a flat view of the grid. The checks of stray keys (D307, D309) run on a second thread "
+        "while the engine evaluates. Tables are written by Arrow: Parquet with a dictionary for text "
+        "columns only and statistics for number columns only (Arrow's defaults try a dictionary for every "
+        "column and take the minimum and maximum of text: 40% of the time, for a file 28% smaller), and "
+        "CSV as text made by Arrow's compute kernels 50,000 rows at a time on worker threads, written in "
+        "order (`qframe/results/csvtext.py`), in the bytes `DataFrame.to_csv` wrote (numbers rounded to "
+        "the documented places a chunk at a time, then as `%.12g` writes them; quotes only where "
+        "needed).",
         "",
     ]
 

@@ -179,8 +179,11 @@ def validate_frames(
 
     repeated_at = len(problems)  # D030 is found below, from the rows as integers, and goes here
 
-    known = pd.Index(units["unit_id"].dropna())
-    orphan = unit.rows(~pd.Index(unit.labels).isin(known), True)
+    # labels looked up in sets: a few thousand, each once (pandas' isin on text goes through
+    # Python lists of both sides)
+    unit_ids = [u if isinstance(u, str) else None for u in units["unit_id"].tolist()]
+    known = {u for u in unit_ids if u is not None}
+    orphan = unit.rows(np.array([label not in known for label in unit.labels], dtype=bool), True)
     if orphan.any():
         problems.append(
             mask_problem(
@@ -195,7 +198,8 @@ def validate_frames(
 
     above_at = len(problems)  # D032 is found below, from the rows as integers, and goes here
     warnings: list[Diagnostic] = []
-    without = ~units["unit_id"].isin(unit.labels)
+    measured = set(unit.labels.tolist())
+    without = np.array([u not in measured for u in unit_ids], dtype=bool)
     if without.any():
         warnings.append(
             mask_problem(
