@@ -50,29 +50,110 @@ class Commands(MutableMapping[str, click.Command]):
 
 
 # ---------------------------------------------------------------- commands: one module each
-COMMANDS = Commands(
-    {
-        "validate": "qframe.cli.validate:command",
-        "evaluate": "qframe.cli.evaluate:command",
-        "synth": "qframe.cli.synth:command",
-        "schema": "qframe.cli.schema:command",
-        "test": "qframe.cli.test:command",
-        "diff": "qframe.cli.diff:command",
-        "init": "qframe.cli.init:command",
-        "compare": "qframe.cli.compare:command",
-        "sql": "qframe.cli.sql:command",
-        "reference": "qframe.docs.reference:command",
-        "explain": "qframe.cli.explain:command",
-        "sweep": "qframe.cli.scenarios:sweep_command",
-        "calibrate": "qframe.cli.scenarios:calibrate_command",
-        "uncertainty": "qframe.cli.scenarios:uncertainty_command",
-        "scenarios": "qframe.cli.scenarios:scenarios_command",
-    }
-)
+#: Each command: where it is ("module:attribute"), and the first paragraph of its help, which
+#: `qframe --help` lists without importing the command (tests/test_cli_help.py holds the two
+#: equal).
+REGISTRY = {
+    "validate": (
+        "qframe.cli.validate:command",
+        "Check framework definitions without reading any data.",
+    ),
+    "evaluate": (
+        "qframe.cli.evaluate:command",
+        "Evaluate a framework on a dataset and write tidy results.",
+    ),
+    "synth": (
+        "qframe.cli.synth:command",
+        "Generate a deterministic synthetic England-like dataset (synthetic ids and names only).",
+    ),
+    "schema": (
+        "qframe.cli.schema:command",
+        "Print the JSON Schema of definition files (for editors' completion and validation).",
+    ),
+    "test": (
+        "qframe.cli.test:command",
+        "Run the test cases stored with framework definitions (FRAMEWORK/tests/*.yaml).",
+    ),
+    "diff": (
+        "qframe.cli.diff:command",
+        "Show how definition B differs from definition A, and what that does to payments.",
+    ),
+    "init": (
+        "qframe.cli.init:command",
+        "Start a new framework: create the folder NAME with a commented framework.yaml.",
+    ),
+    "compare": (
+        "qframe.cli.compare:command",
+        "Compare frameworks on the same data: cost, who gains and loses, equity, who is flagged.",
+    ),
+    "sql": (
+        "qframe.cli.sql:command",
+        "Print the SQL that computes a framework's counts from GP records (records.yaml): the "
+        "population, the per-patient fields, the registers and the first-match-wins rules, then "
+        "the counts per practice. It is exactly the query `qframe evaluate --data RECORDS` runs.",
+    ),
+    "reference": (
+        "qframe.docs.reference:command",
+        "Print the expression language reference (Markdown).",
+    ),
+    "explain": (
+        "qframe.cli.explain:command",
+        "Show how a result was derived: each named step with its expression, where it is defined "
+        "(file:line) and its value for this practice, down to the input measures, ending in the "
+        "points, the payment and any escalation (which rule fired, at what level, since when).",
+    ),
+    "sweep": (
+        "qframe.cli.scenarios:sweep_command",
+        "Evaluate a grid of parameter values in one vectorised pass (data read and compiled once).",
+    ),
+    "calibrate": (
+        "qframe.cli.scenarios:calibrate_command",
+        "Solve for a parameter so that total spend meets a target, and check it.",
+    ),
+    "uncertainty": (
+        "qframe.cli.scenarios:uncertainty_command",
+        "Monte Carlo over the modelled assumptions that state a `range:` (seeded): 95% intervals "
+        "on the total cost and on each practice's payment.",
+    ),
+    "scenarios": (
+        "qframe.cli.scenarios:scenarios_command",
+        "Evaluate the named variants of a scenario file on the same data and compare them.",
+    ),
+}
+COMMANDS = Commands({name: where for name, (where, _) in REGISTRY.items()})
+SUMMARIES = {name: summary for name, (_, summary) in REGISTRY.items()}
 # ---------------------------------------------------------------- end of commands
 
 
+class Group(click.Group):
+    """The command group, listing its commands in ``--help`` from :data:`SUMMARIES` (a command
+    not listed there, e.g. one added by a test, is imported for its help as click does)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        listed: list[tuple[str, click.Command | None]] = []
+        for name in self.list_commands(ctx):
+            if name in SUMMARIES and name not in COMMANDS.loaded:
+                listed.append((name, None))  # its summary, without importing it
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                listed.append((name, command))
+        if not listed:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in listed)  # as click's own
+        rows = [
+            (
+                name,
+                (command or click.Command(name, help=SUMMARIES[name])).get_short_help_str(limit),
+            )
+            for name, command in listed
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
 @click.group(
+    cls=Group,
     commands=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
