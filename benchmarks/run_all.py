@@ -102,7 +102,7 @@ def process_section(process: dict[str, object]) -> list[str]:
         "while the engine evaluates. Tables are written by Arrow: Parquet with a dictionary for text "
         "columns only and statistics for number columns only (Arrow's defaults try a dictionary for every "
         "column and take the minimum and maximum of text: 40% of the time, for a file 28% smaller), and "
-        "CSV as text made by Arrow's compute kernels 50,000 rows at a time on worker threads, written in "
+        "CSV as text made by Arrow's compute kernels 25,000 rows at a time on worker threads, written in "
         "order (`qframe/results/csvtext.py`), in the bytes `DataFrame.to_csv` wrote (numbers rounded to "
         "the documented places a chunk at a time, then as `%.12g` writes them; quotes only where "
         "needed).",

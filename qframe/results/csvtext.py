@@ -29,7 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-ROWS_PER_CHUNK = 50_000  # rows formatted at once: memory stays flat with the table's length
+ROWS_PER_CHUNK = (
+    25_000  # rows formatted at once, per thread: memory stays flat with the table's length
+)
 FLOAT_TEXT = "%.12g"
 SPECIAL = '[,"\n]'  # a value holding one of these is quoted (csv.QUOTE_MINIMAL)
 #: Threads making CSV text: the machine's cores, up to 4 (the text is the same for any number).
@@ -210,9 +212,9 @@ def write_frame(
 
 
 def in_order(work: Callable[[Any], Any], items: Iterator[Any]) -> Iterator[Any]:
-    """``work`` of each item, in the items' order: on :data:`THREADS` worker threads, at most
-    twice as many items ahead of the one taken (memory stays a few chunks), or here when there
-    is one thread or one item. An error in ``work`` is raised here, as it would be inline."""
+    """``work`` of each item, in the items' order: on :data:`THREADS` worker threads, one item
+    each in hand (memory stays a few chunks), or here when there is one thread or one item. An
+    error in ``work`` is raised here, as it would be inline."""
     first = next(items, None)
     if first is None:
         return
@@ -226,7 +228,7 @@ def in_order(work: Callable[[Any], Any], items: Iterator[Any]) -> Iterator[Any]:
     with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="qframe-csv") as pool:
         pending = deque([pool.submit(work, first), pool.submit(work, second)])
         for item in items:
-            if len(pending) >= 2 * THREADS:
+            if len(pending) >= THREADS:
                 yield pending.popleft().result()
             pending.append(pool.submit(work, item))
         while pending:
