@@ -1,0 +1,90 @@
+"""comparison.xlsx written by a worker process (qframe.results.background) while the report is
+written: the same bytes as written in one process, the worker's errors raised for people, a
+worker that dies is C009 with no half-written file, and no worker needed to write at all."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from qframe.errors.diagnostics import ExitCode, FileProblem
+from qframe.results import background
+from qframe.results.background import BackgroundWorkbook
+from qframe.tools.compare import Comparison, compare
+
+FIX = Path(__file__).parent / "fixtures" / "compare"
+FRAMEWORKS = [FIX / "capitation", FIX / "quality", FIX / "quarterly"]
+
+
+@pytest.fixture(scope="module")
+def comparison() -> Comparison:
+    return compare(FRAMEWORKS, FIX / "data")
+
+
+def test_worker_writes_the_same_files(comparison: Comparison, tmp_path: Path) -> None:
+    here = comparison.write(tmp_path / "here", worker=False)
+    there = comparison.write(tmp_path / "there", worker=True)
+    assert [p.name for p in here] == [p.name for p in there]
+    assert [p.name for p in there][-3:] == ["comparison.xlsx", "manifest.json", "report.html"]
+    for a, b in zip(here, there, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_small_workbooks_are_written_here(comparison: Comparison) -> None:
+    sheets = comparison.workbook_sheets()
+    assert sum(s.cells for s in sheets) < background.WORKER_CELLS
+    assert not BackgroundWorkbook("x.xlsx", sheets).use_worker
+
+
+def test_an_error_in_the_worker_is_raised_as_it_was(comparison: Comparison, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with BackgroundWorkbook(
+        blocker / "comparison.xlsx", comparison.workbook_sheets(), True
+    ) as book:
+        assert book.process is not None  # it is the worker that finds the problem
+        with pytest.raises(FileProblem) as caught:
+            book.wait()
+    assert [d.code for d in caught.value.diagnostics] == ["Q006"]
+    assert f"{blocker} is a file, not a folder" in caught.value.render()
+    assert caught.value.exit_code == ExitCode.FILE_ERROR
+
+
+def test_a_worker_that_dies_is_c009_and_leaves_no_file(
+    comparison: Comparison, tmp_path: Path
+) -> None:
+    target = tmp_path / "comparison.xlsx"
+    with BackgroundWorkbook(target, comparison.workbook_sheets(), True) as book:
+        assert book.process is not None
+        book.process.kill()  # as the system would kill it when out of memory
+        with pytest.raises(FileProblem) as caught:
+            book.wait()
+    text = caught.value.render()
+    assert "C009" in text and f"{target} could not be written" in text
+    assert "exit code -9" in text and "run the command again" in text
+    assert "Traceback" not in text
+    assert not target.exists()
+
+
+def test_leaving_early_stops_the_worker(comparison: Comparison, tmp_path: Path) -> None:
+    target = tmp_path / "comparison.xlsx"
+    sheets = comparison.workbook_sheets()
+    with pytest.raises(KeyboardInterrupt), BackgroundWorkbook(target, sheets, True) as book:
+        process = book.process
+        raise KeyboardInterrupt
+    assert process is not None and process.poll() is not None  # it was stopped and waited for
+    assert not target.exists() or process.returncode == 0
+
+
+def test_without_a_process_it_is_written_here(
+    comparison: Comparison,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    with BackgroundWorkbook(tmp_path / "c.xlsx", comparison.workbook_sheets(), True) as book:
+        assert book.process is None and not book.use_worker
+        path = book.wait()
+    assert path.read_bytes() == comparison.write_workbook(tmp_path / "d.xlsx").read_bytes()
