@@ -33,20 +33,26 @@ def test_worker_writes_the_same_files(comparison: Comparison, tmp_path: Path) ->
 
 
 def test_small_workbooks_are_written_here(comparison: Comparison) -> None:
-    sheets = comparison.workbook_sheets()
-    assert sum(s.cells for s in sheets) < background.WORKER_CELLS
-    assert not BackgroundWorkbook("x.xlsx", sheets).use_worker
+    cells = sum(sheet.cells for sheet in comparison.workbook_sheets())
+    assert cells <= comparison.workbook_cells() < background.WORKER_CELLS
+    assert not background.worth_a_worker(comparison.workbook_cells())
+    assert background.worth_a_worker(background.WORKER_CELLS)
+
+
+def started(path: Path, comparison: Comparison) -> BackgroundWorkbook:
+    """A worker given the comparison's sheets to write to ``path``."""
+    book = BackgroundWorkbook(path, worker=True).start()
+    assert book.process is not None
+    book.write(comparison.workbook_sheets())
+    return book
 
 
 def test_an_error_in_the_worker_is_raised_as_it_was(comparison: Comparison, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    with BackgroundWorkbook(
-        blocker / "comparison.xlsx", comparison.workbook_sheets(), True
-    ) as book:
-        assert book.process is not None  # it is the worker that finds the problem
-        with pytest.raises(FileProblem) as caught:
-            book.wait()
+    book = started(blocker / "comparison.xlsx", comparison)  # the worker finds the problem
+    with book, pytest.raises(FileProblem) as caught:
+        book.wait()
     assert [d.code for d in caught.value.diagnostics] == ["Q006"]
     assert f"{blocker} is a file, not a folder" in caught.value.render()
     assert caught.value.exit_code == ExitCode.FILE_ERROR
@@ -56,7 +62,7 @@ def test_a_worker_that_dies_is_c009_and_leaves_no_file(
     comparison: Comparison, tmp_path: Path
 ) -> None:
     target = tmp_path / "comparison.xlsx"
-    with BackgroundWorkbook(target, comparison.workbook_sheets(), True) as book:
+    with started(target, comparison) as book:
         assert book.process is not None
         book.process.kill()  # as the system would kill it when out of memory
         with pytest.raises(FileProblem) as caught:
@@ -70,8 +76,7 @@ def test_a_worker_that_dies_is_c009_and_leaves_no_file(
 
 def test_leaving_early_stops_the_worker(comparison: Comparison, tmp_path: Path) -> None:
     target = tmp_path / "comparison.xlsx"
-    sheets = comparison.workbook_sheets()
-    with pytest.raises(KeyboardInterrupt), BackgroundWorkbook(target, sheets, True) as book:
+    with pytest.raises(KeyboardInterrupt), started(target, comparison) as book:
         process = book.process
         raise KeyboardInterrupt
     assert process is not None and process.poll() is not None  # it was stopped and waited for
@@ -84,7 +89,8 @@ def test_without_a_process_it_is_written_here(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
-    with BackgroundWorkbook(tmp_path / "c.xlsx", comparison.workbook_sheets(), True) as book:
+    with BackgroundWorkbook(tmp_path / "c.xlsx", worker=True) as book:
         assert book.process is None and not book.use_worker
+        book.write(comparison.workbook_sheets())
         path = book.wait()
     assert path.read_bytes() == comparison.write_workbook(tmp_path / "d.xlsx").read_bytes()

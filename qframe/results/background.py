@@ -34,36 +34,40 @@ from typing import IO, Any
 from qframe.errors.diagnostics import ExitCode, FileProblem, error
 from qframe.results.workbook import SheetCells, write_sheets
 
-# Below this many cells a workbook is written here: starting a worker (a new interpreter that
-# imports qframe, about half a second of processor time) would cost more than it saves.
+# Below about this many cells a workbook is written here: starting a worker (a new interpreter
+# that imports qframe, about half a second of processor time) would cost more than it saves.
 WORKER_CELLS = 100_000
 WORKER_MODULE = "qframe.results.workbook"
 
 
-class BackgroundWorkbook:
-    """Writes a workbook, in a worker process when it is large: ``start()``, then ``wait()`` for
-    its path. Used as a context manager, the worker is stopped if the block is left early.
+def worth_a_worker(cells: int) -> bool:
+    """Whether a workbook of about ``cells`` cells is worth a worker process."""
+    return cells >= WORKER_CELLS
 
-    >>> with BackgroundWorkbook("out/comparison.xlsx", sheets) as book:  # doctest: +SKIP
+
+class BackgroundWorkbook:
+    """Writes a workbook, in a worker process or here: ``start()`` (the worker starts importing
+    what it needs), ``write(sheets)`` once the cells are made, then ``wait()`` for its path.
+    Used as a context manager, the worker is stopped if the block is left early.
+
+    >>> with BackgroundWorkbook("out/comparison.xlsx", worker=True) as book:  # doctest: +SKIP
+    ...     book.write(sheets)
     ...     write_the_report()
     ...     path = book.wait()
     """
 
-    def __init__(
-        self, path: str | Path, sheets: Sequence[SheetCells], worker: bool | None = None
-    ) -> None:
-        """``worker``: True to write in a worker process, False to write here, None (the
-        default) to use a worker for a workbook of :data:`WORKER_CELLS` cells or more."""
+    def __init__(self, path: str | Path, worker: bool) -> None:
+        """``worker``: write in a worker process (True) or here, on ``wait`` (False)."""
         self.path = Path(path)
-        self.sheets = list(sheets)
-        cells = sum(sheet.cells for sheet in self.sheets)
-        self.use_worker = cells >= WORKER_CELLS if worker is None else worker
+        self.use_worker = worker
+        self.sheets: list[SheetCells] = []
         self.process: subprocess.Popen[bytes] | None = None
         self.sender: threading.Thread | None = None
 
     def start(self) -> BackgroundWorkbook:
-        """Start the worker (when one is used); where none can start, write here on ``wait``."""
-        if not self.use_worker:
+        """Start the worker (when one is used, once); where none can start, write here on
+        ``wait``."""
+        if not self.use_worker or self.process is not None:
             return self
         try:
             self.process = subprocess.Popen(
@@ -75,17 +79,22 @@ class BackgroundWorkbook:
             )
         except (OSError, ValueError):  # no interpreter or no process to be had here
             self.use_worker = False
-            return self
+        return self
+
+    def write(self, sheets: Sequence[SheetCells]) -> None:
+        """Hand the sheets to the worker (or keep them to write here on ``wait``)."""
+        if self.process is None:
+            self.sheets = list(sheets)
+            return
         # the cells go down the pipe from a thread: the worker reads them once it has imported
         # what it needs, and this process has the report to write meanwhile
-        payload = (str(self.path), self.sheets)
         assert self.process.stdin is not None
         self.sender = threading.Thread(
-            target=send_and_close, args=(self.process.stdin, payload), daemon=True
+            target=send_and_close,
+            args=(self.process.stdin, (str(self.path), list(sheets))),
+            daemon=True,
         )
         self.sender.start()
-        self.sheets = []  # the worker has them
-        return self
 
     def wait(self) -> Path:
         """The workbook's path once it is written; the worker's error, or C009 when it stopped
@@ -93,6 +102,8 @@ class BackgroundWorkbook:
         if self.process is None:
             return write_sheets(self.path, self.sheets)
         assert self.process.stdout is not None
+        if self.sender is None and self.process.stdin is not None:  # nothing given to write
+            send_and_close(self.process.stdin, None)
         reply = self.process.stdout.read()
         self.finish()
         code = self.process.returncode

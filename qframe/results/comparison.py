@@ -166,6 +166,24 @@ class ComparisonTables:
         comparison gives a byte-identical file."""
         return write_sheets(path, self.workbook_sheets())
 
+    def workbook_cells(self) -> int:
+        """About how many cells the workbook has: the cells of the tables its sheets are made
+        from (the long practices and roll-ups tables for the wide sheets)."""
+        frames = [
+            self.frameworks,
+            self.practices,
+            self.rollups,
+            self.components,
+            self.winners_losers,
+            self.equity,
+            self.escalation,
+            self.agreement,
+            self.mismatches,
+        ]
+        return sum(frame.size for frame in frames) + (
+            0 if self.funnel is None else self.funnel.size
+        )
+
     def workbook_sheets(self) -> list[SheetCells]:
         """The workbook's sheets, ready to write: ``about`` (period, baseline, threshold,
         frameworks, data and where they come from), ``frameworks``, ``practices_wide`` (a row

@@ -99,7 +99,10 @@ def serve(source: BinaryIO, reply: BinaryIO) -> None:
     ``("done", path)``, ``("error", error class, diagnostics, exit code)`` for a user error, or
     ``("failed", description)``."""
     try:
-        path, sheets = pickle.load(source)
+        given = pickle.load(source)
+        if given is None:
+            raise ValueError("no sheets were given to write")
+        path, sheets = given
         answer: tuple[Any, ...] = ("done", str(write_sheets(path, sheets)))
     except QframeError as exc:
         answer = ("error", type(exc), exc.diagnostics, exc.exit_code)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from qframe.api import Framework
 from qframe.errors.diagnostics import output_folder
-from qframe.results.background import BackgroundWorkbook
+from qframe.results.background import BackgroundWorkbook, worth_a_worker
 from qframe.results.columns import csv_rounding
 from qframe.results.comparison import ComparisonTables
 from qframe.results.tidy import Result
@@ -78,9 +78,13 @@ class Comparison(ComparisonTables):
         output_folder(folder)
         written: list[Path] = []
         # the workbook is written by a worker process while the tables and the report are
-        # written here (when it is large enough to be worth one: qframe.results.background)
-        sheets = self.workbook_sheets() if workbook else []
-        with BackgroundWorkbook(folder / WORKBOOK, sheets, worker if workbook else False) as book:
+        # written here (when it is large enough to be worth one: qframe.results.background);
+        # it starts first, to be ready by the time the cells are made
+        if worker is None:
+            worker = worth_a_worker(self.workbook_cells())
+        with BackgroundWorkbook(folder / WORKBOOK, worker and workbook) as book:
+            if workbook:
+                book.write(self.workbook_sheets())
             for name, frame in self.tables().items():
                 # CSV to a stated precision: money to the penny (docs/compare.md)
                 money, places = csv_rounding([str(c) for c in frame.columns])
