@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run
 
 from qframe.errors.diagnostics import ExitCode, FileProblem
 from qframe.results import background
@@ -94,3 +95,31 @@ def test_without_a_process_it_is_written_here(
         book.write(comparison.workbook_sheets())
         path = book.wait()
     assert path.read_bytes() == comparison.write_workbook(tmp_path / "d.xlsx").read_bytes()
+
+
+def test_the_command_says_what_went_wrong_in_the_worker(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(background, "WORKER_CELLS", 0)  # the worker even for a small workbook
+    monkeypatch.setattr(background, "WORKER_MODULE", "qframe.results.no_such_worker")
+    out = tmp_path / "out"
+    code, _, stderr = run(
+        capfd, "compare", *map(str, FRAMEWORKS), "--data", str(FIX / "data"), "--out", str(out)
+    )
+    assert code == ExitCode.FILE_ERROR
+    assert "error C009" in stderr and "comparison.xlsx could not be written" in stderr
+    assert "it stopped with exit code 1" in stderr and "hint: run the command again" in stderr
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    assert (out / "report.html").exists() and not (out / "comparison.xlsx").exists()
+
+
+def test_the_command_writes_the_same_workbook_through_the_worker(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = [*map(str, FRAMEWORKS), "--data", str(FIX / "data"), "--out"]
+    assert run(capsys, "compare", *args, str(tmp_path / "here"))[0] == 0
+    monkeypatch.setattr(background, "WORKER_CELLS", 0)
+    code, stdout, _ = run(capsys, "compare", *args, str(tmp_path / "there"))
+    assert code == 0 and "comparison.xlsx" in stdout
+    here, there = (tmp_path / d / "comparison.xlsx" for d in ("here", "there"))
+    assert here.read_bytes() == there.read_bytes()

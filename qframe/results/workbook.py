@@ -10,6 +10,7 @@ of the zip file a fixed timestamp (XlsxWriter's, 31 January 1980).
 from __future__ import annotations
 
 import datetime
+import os
 import pickle
 import sys
 from collections.abc import Callable, Sequence
@@ -113,4 +114,7 @@ def serve(source: BinaryIO, reply: BinaryIO) -> None:
 
 
 if __name__ == "__main__":  # the worker process of qframe.results.background
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    # the answer goes to standard output alone: anything else printed goes to standard error
+    answer_to = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(sys.stdin.buffer, answer_to)
