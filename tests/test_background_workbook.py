@@ -108,7 +108,8 @@ def test_the_command_says_what_went_wrong_in_the_worker(
     )
     assert code == ExitCode.FILE_ERROR
     assert "error C009" in stderr and "comparison.xlsx could not be written" in stderr
-    assert "it stopped with exit code 1" in stderr and "hint: run the command again" in stderr
+    assert "(ImportError: No module named qframe.results.no_such_worker)" in stderr
+    assert "hint: run the command again" in stderr
     assert "internal error" not in stderr and "Traceback" not in stderr
     assert (out / "report.html").exists() and not (out / "comparison.xlsx").exists()
 
@@ -123,3 +124,15 @@ def test_the_command_writes_the_same_workbook_through_the_worker(
     assert code == 0 and "comparison.xlsx" in stdout
     here, there = (tmp_path / d / "comparison.xlsx" for d in ("here", "there"))
     assert here.read_bytes() == there.read_bytes()
+
+
+def test_the_worker_runs_this_qframe_whatever_the_working_folder(
+    comparison: Comparison, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    impostor = tmp_path / "elsewhere" / "qframe"
+    impostor.mkdir(parents=True)
+    (impostor / "__init__.py").write_text("raise ImportError('not the qframe that started me')\n")
+    monkeypatch.chdir(impostor.parent)
+    with started(tmp_path / "c.xlsx", comparison) as book:
+        path = book.wait()
+    assert path.read_bytes() == comparison.write_workbook(tmp_path / "d.xlsx").read_bytes()

@@ -3,7 +3,7 @@
 XlsxWriter spends a few seconds on a national workbook, cell by cell, in Python; the report
 takes about as long and does not need the workbook. So a large workbook's cells are made here
 (:func:`qframe.results.xlsx.sheet_cells`) and handed to a new Python process,
-``python -m qframe.results.workbook``, that writes the file on the machine's other core.
+``qframe.results.workbook`` run as a program, that writes the file on the machine's other core.
 
 The worker is a new interpreter (a subprocess), never a fork of this one: by then this process
 may hold threads (Arrow's and DuckDB's pools, jemalloc's), and a fork copies their locks in
@@ -21,7 +21,6 @@ process can be started, the workbook is written here instead.
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import subprocess
 import sys
@@ -71,10 +70,9 @@ class BackgroundWorkbook:
             return self
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", WORKER_MODULE],
+                worker_command(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                env=worker_environment(),
                 start_new_session=True,
             )
         except (OSError, ValueError):  # no interpreter or no process to be had here
@@ -167,13 +165,24 @@ class BackgroundWorkbook:
         self.stop()
 
 
-def worker_environment() -> dict[str, str]:
-    """The worker's environment: this one, with the folder this qframe was imported from first
-    on its module path (the worker runs the same code, wherever it was found)."""
+def worker_command() -> list[str]:
+    """The worker's command line: this interpreter running :data:`WORKER_MODULE` from the folder
+    this qframe was imported from, first on its module path in place of the working folder (so
+    the worker runs the same code, wherever it was found, and never a qframe that happens to be
+    in the working folder)."""
     home = str(Path(__file__).resolve().parents[2])  # the folder holding qframe/
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (home, env.get("PYTHONPATH", "")) if p)
-    return env
+    # a worker that cannot even start says why, as its answer (not as a traceback)
+    boot = "\n".join(
+        [
+            "import pickle, runpy, sys",
+            "sys.path[0] = sys.argv.pop(1)",
+            "try:",
+            f"    runpy.run_module({WORKER_MODULE!r}, run_name='__main__', alter_sys=True)",
+            "except Exception as exc:",
+            "    pickle.dump(('failed', f'{type(exc).__name__}: {exc}'), sys.stdout.buffer)",
+        ]
+    )
+    return [sys.executable, "-c", boot, home]
 
 
 def send_and_close(pipe: IO[bytes], payload: Any) -> None:

@@ -95,7 +95,7 @@ def writer_for(sheet: Any, column: list[Any]) -> Callable[..., Any]:
 
 
 def serve(source: BinaryIO, reply: BinaryIO) -> None:
-    """The worker's side (``python -m qframe.results.workbook``): read the path and the sheets
+    """The worker's side (this module run as a program): read the path and the sheets
     (pickled) from ``source``, write the workbook, and answer on ``reply`` (pickled):
     ``("done", path)``, ``("error", error class, diagnostics, exit code)`` for a user error, or
     ``("failed", description)``."""
