@@ -9,6 +9,7 @@ of the zip file a fixed timestamp (XlsxWriter's, 31 January 1980).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import pickle
@@ -109,8 +110,13 @@ def serve(source: BinaryIO, reply: BinaryIO) -> None:
         answer = ("error", type(exc), exc.diagnostics, exc.exit_code)
     except Exception as exc:  # anything else, said in words
         answer = ("failed", f"{type(exc).__name__}: {exc}")
-    pickle.dump(answer, reply)
-    reply.flush()
+    try:
+        said = pickle.dumps(answer)
+    except Exception as exc:  # an error that cannot be sent as it is: said in words
+        said = pickle.dumps(("failed", f"{type(exc).__name__}: {exc}"))
+    with contextlib.suppress(OSError):  # the process that asked has gone: no one to tell
+        reply.write(said)
+        reply.flush()
 
 
 if __name__ == "__main__":  # the worker process of qframe.results.background

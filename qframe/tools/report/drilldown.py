@@ -57,10 +57,10 @@ def components_by_practice(
     keys = pd.DataFrame(
         {"framework": parts["framework"].astype(str), "unit_id": parts["unit_id"].astype(str)}
     )
-    groups = keys.groupby(["framework", "unit_id"], sort=False).indices
+    groups: dict[Any, Any] = keys.groupby(["framework", "unit_id"], sort=False).indices
     return {
-        (str(fw), str(unit)): [entries[i] for i in rows.tolist()]
-        for (fw, unit), rows in groups.items()
+        (str(key[0]), str(key[1])): [entries[i] for i in np.asarray(rows).tolist()]
+        for key, rows in groups.items()
     }
 
 
