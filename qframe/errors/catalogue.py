@@ -352,6 +352,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("C006", _E, "no year in which every framework pays every practice"),
     Entry("C007", _E, "no browser to print the report to PDF with"),
     Entry("C008", _E, "the browser could not print the report"),
+    Entry("C009", _E, "the process writing the workbook stopped before finishing it"),
     Entry("C010", _E, "a level framework without apportionment cannot be compared per practice"),
     Entry("E001", _E, "no such indicator to explain"),
     Entry("E002", _E, "no such unit or cluster to explain"),

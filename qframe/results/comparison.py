@@ -11,7 +11,8 @@ import pandas as pd
 
 from qframe.results.columns import heading
 from qframe.results.formatting import share
-from qframe.results.xlsx import write_xlsx
+from qframe.results.workbook import SheetCells, write_sheets
+from qframe.results.xlsx import sheet_cells
 
 
 @dataclass(frozen=True)
@@ -161,14 +162,36 @@ class ComparisonTables:
         return wide, kinds
 
     def write_workbook(self, path: str | Path) -> Path:
-        """One Excel workbook for people: ``about`` (period, baseline, threshold, frameworks,
-        data and where they come from), ``frameworks``, ``practices_wide`` (a row per practice,
-        columns per framework), ``rollups`` (a row per region, CCG, locality and cluster,
-        columns per framework), then components, winners and losers, equity, escalation,
-        agreement, mismatches and the funnel (when there is one): readable headings, frozen and
-        filtered, £ on money, rates per 1,000 as numbers. The long tables (practices,
-        practice_components) are in the CSV or Parquet files. The
-        same comparison gives a byte-identical file."""
+        """One Excel workbook for people (the sheets of :meth:`workbook_sheets`). The same
+        comparison gives a byte-identical file."""
+        return write_sheets(path, self.workbook_sheets())
+
+    def workbook_cells(self) -> int:
+        """About how many cells the workbook has: the cells of the tables its sheets are made
+        from (the long practices and roll-ups tables for the wide sheets)."""
+        frames = [
+            self.frameworks,
+            self.practices,
+            self.rollups,
+            self.components,
+            self.winners_losers,
+            self.equity,
+            self.escalation,
+            self.agreement,
+            self.mismatches,
+        ]
+        return sum(frame.size for frame in frames) + (
+            0 if self.funnel is None else self.funnel.size
+        )
+
+    def workbook_sheets(self) -> list[SheetCells]:
+        """The workbook's sheets, ready to write: ``about`` (period, baseline, threshold,
+        frameworks, data and where they come from), ``frameworks``, ``practices_wide`` (a row
+        per practice, columns per framework), ``rollups`` (a row per region, CCG, locality and
+        cluster, columns per framework), then components, winners and losers, equity,
+        escalation, agreement, mismatches and the funnel (when there is one): readable headings,
+        frozen and filtered, £ on money, rates per 1,000 as numbers. The long tables
+        (practices, practice_components) are in the CSV or Parquet files."""
         about = pd.DataFrame(self.about_rows(), columns=["item", "value"])
         wide, wide_kinds = self.practices_wide()
         rollups, rollup_kinds = self.rollups_wide()
@@ -187,7 +210,7 @@ class ComparisonTables:
         if self.funnel is not None:
             sheets["funnel"] = self.funnel
         kinds = {"practices_wide": wide_kinds, "rollups": rollup_kinds}
-        return write_xlsx(path, sheets, kinds)
+        return [sheet_cells(name, frame, kinds.get(name)) for name, frame in sheets.items()]
 
     def about_rows(self) -> list[tuple[str, str]]:
         """What was compared, as (label, value) lines: for the workbook and the report."""

@@ -13,8 +13,6 @@ entry of the zip file a fixed timestamp (XlsxWriter's, 31 January 1980).
 
 from __future__ import annotations
 
-import datetime
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,10 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qframe.errors.diagnostics import output_file, output_folder
-from qframe.results.columns import FORMATS, column_info, heading
+from qframe.results.columns import column_info, heading
+from qframe.results.workbook import SheetCells, write_sheets
 
-FIXED_DATE = datetime.datetime(2000, 1, 1)  # the workbook's created and modified date
 MAX_WIDTH = 48
 PADDING = 5 / 7  # XlsxWriter adds 5 pixels to a width in characters of 7 pixels
 
@@ -66,15 +63,15 @@ def cell_values(column: pd.Series, kind: str) -> list[Any]:
         return [None if pd.isna(v) or v == "" else str(v) for v in column.astype(object)]
     arr = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
     whole = kind in ("count", "whole") or pd.api.types.is_integer_dtype(numbers.dtype)
-    out: list[Any] = []
-    for v in arr.tolist():
-        if not math.isfinite(v):
-            out.append(None)
-        elif whole and v == int(v):
-            out.append(int(v))
-        else:
-            out.append(v)
-    return out
+    finite = np.isfinite(arr)
+    cells = arr.astype(object)  # Python floats
+    cells[~finite] = None
+    if whole:  # whole numbers as int (those an int64 holds: a float that big is whole anyway)
+        exact = finite & (arr == np.trunc(arr)) & (np.abs(arr) < 2.0**63)
+        cells[exact] = arr[exact].astype(np.int64).tolist()
+        big = finite & ~exact & (arr == np.trunc(arr))
+        cells[big] = [int(v) for v in arr[big].tolist()]
+    return list(cells.tolist())
 
 
 def text_width(values: list[Any], kind: str) -> int:
@@ -88,6 +85,31 @@ def text_width(values: list[Any], kind: str) -> int:
     return 8
 
 
+def sheet_cells(
+    name: str, frame: pd.DataFrame, kinds: Mapping[str, str] | None = None
+) -> SheetCells:
+    """A table's sheet, ready to write: headings (catalogue headings or the columns' names),
+    each column's kind (``kinds`` gives those the catalogue does not know), width and cells."""
+    given = kinds or {}
+    names = [str(c) for c in frame.columns]
+    col_kinds = [kind_of(n, frame[c], given) for n, c in zip(names, frame.columns, strict=True)]
+    columns = [cell_values(frame[c], k) for c, k in zip(frame.columns, col_kinds, strict=True)]
+    headings = [heading(n) for n in names]
+    widths = []
+    for head, kind, values in zip(headings, col_kinds, columns, strict=True):
+        width = max(min(len(head), 28), text_width(values, kind)) + 2
+        # the stored width is min(width, MAX_WIDTH) exactly (as openpyxl wrote it)
+        widths.append(min(width, MAX_WIDTH) - PADDING)
+    return SheetCells(
+        name=name[:31],
+        headings=tuple(headings),
+        kinds=tuple(col_kinds),
+        widths=tuple(widths),
+        columns=tuple(columns),
+        rows=len(frame),
+    )
+
+
 def write_xlsx(
     path: str | Path,
     sheets: Mapping[str, pd.DataFrame],
@@ -97,52 +119,7 @@ def write_xlsx(
     ``kinds`` gives, per sheet, the kind of value of columns the catalogue does not know (a key
     of :data:`qframe.results.columns.FORMATS`); a column's heading is its catalogue heading or
     its name."""
-    import xlsxwriter
-
-    target = Path(path)
-    output_folder(target.parent)
-    output_file(target)
-    book = xlsxwriter.Workbook(str(target), {"constant_memory": True})
-    book.set_properties({"author": "qframe", "created": FIXED_DATE})
-    header_format = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-    number_formats: dict[str, Any] = {}
-    try:
-        for sheet_name, frame in sheets.items():
-            sheet = book.add_worksheet(sheet_name[:31])
-            given = (kinds or {}).get(sheet_name, {})
-            names = [str(c) for c in frame.columns]
-            col_kinds = [
-                kind_of(n, frame[c], given) for n, c in zip(names, frame.columns, strict=True)
-            ]
-            columns = [
-                cell_values(frame[c], k) for c, k in zip(frame.columns, col_kinds, strict=True)
-            ]
-            headings = [heading(n) for n in names]
-            for i, (head, kind, values) in enumerate(
-                zip(headings, col_kinds, columns, strict=True)
-            ):
-                width = max(min(len(head), 28), text_width(values, kind)) + 2
-                # the stored width is min(width, MAX_WIDTH) exactly (as openpyxl wrote it)
-                sheet.set_column(i, i, min(width, MAX_WIDTH) - PADDING)
-            sheet.freeze_panes(1, 0)
-            if names:
-                sheet.autofilter(0, 0, len(frame), len(names) - 1)
-            for i, head in enumerate(headings):
-                sheet.write_string(0, i, head, header_format)
-            for kind in col_kinds:
-                if kind not in number_formats and kind not in ("text", "flag"):
-                    number_formats[kind] = book.add_format({"num_format": FORMATS[kind]})
-            formats = [number_formats.get(kind) for kind in col_kinds]
-            for row, cells in enumerate(zip(*columns, strict=True) if columns else (), start=1):
-                for i, value in enumerate(cells):
-                    if value is None:
-                        continue
-                    if isinstance(value, str):
-                        sheet.write_string(row, i, value, formats[i])
-                    elif isinstance(value, bool):
-                        sheet.write_boolean(row, i, value, formats[i])
-                    else:
-                        sheet.write_number(row, i, value, formats[i])
-    finally:
-        book.close()
-    return target
+    given = kinds or {}
+    return write_sheets(
+        path, [sheet_cells(name, frame, given.get(name)) for name, frame in sheets.items()]
+    )

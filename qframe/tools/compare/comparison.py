@@ -8,6 +8,7 @@ from pathlib import Path
 
 from qframe.api import Framework
 from qframe.errors.diagnostics import output_folder
+from qframe.results.background import BackgroundWorkbook, worth_a_worker
 from qframe.results.columns import csv_rounding
 from qframe.results.comparison import ComparisonTables
 from qframe.results.tidy import Result
@@ -63,28 +64,42 @@ class Comparison(ComparisonTables):
         report: bool = True,
         workbook: bool = True,
         progress: Callable[[str], None] | None = None,
+        worker: bool | None = None,
     ) -> list[Path]:
         """Write each table (CSV or Parquet), comparison.xlsx (a sheet per table),
         manifest.json and report.html into folder ``out``; returns the paths written.
-        ``progress`` is told each step done (the tables, the workbook, the manifest, the
-        report)."""
+        ``progress`` is told each step done (the tables, the manifest, the report, the
+        workbook). The workbook is written by a worker process meanwhile when it is large
+        (``worker``: True or False to choose; :mod:`qframe.results.background`)."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}: choose csv or parquet")
         step = progress or (lambda message: None)
         folder = Path(out)
         output_folder(folder)
-        written = []
-        for name, frame in self.tables().items():
-            # CSV to a stated precision: money to the penny (docs/compare.md)
-            money, places = csv_rounding([str(c) for c in frame.columns])
-            written.append(write_for_people(frame, folder / f"{name}.{fmt}", fmt, money, places))
-        step("tables written")
-        if workbook:
-            written.append(self.write_workbook(folder / WORKBOOK))
-        step("workbook written")
-        written.append(write_manifest(self.manifest, folder / "manifest.json"))
-        step("manifest written")
-        if report:
-            written.append(write_report(self, folder / REPORT))
-        step("report written")
+        written: list[Path] = []
+        # the workbook is written by a worker process while the tables and the report are
+        # written here (when it is large enough to be worth one: qframe.results.background);
+        # it starts first, to be ready by the time the cells are made
+        if worker is None:
+            worker = worth_a_worker(self.workbook_cells())
+        with BackgroundWorkbook(folder / WORKBOOK, worker and workbook) as book:
+            if workbook:
+                book.write(self.workbook_sheets())
+            for name, frame in self.tables().items():
+                # CSV to a stated precision: money to the penny (docs/compare.md)
+                money, places = csv_rounding([str(c) for c in frame.columns])
+                written.append(
+                    write_for_people(frame, folder / f"{name}.{fmt}", fmt, money, places)
+                )
+            step("tables written")
+            manifest = write_manifest(self.manifest, folder / "manifest.json")
+            step("manifest written")
+            report_path = write_report(self, folder / REPORT) if report else None
+            step("report written")
+            if workbook:
+                written.append(book.wait())
+            step("workbook written")
+        written.append(manifest)
+        if report_path is not None:
+            written.append(report_path)
         return written

@@ -37,6 +37,17 @@ def rounded(values: Any, places: int) -> np.ndarray:
     return np.round(np.asarray(values, dtype=np.float64), places)
 
 
+def practice_labels(names: Any, codes: Any, clusters: Any = None) -> np.ndarray:
+    """Each practice's hover label, "name (code)" (", cluster C" after it when ``clusters`` are
+    given), as an array: plotly takes an array of thousands of labels far faster than a list
+    (the same JSON)."""
+    if clusters is None:
+        labels = [f"{n} ({u})" for n, u in zip(names, codes, strict=True)]
+    else:
+        labels = [f"{n} ({u}), cluster {c}" for n, u, c in zip(names, codes, clusters, strict=True)]
+    return np.array(labels, dtype=object)
+
+
 class Charts:
     """Builds the page's plotly charts with fixed ids. Each chart is a figure: its title as an
     HTML caption (it wraps on a narrow screen and prints with the chart), a div, and the figure
@@ -131,7 +142,7 @@ def distribution_chart(
                 marker_color=colours[label],
                 boxpoints="outliers",
                 boxmean=True,
-                text=[f"{n} ({u})" for n, u in zip(f["name"], f["unit_id"], strict=True)],
+                text=practice_labels(f["name"], f["unit_id"]),
                 hovertemplate="%{text}<br>£%{y:.2f} per patient<extra>" + names[label] + "</extra>",
             )
         )
@@ -224,7 +235,7 @@ def scatter_chart(comparison: ComparisonTables, charts: Charts, colours: dict[st
                 mode="markers",
                 name=names[label],
                 marker={"color": colours[label], "size": 6, "opacity": 0.7},
-                text=[f"{n} ({u})" for n, u in zip(f["name"], f["unit_id"], strict=True)],
+                text=practice_labels(f["name"], f["unit_id"]),
                 hovertemplate="%{text}<br>"
                 + base_name
                 + " £%{x:.2f}<br>"
@@ -351,10 +362,7 @@ def funnel_chart(comparison: ComparisonTables, charts: Charts) -> str:
                 mode="markers",
                 name=f"{name} ({int(mask.sum())})",
                 marker={"color": colour, "size": 7, "opacity": 0.8},
-                text=[
-                    f"{n} ({u}), cluster {cl}"
-                    for n, u, cl in zip(g["name"], g["unit_id"], g["cluster"], strict=True)
-                ],
+                text=practice_labels(g["name"], g["unit_id"], g["cluster"]),
                 hovertemplate="%{text}<br>list size %{x:,}<br>%{y:.2f} per 1,000<extra></extra>",
             )
         )

@@ -44,17 +44,24 @@ def components_by_practice(
         per_patient = amount / np.where(size > 0, size, np.nan)
     frame = parts.assign(pp=per_patient)
     typical = frame.groupby(["framework", "component"])["pp"].transform("median").to_numpy()
-    out: dict[tuple[str, str], list[list[Any]]] = {}
-    for fw, unit, component, value, usual in zip(
-        parts["framework"].astype(str).tolist(),
-        parts["unit_id"].astype(str).tolist(),
-        parts["component"].astype(str).map(index).tolist(),
-        whole_numbers(amount),
-        whole_numbers(typical * size),
-        strict=True,
-    ):
-        out.setdefault((fw, unit), []).append([component, value, usual])
-    return out
+    entries = [
+        list(entry)
+        for entry in zip(
+            parts["component"].astype(str).map(index).tolist(),
+            whole_numbers(amount),
+            whole_numbers(typical * size),
+            strict=True,
+        )
+    ]
+    # each practice's rows, in the table's order (grouped by pandas, not row by row)
+    keys = pd.DataFrame(
+        {"framework": parts["framework"].astype(str), "unit_id": parts["unit_id"].astype(str)}
+    )
+    groups: dict[Any, Any] = keys.groupby(["framework", "unit_id"], sort=False).indices
+    return {
+        (str(key[0]), str(key[1])): [entries[i] for i in np.asarray(rows).tolist()]
+        for key, rows in groups.items()
+    }
 
 
 def whole_numbers(values: np.ndarray) -> list[int | None]:
@@ -79,7 +86,9 @@ def practice_data(comparison: ComparisonTables) -> dict[str, Any]:
     p = comparison.practices
     escalating = set(comparison.with_escalation)
     parts = comparison.practice_components
-    component_names: list[str] = sorted({str(c) for c in parts["component"]}) if len(parts) else []
+    component_names: list[str] = (
+        sorted({str(c) for c in parts["component"].unique()}) if len(parts) else []
+    )
     components = components_by_practice(comparison, {c: i for i, c in enumerate(component_names)})
     first = p[p["framework"] == comparison.baseline]
     ids = first["unit_id"].astype(str).tolist()
