@@ -154,10 +154,11 @@ class Framework:
         (``records``: record-level parameters set, e.g. ``{"hba1c_target": ...}``) on the
         record engine ``record_engine``."""
         from qframe.data.levels import at_level
-        from qframe.data.records.load import is_record_folder
-        from qframe.engines.records.from_records import records_dataset
+        from qframe.data.records.folder import is_record_folder
 
         if isinstance(data, (str, Path)) and is_record_folder(data):
+            from qframe.engines.records.from_records import records_dataset
+
             program = self.plan.program.records if self.plan.program else None
             data = records_dataset(self.definition, program, data, records, record_engine)
         elif records:

@@ -86,3 +86,31 @@ def test_parser_works_where_its_cache_cannot_be_written(tmp_path: Path) -> None:
         [sys.executable, "-c", PARSE], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0 and "Binary" in done.stdout and not done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["evaluate", "frameworks/qof_2014", "--data", "data/sample", "--quiet"],
+        ["compare", "frameworks/qof_2014", "frameworks/somerset_pqs", "--data", "data/sample"],
+    ],
+)
+def test_practice_data_imports_no_record_engine(command: list[str], tmp_path: Path) -> None:
+    """Evaluating and comparing practice-level data needs neither DuckDB nor sqlglot (the record
+    engines, imported when GP records are counted) nor PySpark."""
+    code = """
+import json, sys
+from qframe.cli.main import main
+sys.argv = ["qframe", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print(json.dumps([code, sorted({m.split(".")[0] for m in sys.modules})]))
+"""
+    code_, modules = fresh_modules(code, *command, "--out", str(tmp_path / "out"))
+    assert code_ == 0
+    assert isinstance(modules, list)
+    assert not {"duckdb", "sqlglot", "pyspark"} & set(modules)

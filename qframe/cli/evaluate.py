@@ -21,7 +21,7 @@ from qframe.cli.options import (
     set_option,
     strict_option,
 )
-from qframe.data.records.load import is_record_folder
+from qframe.data.records.folder import is_record_folder
 from qframe.errors.diagnostics import ExitCode, render_all
 from qframe.results.formatting import pounds
 from qframe.results.progress import Progress

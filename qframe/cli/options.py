@@ -100,12 +100,13 @@ def engine_options() -> Decorator:
 def chosen_record_engine(
     engine: str, spark_master: str | None, progress: Callable[[str], None] | None = None
 ) -> Any:
-    """The record engine the options name, made with its settings (``progress`` is told what
-    Spark is doing). A usage error for ``--spark-master`` without ``--engine spark``."""
-    from qframe.engines.registry import record_engine
-
+    """The record engine the options name: Spark made with its settings (``progress`` is told
+    what Spark is doing), DuckDB by its name (made when GP records are counted, so practice-level
+    data never imports it). A usage error for ``--spark-master`` without ``--engine spark``."""
     if engine != "spark":
         if spark_master:
             raise click.UsageError("--spark-master needs --engine spark")
-        return record_engine(engine)
+        return engine
+    from qframe.engines.registry import record_engine
+
     return record_engine("spark", master=spark_master, progress=progress)

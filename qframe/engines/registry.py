@@ -14,18 +14,33 @@ from typing import Any
 from qframe.engines.base import Engine
 from qframe.engines.numpy.engine import NumpyEngine
 from qframe.engines.records.base import RecordEngine
-from qframe.engines.records.engine import DuckDBRecordEngine
-from qframe.engines.spark.engine import SparkRecordEngine
 from qframe.errors.diagnostics import DefinitionError, did_you_mean
 
 DEFAULT = "numpy"
 ENGINES: dict[str, Callable[[], Engine]] = {"numpy": NumpyEngine}
 _MADE: dict[str, Engine] = {}
 RECORD_DEFAULT = "duckdb"
-# spark: PySpark is imported only when a Spark engine first runs a query (qframe needs no PySpark)
+
+
+def duckdb_engine(**options: Any) -> RecordEngine:
+    """The DuckDB record engine (imported when first made: DuckDB and sqlglot are not needed
+    to evaluate practice-level data)."""
+    from qframe.engines.records.engine import DuckDBRecordEngine
+
+    return DuckDBRecordEngine(**options)
+
+
+def spark_engine(**options: Any) -> RecordEngine:
+    """The Spark record engine (PySpark itself is imported only when it first runs a query:
+    qframe needs no PySpark)."""
+    from qframe.engines.spark.engine import SparkRecordEngine
+
+    return SparkRecordEngine(**options)
+
+
 RECORD_ENGINES: dict[str, Callable[..., RecordEngine]] = {
-    "duckdb": DuckDBRecordEngine,
-    "spark": SparkRecordEngine,
+    "duckdb": duckdb_engine,
+    "spark": spark_engine,
 }
 
 

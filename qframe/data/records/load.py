@@ -18,6 +18,7 @@ import pandas as pd
 
 from qframe.data.files import check_regular_file, ragged_rows
 from qframe.data.records import checks
+from qframe.data.records.folder import table_source
 from qframe.data.records.model import TABLE_ORDER, TABLES, Table
 from qframe.errors.diagnostics import DataError, Diagnostic, ExitCode, FileProblem, error, warning
 
@@ -38,29 +39,6 @@ class RecordSet:
 
     def count(self, table: str) -> int:
         return int(self.connection.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
-
-
-def table_source(folder: Path, name: str) -> tuple[str, str] | None:
-    """The file (or glob) a table is read from and its format, or None when there is none.
-
-    >>> table_source(Path("/nonexistent"), "events") is None
-    True
-    """
-    parquet, csv, directory = folder / f"{name}.parquet", folder / f"{name}.csv", folder / name
-    check_regular_file(parquet, "R002")  # a named pipe would wait for ever
-    check_regular_file(csv, "R002")
-    if parquet.is_file():
-        return str(parquet), "parquet"
-    if csv.is_file():
-        return str(csv), "csv"
-    if directory.is_dir():
-        for part in (*directory.rglob("*.parquet"), *directory.rglob("*.csv")):
-            check_regular_file(part, "R002")
-        if any(directory.rglob("*.parquet")):
-            return str(directory / "**" / "*.parquet"), "parquet"
-        if any(directory.rglob("*.csv")):
-            return str(directory / "**" / "*.csv"), "csv"
-    return None
 
 
 def _quote(text: str) -> str:
@@ -126,19 +104,6 @@ def read_manifest(folder: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
     if not isinstance(manifest, dict):
         return {}, [error("R002", f"{path} is not a JSON object", None, "")]
     return manifest, []
-
-
-def is_record_folder(path: str | Path) -> bool:
-    """Whether ``path`` is a record dataset (a folder with patients and events tables), as
-    opposed to practice-level data (units and measures).
-
-    >>> is_record_folder("/nonexistent")
-    False
-    """
-    folder = Path(path)
-    return folder.is_dir() and all(
-        table_source(folder, name) is not None for name in ("patients", "events")
-    )
 
 
 def load_records(folder: str | Path, memory_limit: str | None = None) -> RecordSet:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from qframe.data.records.load import table_source
+from qframe.data.records.folder import table_source
 from qframe.errors.diagnostics import DataError, error
 
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qframe.data.records.load import table_source
+from qframe.data.records.folder import table_source
 from qframe.engines.records.tables import COLUMNS, OPTIONAL
 from qframe.engines.spark.session import first_line
 from qframe.errors.diagnostics import DataError, ExitCode, QframeError, error

@@ -133,12 +133,13 @@ def compared_datasets(
     each framework's own business rules (records.yaml): a framework without them cannot be
     compared on records, and every such framework is named at once (Q434) before any record is
     read."""
-    from qframe.data.records.load import is_record_folder
-    from qframe.engines.records.from_records import records_dataset
+    from qframe.data.records.folder import is_record_folder
 
     if not (isinstance(data, (str, Path)) and is_record_folder(data)):
         shared = as_dataset(data)
         return [shared] * len(loaded)
+    from qframe.engines.records.from_records import records_dataset
+
     programs = [fw.plan.program.records if fw.plan.program else None for fw in loaded]
     lacking = [
         error(

@@ -232,10 +232,11 @@ def _datasets(
     are read once and the settings counted together (the record engine's one-scan sweep:
     :func:`~qframe.engines.records.from_records.records_datasets`); otherwise one dataset."""
     from qframe.data.levels import at_level
-    from qframe.data.records.load import is_record_folder
-    from qframe.engines.records.from_records import records_datasets
+    from qframe.data.records.folder import is_record_folder
 
     if len(settings) > 1 and isinstance(data, (str, Path)) and is_record_folder(data):
+        from qframe.engines.records.from_records import records_datasets
+
         program = fw.plan.program.records if fw.plan.program else None
         values = [resolve(fw.plan, dict(key)).records if key else {} for key in settings]
         found = records_datasets(fw.definition, program, data, values, record_engine)

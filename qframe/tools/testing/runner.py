@@ -15,7 +15,7 @@ from qframe import api
 from qframe.check.overrides import record_types, record_value
 from qframe.data.dataset import Dataset
 from qframe.data.load import load_dataset
-from qframe.data.records.load import is_record_folder
+from qframe.data.records.folder import is_record_folder
 from qframe.engines.records.base import RecordEngine
 from qframe.engines.registry import record_engine as record_engine_named
 from qframe.errors.diagnostics import (
