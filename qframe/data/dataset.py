@@ -86,7 +86,10 @@ class Dataset:
     def periods(self, frequency: str) -> list[str]:
         """The labels of one frequency (``year`` or ``quarter``) in the measures, sorted."""
         pattern = QUARTER if frequency == "quarter" else YEAR
-        return sorted(p for p in self.measures["period"].unique() if pattern.match(p))
+        if "periods" not in self.cache:  # the distinct labels, found once (one pass over rows)
+            self.cache["periods"] = [str(p) for p in self.measures["period"].unique()]
+        labels: list[str] = self.cache["periods"]
+        return sorted(p for p in labels if pattern.match(p))
 
 
 def frames_from_mapping(data: Mapping[str, pd.DataFrame]) -> Dataset:
