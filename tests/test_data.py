@@ -81,6 +81,26 @@ def test_numerator_above_denominator(tmp_path: Path) -> None:
     assert d.code == "D032" and d.rows == (6,)
 
 
+def test_numerator_above_the_lowest_of_repeated_denominators(tmp_path: Path) -> None:
+    """Repeated denominators are D030, and a numerator is checked against the lowest of them
+    (90 > 80, though not > 95); every problem is reported, in the order of the checks."""
+    rows = [
+        *GOOD,
+        "P002,2014-15,numerator,DM007,90",  # row 6
+        "P002,2014-15,denominator,DM007,95",  # row 7
+        "P002,2014-15,denominator,DM007,80",  # row 8
+        "P999,2014-15,list_size,,100",  # row 9
+    ]
+    with pytest.raises(qframe.DataError) as info:
+        load_dataset(write(tmp_path, rows))
+    found = [(d.code, d.rows) for d in info.value.diagnostics]
+    assert found == [("D030", (7, 8)), ("D031", (9,)), ("D032", (6,))]
+    rows[7] = "P002,2014-15,denominator,DM007,92"  # the lowest now 92: 90 is within it
+    with pytest.raises(qframe.DataError) as info:
+        load_dataset(write(tmp_path, rows))
+    assert [d.code for d in info.value.diagnostics] == ["D030", "D031"]
+
+
 def test_unknown_practice(tmp_path: Path) -> None:
     d = fault(tmp_path, [*GOOD, "P999,2014-15,list_size,,100"])
     assert d.code == "D031" and "P999" in d.message and d.rows == (6,)

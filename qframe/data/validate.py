@@ -117,6 +117,12 @@ def validate_frames(
         )
 
     values, bad, example = _numbers(measures["value"])
+    # the cleaned columns, and the rows as integers the checks that join rows share
+    for name, column in (("unit_id", unit), ("period", period), ("measure", measure)):
+        measures[name] = column.categorical()
+    measures["value"] = values
+    measures["key"] = key.categorical()
+    rows = plausibility.MeasureRows(measures)
     if bad.any():
         problems.append(
             mask_problem(
@@ -177,7 +183,17 @@ def validate_frames(
             )
         )
 
-    repeated_at = len(problems)  # D030 is found below, from the rows as integers, and goes here
+    dup = _repeated(_row_codes(rows, measure))
+    if dup.any():
+        problems.append(
+            mask_problem(
+                "D030",
+                "{n} rows repeat the same unit, period, measure and key",
+                measures_name,
+                dup,
+                "keep one row per unit × period × measure × key (sum or remove the duplicates upstream)",
+            )
+        )
 
     # labels looked up in sets: a few thousand, each once (pandas' isin on text goes through
     # Python lists of both sides)
@@ -196,7 +212,7 @@ def validate_frames(
             )
         )
 
-    above_at = len(problems)  # D032 is found below, from the rows as integers, and goes here
+    problems.extend(_numerator_above_denominator(rows, values, measures_name))
     warnings: list[Diagnostic] = []
     measured = set(unit.labels.tolist())
     without = np.array([u not in measured for u in unit_ids], dtype=bool)
@@ -210,26 +226,6 @@ def validate_frames(
                 "their results will be missing; remove them or supply their data",
                 Severity.WARNING,
             )
-        )
-    for name, column in (("unit_id", unit), ("period", period), ("measure", measure)):
-        measures[name] = column.categorical()
-    measures["value"] = values
-    measures["key"] = key.categorical()
-    rows = plausibility.MeasureRows(measures)
-    problems[above_at:above_at] = _numerator_above_denominator(
-        rows, (unit, period, key), values, measures_name
-    )
-    dup = _repeated(_row_codes(rows, unit, period, measure, key))
-    if dup.any():
-        problems.insert(
-            repeated_at,
-            mask_problem(
-                "D030",
-                "{n} rows repeat the same unit, period, measure and key",
-                measures_name,
-                dup,
-                "keep one row per unit × period × measure × key (sum or remove the duplicates upstream)",
-            ),
         )
     problems.extend(
         plausibility.value_problems(
@@ -298,55 +294,20 @@ class TextColumn:
         code = int(hit[0]) if hit.size else len(self.labels)
         return TextColumn(np.where(missing, code, self.codes).astype(np.int32), labels)
 
-    def take(self, rows: np.ndarray) -> TextColumn:
-        """The same column on some of its rows (the labels kept whole)."""
-        return TextColumn(self.codes[rows], self.labels)
-
     def categorical(self) -> pd.Categorical:
         return pd.Categorical.from_codes(self.codes, categories=pd.Index(self.labels))
 
 
-def combined_codes(columns: list[TextColumn]) -> np.ndarray:
-    """One integer per row for the combination of the columns' codes (a missing cell is a value
-    too): equal for equal combinations. The columns with fewest labels are combined first and
-    renumbered to the combinations present, so the codes stay small (no hashing of rows)."""
-    ordered = sorted(columns, key=lambda c: len(c.labels))
-    combined: np.ndarray = ordered[0].codes.astype(np.int32)
-    combined += 1
-    size = len(ordered[0].labels) + 1
-    for column in ordered[1:]:
-        radix = len(column.labels) + 1
-        if size * radix > 2**24:  # renumber to the combinations present before growing
-            if size <= 2**24:
-                present = np.bincount(combined, minlength=size) > 0
-                combined = (np.cumsum(present, dtype=np.int64) - 1).astype(combined.dtype)[combined]
-                size = int(present.sum())
-            else:
-                combined, uniques = pd.factorize(combined)
-                size = len(uniques)
-        if size * radix >= 2**31 and combined.dtype != np.int64:
-            combined = combined.astype(np.int64)
-        combined *= radix
-        combined += column.codes
-        combined += 1
-        size *= radix
-    return combined
-
-
-def _row_codes(
-    rows: plausibility.MeasureRows,
-    unit: TextColumn,
-    period: TextColumn,
-    measure: TextColumn,
-    key: TextColumn,
-) -> np.ndarray:
+def _row_codes(rows: plausibility.MeasureRows, measure: TextColumn) -> np.ndarray:
     """One integer per row for its unit, period, measure and key: the rows' integer keys (unit,
     period and key) with the measure's code added, in 32 bits when every combination fits."""
     radix = len(measure.labels) + 1
-    whole = rows.unit_periods * rows.key_span * radix
-    if whole >= 2**62:  # pragma: no cover - beyond any real table: the columns combined anew
-        return combined_codes([unit, period, measure, key])
-    codes: np.ndarray = rows.keys.astype(np.int32 if whole < 2**31 else np.int64)
+    keys, span = rows.keys, rows.unit_periods * rows.key_span
+    if span * radix >= 2**62:  # renumbered to the combinations present (at most one a row)
+        keys, present = pd.factorize(keys)
+        span = len(present)
+    whole = span * radix
+    codes: np.ndarray = keys.astype(np.int32 if whole < 2**31 else np.int64)
     codes *= radix
     codes += measure.codes
     codes += 1
@@ -382,13 +343,10 @@ def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, object]:
 
 
 def _numerator_above_denominator(
-    rows: plausibility.MeasureRows,
-    columns: tuple[TextColumn, TextColumn, TextColumn],
-    values: np.ndarray,
-    file: str,
+    rows: plausibility.MeasureRows, values: np.ndarray, file: str
 ) -> list[Diagnostic]:
     """Numerators above a denominator for the same unit, period and key (any of them, when the
-    denominator is repeated: the lowest). ``columns``: unit, period and key."""
+    denominator is repeated: the lowest)."""
     out: list[Diagnostic] = []
     pairs = (
         (
@@ -408,7 +366,7 @@ def _numerator_above_denominator(
         bound = (
             np.where(at >= 0, values[at], np.nan)
             if at is not None
-            else _lowest_bound(columns, lower_rows, upper_rows, values)
+            else _lowest_bound(rows.keys[lower_rows], rows.keys[upper_rows], values[lower_rows])
         )
         with np.errstate(invalid="ignore"):
             above = values[upper_rows] > bound
@@ -420,22 +378,15 @@ def _numerator_above_denominator(
 
 
 def _lowest_bound(
-    columns: tuple[TextColumn, TextColumn, TextColumn],
-    lower_rows: np.ndarray,
-    upper_rows: np.ndarray,
-    values: np.ndarray,
+    lower_keys: np.ndarray, upper_keys: np.ndarray, lower_values: np.ndarray
 ) -> np.ndarray:
-    """For each upper row, the lowest value of the lower rows with its unit, period and key
-    (NaN: none), when some lower rows share them."""
-    both = np.concatenate([lower_rows, upper_rows])
-    where = combined_codes([column.take(both) for column in columns])
-    lower_codes, upper_codes = where[: lower_rows.size], where[lower_rows.size :]
-    # the lowest of each (unit, period, key), by sorting the lower rows' codes
-    order = np.argsort(lower_codes, kind="stable")
-    lower_codes = lower_codes[order]
-    starts = np.flatnonzero(np.r_[True, lower_codes[1:] != lower_codes[:-1]])
-    keys = lower_codes[starts]
-    lowest = np.fmin.reduceat(values[lower_rows[order]], starts)  # fmin: NaN only if all are
-    at = np.minimum(np.searchsorted(keys, upper_codes), len(keys) - 1)
-    bound: np.ndarray = np.where(keys[at] == upper_codes, lowest[at], np.nan)
+    """For each upper key, the lowest of the lower values with that key (NaN: none), when some
+    lower rows share a key."""
+    order = np.argsort(lower_keys, kind="stable")
+    ordered = lower_keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    keys = ordered[starts]
+    lowest = np.fmin.reduceat(lower_values[order], starts)  # fmin: NaN only if all are
+    at = np.minimum(np.searchsorted(keys, upper_keys), len(keys) - 1)
+    bound: np.ndarray = np.where(keys[at] == upper_keys, lowest[at], np.nan)
     return bound
