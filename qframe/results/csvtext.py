@@ -29,18 +29,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-ROWS_PER_CHUNK = (
-    25_000  # rows formatted at once, per thread: memory stays flat with the table's length
-)
+#: Rows formatted at once, per thread: memory stays flat with the table's length.
+ROWS_PER_CHUNK = 25_000
 FLOAT_TEXT = "%.12g"
 SPECIAL = '[,"\n]'  # a value holding one of these is quoted (csv.QUOTE_MINIMAL)
-#: Threads making CSV text: the machine's cores, up to 4 (the text is the same for any number).
-THREADS = max(
-    1,
-    min(
-        4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    ),
-)
+#: The cores this process may run on.
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+#: Threads making CSV text: the cores, up to 4 (the text is the same for any number).
+THREADS = max(1, min(4, CORES))
 
 
 def quoted(text: Any) -> Any:
@@ -213,20 +209,13 @@ def write_frame(
 
 def in_order(work: Callable[[Any], Any], items: Iterator[Any]) -> Iterator[Any]:
     """``work`` of each item, in the items' order: on :data:`THREADS` worker threads, one item
-    each in hand (memory stays a few chunks), or here when there is one thread or one item. An
-    error in ``work`` is raised here, as it would be inline."""
-    first = next(items, None)
-    if first is None:
-        return
-    second = next(items, None)
-    if second is None or THREADS == 1:
-        yield work(first)
-        if second is not None:
-            yield work(second)
-            yield from (work(item) for item in items)
+    each in hand (memory stays a few chunks), or here when there is one thread. An error in
+    ``work`` is raised here, as it would be inline."""
+    if THREADS == 1:
+        yield from map(work, items)
         return
     with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="qframe-csv") as pool:
-        pending = deque([pool.submit(work, first), pool.submit(work, second)])
+        pending: deque[Any] = deque()
         for item in items:
             if len(pending) >= THREADS:
                 yield pending.popleft().result()
