@@ -373,6 +373,12 @@ def test_errors_and_registry(dm_records: Path, tmp_path: Path) -> None:
     assert isinstance(record_engine("duckdb"), DuckDBRecordEngine)
     with pytest.raises(DefinitionError, match="Q408"):
         record_engine("spork")
+    # the CLI's --engine choices (kept apart so validate imports no engine) name the registry's
+    from qframe.cli.options import RECORD_ENGINE_CHOICES
+    from qframe.engines.registry import RECORD_DEFAULT, RECORD_ENGINES
+
+    assert set(RECORD_ENGINE_CHOICES) == set(RECORD_ENGINES)
+    assert RECORD_ENGINE_CHOICES[0] == RECORD_DEFAULT
 
 
 def test_measures_make_a_practice_dataset(dm_records: Path) -> None:

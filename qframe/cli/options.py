@@ -67,6 +67,8 @@ def quiet_option() -> Decorator:
     )
 
 
+# the record engines by name, the default first: the registry's (a test holds them equal), written
+# here so that a command imports no engine to list its options
 RECORD_ENGINE_CHOICES = ("duckdb", "spark")
 
 
